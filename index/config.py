@@ -1,0 +1,47 @@
+"""Settings that shape loading and ranking; one frozen value passed everywhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_URL_TEMPLATE = "https://example.com/posts/{slug}"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexConfig:
+    """How posts are read and ranked.
+
+    Field weights repeat a field's tokens in the one combined BM25 document, so scoring
+    stays exactly rank-bm25's on the resulting token list.
+    """
+
+    site_timezone: str = "UTC"
+    url_template: str = DEFAULT_URL_TEMPLATE
+    default_language: str = "en"
+    # BM25Plus parameters (rank-bm25 semantics).
+    k1: float = 1.2
+    b: float = 0.75
+    delta: float = 1.0
+    # Field weights: how many times a field's tokens enter the combined document.
+    title_weight: int = 2
+    description_weight: int = 1
+    categories_weight: int = 1
+    tags_weight: int = 1
+    author_weight: int = 1
+    body_weight: int = 1
+
+    def fingerprint(self) -> str:
+        """Settings that change the stored index; a change forces a full rebuild."""
+        return repr(
+            (
+                self.site_timezone,
+                self.url_template,
+                self.default_language,
+                self.title_weight,
+                self.description_weight,
+                self.categories_weight,
+                self.tags_weight,
+                self.author_weight,
+                self.body_weight,
+            )
+        )
