@@ -1,0 +1,235 @@
+"""Split and parse YAML (``---``) or TOML (``+++``) front matter, recovering what YAML refuses.
+
+Scraper-written sites put unquoted text straight into YAML, so a strict parse loses posts
+(tabs, ``&#039;`` read as an anchor, ``: `` inside a value) or silently cuts titles at
+`` #``. Parsing goes through python-frontmatter's handlers; when YAML fails, a line-based
+``key: value`` reader takes over and the post is kept with a warning.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from typing import Any
+
+import yaml
+from frontmatter.default_handlers import BaseHandler, YAMLHandler
+
+
+class PostError(Exception):
+    """A post that cannot be indexed; ``str(err)`` is a reason a person can act on."""
+
+
+class TomlLibHandler(BaseHandler):
+    """python-frontmatter's TOMLHandler needs the ``toml`` package; tomllib is built in."""
+
+    FM_BOUNDARY = re.compile(r"^\+{3,}\s*$", re.MULTILINE)
+    START_DELIMITER = END_DELIMITER = "+++"
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return tomllib.loads(fm)
+
+
+_YAML = YAMLHandler()
+_TOML = TomlLibHandler()
+
+# Own splitting (rather than handler.split) so an unclosed block is told apart from a
+# post without front matter, and trailing spaces after the delimiters are allowed.
+_OPEN = {"yaml": re.compile(r"---[ \t]*\n"), "toml": re.compile(r"\+\+\+[ \t]*\n")}
+_CLOSE = {
+    "yaml": re.compile(r"^(?:---|\.\.\.)[ \t]*$\n?", re.MULTILINE),
+    "toml": re.compile(r"^\+\+\+[ \t]*$\n?", re.MULTILINE),
+}
+
+# Top-level `key: value` line; the key is identifier-like so `: ` inside values is text.
+_KEY_LINE = re.compile(r"([A-Za-z_][\w.-]*)[ \t]*:(?:[ \t]+(.*?)|)[ \t]*")
+_ITEM_LINE = re.compile(r"[ \t]*-(?:[ \t]+(.*?))?[ \t]*")
+_BLOCK_SCALAR = re.compile(r"[|>][+-]?\d?")
+_COMMENT_CUT = re.compile(r"[ \t]#")
+_PLAIN_START = re.compile(r"[^\"'\[\]{}|>&*!%@`#]")
+_TEXT_KEYS = frozenset({"title", "description", "summary", "author", "subtitle", "excerpt"})
+
+
+def split_front_matter(text: str) -> tuple[str, str, str]:
+    """``(format, raw front matter, body)``; format is ``"yaml"``, ``"toml"`` or ``""``.
+
+    Raises PostError when a block opens but never closes (the whole file would otherwise
+    be read as metadata or as body, both wrong).
+    """
+    start = len(text) - len(text.lstrip())
+    head = text[start:]
+    for fmt in ("yaml", "toml"):
+        opened = _OPEN[fmt].match(head)
+        if not opened:
+            continue
+        closed = _CLOSE[fmt].search(head, opened.end())
+        if closed is None:
+            delimiter = head[:3]
+            raise PostError(
+                f"front matter opens with '{delimiter}' but is never closed by a second "
+                f"'{delimiter}' line"
+            )
+        return fmt, head[opened.end() : closed.start()], head[closed.end() :]
+    return "", "", text
+
+
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    """`line 3: found character '\\t' that cannot start any token` from a YAML error."""
+    mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    if mark is not None:
+        return f"line {mark.line + 1}: {problem}"
+    return str(problem)
+
+
+def _unquote(value: str) -> str:
+    """Strip matching quotes only when they wrap the whole value (``"Quoted" and more``
+    stays as written)."""
+    if len(value) < 2 or value[0] != value[-1] or value[0] not in "'\"":
+        return value
+    inner = value[1:-1]
+    if value[0] == "'":
+        return inner.replace("''", "'") if "'" not in inner.replace("''", "") else value
+    if '"' in inner.replace('\\"', ""):
+        return value
+    try:
+        return str(yaml.safe_load(value)) if "\\" in inner else inner
+    except yaml.YAMLError:
+        return inner
+
+
+def _scalar(value: str) -> object:
+    """A recovered value: flow lists, booleans and null understood, everything else text."""
+    if value.startswith("[") and value.endswith("]"):
+        inner = value[1:-1].strip()
+        return [_unquote(item.strip()) for item in inner.split(",") if item.strip()]
+    lowered = value.lower()
+    if lowered in ("true", "yes"):
+        return True
+    if lowered in ("false", "no"):
+        return False
+    if lowered in ("", "~", "null", "none"):
+        return None
+    return _unquote(value)
+
+
+def read_lines(raw: str) -> dict[str, object]:
+    """Line-based ``key: value`` reader for front matter YAML refuses.
+
+    Understands indented (even tab-indented) continuation lines, ``- item`` lists, flow
+    lists ``[a, b]`` and ``|``/``>`` block scalars; keeps everything else as text.
+    """
+    data: dict[str, object] = {}
+    key: str | None = None
+    parts: list[str] = []
+    items: list[object] = []
+    block = ""
+
+    def finish() -> None:
+        if key is None:
+            return
+        if items:
+            data[key] = items.copy()
+        elif block.startswith("|"):
+            data[key] = "\n".join(parts).strip()
+        elif block:
+            data[key] = " ".join(parts).strip()
+        else:
+            data[key] = _scalar(" ".join(p for p in parts if p).strip())
+
+    for line in raw.split("\n"):
+        if not line.strip():
+            if block and parts:
+                parts.append("")  # paragraph break inside a | or > block
+            continue
+        indented = line[:1] in (" ", "\t")
+        if not indented and line.startswith("#"):
+            continue  # a real comment line
+        if not indented and (m := _KEY_LINE.fullmatch(line)):
+            finish()
+            key, value = m.group(1), (m.group(2) or "")
+            parts, items = [value], []
+            block = value if _BLOCK_SCALAR.fullmatch(value) else ""
+            if block:
+                parts = []
+            continue
+        if key is None:
+            continue
+        if not block and (item := _ITEM_LINE.fullmatch(line)) and not "".join(parts).strip():
+            items.append(_scalar((item.group(1) or "").strip()))
+            continue
+        parts.append(line.strip())  # continuation of the current value
+    finish()
+    return data
+
+
+def _restore_comment_cuts(
+    data: dict[str, object], raw: str, warnings: list[str]
+) -> dict[str, object]:
+    """Undo YAML reading an unquoted `` #`` as a comment start in one-line values.
+
+    Scraped titles like ``Is #MeToo Mulan worth it`` parse as ``Is`` without any error, so
+    each top-level value is compared with its raw line.
+    """
+    if "#" not in raw:
+        return data
+    for line in raw.split("\n"):
+        if "#" not in line or line[:1] in (" ", "\t", "#"):
+            continue
+        m = _KEY_LINE.fullmatch(line.rstrip())
+        if not m or not m.group(2):
+            continue
+        key, text = m.group(1), m.group(2)
+        if key not in data:
+            continue
+        parsed = data[key]
+        if text.startswith("#"):
+            if parsed is None and key.lower() in _TEXT_KEYS:
+                data[key] = text
+                warnings.append(f"{key}: YAML read the whole value as a comment; kept the text")
+            continue
+        cut = _COMMENT_CUT.search(text)
+        if cut is None or not _PLAIN_START.match(text):
+            continue
+        if (isinstance(parsed, str) and parsed == text[: cut.start()].rstrip()) or (
+            key.lower() in _TEXT_KEYS and not isinstance(parsed, str | list | dict)
+        ):
+            data[key] = text
+            warnings.append(f"{key}: YAML took the text after ' #' for a comment; kept it")
+    return data
+
+
+def parse_front_matter(text: str) -> tuple[dict[str, object], str, list[str]]:
+    """``(metadata, body, warnings)`` for a whole post.
+
+    Metadata keys are as written. Raises PostError when the front matter is unclosed, not
+    a mapping, or unreadable even line by line.
+    """
+    fmt, raw, body = split_front_matter(text)
+    warnings: list[str] = []
+    if not fmt:
+        return {}, body, warnings
+    if fmt == "toml":
+        try:
+            data = _TOML.load(raw)
+        except tomllib.TOMLDecodeError as err:
+            raise PostError(f"front matter is not valid TOML ({err})") from None
+        return data, body, warnings
+    try:
+        loaded = _YAML.load(raw)
+    except yaml.YAMLError as err:
+        problem = _yaml_problem(err)
+        data = read_lines(raw)
+        if not data:
+            raise PostError(
+                f"front matter is not valid YAML ({problem}) and could not be recovered"
+            ) from None
+        warnings.append(f"front matter is not valid YAML ({problem}); read it line by line")
+        return data, body, warnings
+    if loaded is None:
+        return {}, body, warnings
+    if not isinstance(loaded, dict):
+        kind = "a list" if isinstance(loaded, list) else f"a single {type(loaded).__name__}"
+        raise PostError(f"front matter is {kind}, not 'key: value' lines")
+    data = {str(k): v for k, v in loaded.items()}
+    return _restore_comment_cuts(data, raw, warnings), body, warnings
