@@ -1,74 +1,317 @@
 """The asynchronous face of the index that the bot and the command line use.
 
-CONTRACT STUB (being implemented): signatures are fixed, bodies come next.
+Ranking runs in a thread, article rows come through aiosqlite, and a reindex runs in a
+worker process (a thread for small folders) and is swapped in only once committed, so
+searches are answered from the old index the whole time.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import multiprocessing
+import sqlite3
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
 from pathlib import Path
 
+import aiosqlite
+
+from index import store
+from index.analysis import Analyzer
 from index.article import Article
+from index.ask import Answer, compose, rank_passages
+from index.catalog import Catalog
 from index.config import IndexConfig
-from index.results import IndexStats, ReindexReport, SearchResult
+from index.reindex import CATALOG_PREFIX, is_stale, load_state, run_reindex, scan
+from index.results import Hit, IndexStats, ReindexReport, SearchResult, Snippet
+from index.searcher import Plan, Searcher
+from index.snippets import make_snippet
+from index.store import StoreError
+
+__all__ = ["ArticleIndex", "StoreError"]
+
+ASK_ARTICLES = 5  # articles whose sentences compete to answer a question
+ASK_PRIOR = 1.0  # weight of the article's own rank in a passage's score
+PROCESS_THRESHOLD = 1000  # files; smaller folders reindex in a thread (no process start-up)
 
 
-class StoreError(RuntimeError):
-    """The index file cannot be used (unreadable, foreign, newer schema); one sentence."""
+def _open_sync(db_path: Path, config: IndexConfig) -> tuple[Searcher, dict[str, str]]:
+    conn = store.connect(db_path)
+    try:
+        catalog, bm25 = load_state(conn, config, with_words=False)
+        meta = store.read_meta(conn)
+    finally:
+        conn.close()
+    analyzer = Analyzer(config.default_language)
+
+    def load_words() -> dict[str, int]:
+        with sqlite3.connect(db_path) as c:
+            blobs = store.read_blobs(c, CATALOG_PREFIX + "words")
+        return Catalog.words_from_blobs({"words": b"".join(blobs.values())})
+
+    return Searcher(bm25, catalog, analyzer, config.site_timezone, load_words), meta
 
 
 class ArticleIndex:
     """A loaded index. Reads never block the event loop; reindex runs in a worker process
     and swaps the new index in only when it is complete, so searches keep being answered."""
 
+    def __init__(
+        self,
+        db_path: Path,
+        content_dir: Path,
+        config: IndexConfig,
+        searcher: Searcher,
+        meta: dict[str, str],
+        db: aiosqlite.Connection,
+    ) -> None:
+        self.db_path = db_path
+        self.content_dir = content_dir
+        self.config = config
+        self._searcher = searcher
+        self._meta = meta
+        self._db = db
+        self._reindex: asyncio.Task[ReindexReport] | None = None
+
     @classmethod
     async def open(
-        cls, db_path: Path, content_dir: Path, config: IndexConfig = IndexConfig()
+        cls, db_path: Path, content_dir: Path, config: IndexConfig | None = None
     ) -> ArticleIndex:
         """Open (creating if absent) the SQLite index; loads the stored index, reads no
         Markdown. Raises StoreError for a file that is not ours."""
-        raise NotImplementedError
+        db_path, content_dir, config = Path(db_path), Path(content_dir), config or IndexConfig()
+        searcher, meta = await asyncio.to_thread(_open_sync, db_path, config)
+        try:
+            db = await aiosqlite.connect(db_path)
+            await db.execute("PRAGMA query_only=1")
+        except sqlite3.Error as exc:
+            raise StoreError(f"Cannot open the index file {db_path}: {exc}.") from exc
+        return cls(db_path, content_dir, config, searcher, meta, db)
+
+    @property
+    def searcher(self) -> Searcher:
+        return self._searcher
 
     @property
     def is_empty(self) -> bool:
-        raise NotImplementedError
+        return len(self._searcher.catalog) == 0
+
+    @property
+    def article_count(self) -> int:
+        return len(self._searcher.catalog)
+
+    @property
+    def built_at(self) -> datetime | None:
+        value = self._meta.get("built_at")
+        return datetime.fromisoformat(value) if value else None
 
     async def is_stale(self) -> bool:
         """True when files in the content folder changed since the last index (cheap stat)."""
-        raise NotImplementedError
+
+        def check() -> bool:
+            conn = store.connect(self.db_path)
+            try:
+                return is_stale(conn, self.content_dir, self.config)
+            finally:
+                conn.close()
+
+        return await asyncio.to_thread(check)
+
+    # --- reading ------------------------------------------------------------------------
+
+    async def _fetch(self, ids: list[str]) -> dict[str, Article]:
+        found: dict[str, Article] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            async with self._db.execute(store.select_articles_sql(len(chunk)), chunk) as cur:
+                for row in await cur.fetchall():
+                    article = store.row_article(row)
+                    found[article.id] = article
+        return found
+
+    async def _articles(self, searcher: Searcher, docs: list[int]) -> list[Article]:
+        ids = [searcher.catalog.ids[d] for d in docs]
+        found = await self._fetch(ids)
+        return [found[i] for i in ids if i in found]
 
     async def search(self, query: str, limit: int = 5, offset: int = 0) -> SearchResult:
         """Raises results.QueryError with one friendly sentence for unusable queries."""
-        raise NotImplementedError
+        searcher = self._searcher  # one snapshot for the whole request
+        limit, offset = max(1, limit), max(0, offset)
+        plan = await asyncio.to_thread(searcher.plan, query, limit, offset)
+        if plan.phrases:
+            docs, scores, total = await self._verify_phrases(searcher, plan, limit, offset)
+        else:
+            docs, scores, total = plan.docs[:limit].tolist(), plan.scores[:limit], plan.total
+        articles = await self._articles(searcher, docs)
+        hits = await asyncio.to_thread(self._hits, searcher, plan, articles, scores)
+        suggestion = None
+        if total == 0:
+            suggestion = await asyncio.to_thread(searcher.suggest, plan.query)
+        return SearchResult(query, tuple(hits), total, offset, suggestion)
+
+    async def _verify_phrases(
+        self, searcher: Searcher, plan: Plan, limit: int, offset: int
+    ) -> tuple[list[int], list[float], int]:
+        matched: list[tuple[int, float]] = []
+        candidates = plan.docs.tolist()
+        for start in range(0, len(candidates), 50):
+            batch = candidates[start : start + 50]
+            articles = {a.id: a for a in await self._articles(searcher, batch)}
+            for doc, score in zip(batch, plan.scores[start : start + 50].tolist(), strict=True):
+                article = articles.get(searcher.catalog.ids[doc])
+                if article and searcher.phrase_ok(article, plan.phrases):
+                    matched.append((doc, score))
+        page = matched[offset : offset + limit]
+        return [d for d, _ in page], [s for _, s in page], len(matched)
+
+    def _hits(self, searcher: Searcher, plan: Plan, articles: list[Article], scores) -> list[Hit]:
+        hits = []
+        for i, article in enumerate(articles):
+            score = float(scores[i]) if len(scores) > i else 0.0
+            hits.append(Hit(article, score, self.snippet(searcher, article, plan.terms)))
+        return hits
+
+    @staticmethod
+    def snippet(searcher: Searcher, article: Article, terms: frozenset[str]) -> Snippet:
+        """The body passage with most query terms; the description when it matches better."""
+        analyzer = searcher.analyzer
+        body = make_snippet(article.body, terms, analyzer, article.language)
+        if body.marks or not article.description:
+            return body if body.text else make_snippet(article.description, terms, analyzer)
+        described = make_snippet(article.description, terms, analyzer, article.language)
+        return described if described.marks else body
 
     async def latest(self, limit: int = 5, category: str | None = None) -> list[Article]:
-        raise NotImplementedError
+        searcher = self._searcher
+        docs = searcher.latest(max(1, limit), category)
+        return await self._articles(searcher, docs)
 
     async def categories(self) -> list[tuple[str, int]]:
         """(category, article count), most articles first."""
-        raise NotImplementedError
+        return self._searcher.categories()
 
     async def article(self, ref: str) -> Article | None:
         """One article by id, slug or title words (best title match)."""
-        raise NotImplementedError
+        searcher = self._searcher
+        doc = await asyncio.to_thread(searcher.resolve, ref)
+        if doc is None:
+            return None
+        found = await self._articles(searcher, [doc])
+        return found[0] if found else None
 
     def complete_categories(self, prefix: str, limit: int = 25) -> list[str]:
         """In-memory, microseconds: safe to call inside autocomplete."""
-        raise NotImplementedError
+        return self._searcher.complete_categories(prefix, limit)
 
     def complete_titles(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
         """(title, article id) whose title contains the typed words; in-memory."""
-        raise NotImplementedError
+        catalog = self._searcher.catalog
+        return [
+            (catalog.titles[d], catalog.ids[d]) for d in self._searcher.complete_titles(text, limit)
+        ]
+
+    # --- answering questions --------------------------------------------------------------
+
+    async def ask(self, question: str, context_id: str | None = None) -> Answer:
+        """Quote the sentences that answer ``question``, or decline with related articles.
+
+        ``context_id`` is the article of the previous answer in the conversation, so a
+        follow-up ("what about the train scene?") can lean on it.
+        """
+        searcher = self._searcher
+        terms = await asyncio.to_thread(searcher.question_terms, question)
+        if not terms:
+            return Answer(question, (), None, 0.0, True)
+        docs, scores = await asyncio.to_thread(searcher.rank_terms, terms, ASK_ARTICLES)
+        docs, scores = list(docs), list(scores)
+        context = searcher.catalog.by_id.get(context_id) if context_id else None
+        if context is not None and context not in docs:
+            docs.append(context)
+            scores.append(scores[0] * 0.8 if scores else 1.0)
+        articles = await self._articles(searcher, docs)
+        top = max(scores, default=1.0) or 1.0
+        prior = [ASK_PRIOR * s / top for s in scores]
+        return await asyncio.to_thread(_answer, question, articles, searcher, terms, prior)
+
+    # --- reindexing ---------------------------------------------------------------------
 
     async def reindex(
         self, progress: Callable[[int, int], None] | None = None, full: bool = False
     ) -> ReindexReport:
         """Incremental reindex of the content folder; a second call while one runs waits for
         and returns the running one's report (coalesced)."""
-        raise NotImplementedError
+        if self._reindex is None or self._reindex.done():
+            self._reindex = asyncio.create_task(self._run_reindex(progress, full))
+        return await asyncio.shield(self._reindex)
+
+    @property
+    def reindexing(self) -> bool:
+        return self._reindex is not None and not self._reindex.done()
+
+    async def _run_reindex(
+        self, progress: Callable[[int, int], None] | None, full: bool
+    ) -> ReindexReport:
+        loop = asyncio.get_running_loop()
+        files = await asyncio.to_thread(scan, self.content_dir)
+        if len(files) < PROCESS_THRESHOLD:
+            report = await asyncio.to_thread(
+                run_reindex,
+                self.db_path,
+                self.content_dir,
+                self.config,
+                full=full,
+                workers=1,
+                progress=progress,
+            )
+        else:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(1, mp_context=context) as pool:
+                report = await loop.run_in_executor(
+                    pool, _reindex_in_process, self.db_path, self.content_dir, self.config, full
+                )
+        searcher, meta = await asyncio.to_thread(_open_sync, self.db_path, self.config)
+        self._searcher, self._meta = searcher, meta
+        return report
+
+    # --- about the index ----------------------------------------------------------------
 
     async def stats(self) -> IndexStats:
-        raise NotImplementedError
+        searcher = self._searcher
+        size = sum(
+            p.stat().st_size for p in (self.db_path, Path(f"{self.db_path}-wal")) if p.exists()
+        )
+        async with self._db.execute("SELECT count(*) FROM files WHERE status='refused'") as cur:
+            row = await cur.fetchone()
+        return IndexStats(
+            articles=len(searcher.catalog),
+            categories=len(searcher.catalog.by_category),
+            terms=len(searcher.bm25.vocab),
+            built_at=self.built_at,
+            db_bytes=size,
+            content_dir=str(self.content_dir),
+            refused=int(row[0]) if row else 0,
+        )
 
     async def close(self) -> None:
-        raise NotImplementedError
+        if self._reindex is not None and not self._reindex.done():
+            # The caller is shutting down; a failed reindex leaves the old index intact.
+            with contextlib.suppress(Exception):
+                await self._reindex
+        await self._db.close()
+
+
+def _answer(
+    question: str, articles: list[Article], searcher: Searcher, terms: list[str], prior
+) -> Answer:
+    idf = {t: searcher.bm25.idf_of(t) for t in set(terms)}
+    passages = rank_passages(question, articles, searcher.analyzer, idf, prior)
+    return compose(question, passages, articles, searcher.analyzer)
+
+
+def _reindex_in_process(
+    db_path: Path, content_dir: Path, config: IndexConfig, full: bool
+) -> ReindexReport:
+    return run_reindex(db_path, content_dir, config, full=full)

@@ -1,0 +1,240 @@
+"""Text to index terms: NFKC + casefold, regex words, English stop words, Snowball stems.
+
+Every path (``words``, ``tokens``, ``spans``) runs the same normalisation over the same
+regex matches of the original text, so offsets from ``spans`` always point at the words
+whose terms ``tokens`` produced.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import Stemmer
+
+
+def _word_class() -> str:
+    """Letters, digits and combining marks, as one regex class without ``_``.
+
+    Python's ``\\w`` leaves out combining marks, which would split Hindi, Thai or
+    decomposed (NFD) Latin words in the middle. The class is spelled out for the BMP (so
+    ``re`` compiles it to a bitmap: ~7x faster than ``\\w`` plus a mark class) and
+    covers the letter-bearing supplementary planes with three coarse ranges, leaving out
+    the emoji blocks.
+    """
+    ranges: list[str] = []
+    start = -1
+    for cp in range(0x10001):
+        char = chr(cp) if cp < 0x10000 else ""
+        ok = bool(char) and (char.isalnum() or unicodedata.category(char).startswith("M"))
+        if ok and start < 0:
+            start = cp
+        elif not ok and start >= 0:
+            ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(cp - 1))}")
+            start = -1
+    ranges.append("\U00010000-\U0001d7ff\U0001e000-\U0001efff\U00020000-\U0003ffff")
+    return "[" + "".join(ranges) + "]"
+
+
+_CHAR = _word_class()
+_JOIN = "['\u2019\u02bc\\-\u2010\u2011]"  # apostrophes and hyphens inside one word
+# A word: letters/digits/marks, optionally joined by single hyphens or apostrophes, so
+# covid-19, self-driving and don't are each one token; underscores separate words.
+WORD = re.compile(rf"{_CHAR}+(?:{_JOIN}{_CHAR}+)*")
+_POSSESSIVE = re.compile(r"'s(?= |$)")
+_VARIANTS = (("\u2019", "'"), ("\u02bc", "'"), ("\u2010", "-"), ("\u2011", "-"))
+
+
+def _fold_apostrophes(word: str) -> str:
+    return _POSSESSIVE.sub("", word).replace("'", "")
+
+
+# The Snowball project's English stop list (snowballstem.org/algorithms/english/stop.txt),
+# passed through the same apostrophe folding as the text ("don't" -> "dont",
+# "it's" -> "it"). "let's" is left out: folded it would remove the content word "let".
+_SNOWBALL_ENGLISH = """
+i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
+she her hers herself it its itself they them their theirs themselves what which who whom
+this that these those am is are was were be been being have has had having do does did
+doing would should could ought i'm you're he's she's it's we're they're i've you've we've
+they've i'd you'd he'd she'd we'd they'd i'll you'll he'll she'll we'll they'll isn't
+aren't wasn't weren't hasn't haven't hadn't doesn't don't didn't won't wouldn't shan't
+shouldn't can't cannot couldn't mustn't that's who's what's here's there's when's
+where's why's how's a an the and but if or because as until while of at by for with about
+against between into through during before after above below to from up down in out on
+off over under again further then once here there when where why how all any both each
+few more most other some such no nor not only own same so than too very
+"""
+STOP_WORDS: frozenset[str] = frozenset(_fold_apostrophes(w) for w in _SNOWBALL_ENGLISH.split())
+
+# ISO 639-1 codes to Snowball algorithm names (PyStemmer also accepts the names).
+LANGUAGES: dict[str, str] = {
+    "ar": "arabic",
+    "ca": "catalan",
+    "cs": "czech",
+    "da": "danish",
+    "de": "german",
+    "el": "greek",
+    "en": "english",
+    "eo": "esperanto",
+    "es": "spanish",
+    "et": "estonian",
+    "eu": "basque",
+    "fa": "persian",
+    "fi": "finnish",
+    "fr": "french",
+    "ga": "irish",
+    "hi": "hindi",
+    "hu": "hungarian",
+    "hy": "armenian",
+    "id": "indonesian",
+    "it": "italian",
+    "lt": "lithuanian",
+    "nb": "norwegian",
+    "ne": "nepali",
+    "nl": "dutch",
+    "nn": "norwegian",
+    "no": "norwegian",
+    "pl": "polish",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sr": "serbian",
+    "st": "sesotho",
+    "sv": "swedish",
+    "ta": "tamil",
+    "tr": "turkish",
+    "yi": "yiddish",
+}
+_ALGORITHMS = frozenset(Stemmer.algorithms())
+_CACHE_LIMIT = 300_000  # words per language; a reindex's vocabulary mostly fits
+
+
+class _StemCache(dict[str, str]):
+    """Word -> stem, filled on first sight.
+
+    ``map(cache.__getitem__, words)`` stays in C for known words: ~4x faster than
+    PyStemmer's own cached ``stemWords`` on an 800-word article.
+    """
+
+    def __init__(self, stemmer: Stemmer.Stemmer) -> None:
+        super().__init__()
+        self._stem_word = stemmer.stemWord
+
+    def __missing__(self, word: str) -> str:
+        stem = self[word] = self._stem_word(word)
+        return stem
+
+
+def algorithm_for(language: str) -> str | None:
+    """The Snowball algorithm for a language code ("de", "pt-BR", "german"), if any."""
+    lang = language.strip().casefold().replace("_", "-")
+    if lang in _ALGORITHMS:
+        return lang
+    return LANGUAGES.get(lang.split("-", 1)[0])
+
+
+class Analyzer:
+    def __init__(self, default_language: str = "en") -> None:
+        self.default_language = default_language
+        self._by_language: dict[str, _StemCache | None] = {}
+        self._by_algorithm: dict[str, _StemCache] = {}
+
+    def __getstate__(self) -> dict[str, str]:
+        # Stemmers are C objects and cannot be pickled; worker processes make their own.
+        return {"default_language": self.default_language}
+
+    def __setstate__(self, state: dict[str, str]) -> None:
+        self.__init__(state["default_language"])
+
+    # --- words -------------------------------------------------------------------------
+
+    def words(self, text: str) -> list[str]:
+        """Normalised surface words without stop words (what "did you mean" offers)."""
+        return [w for w in _normalise(WORD.findall(text)) if w not in STOP_WORDS]
+
+    def stem(self, words: list[str], language: str = "") -> list[str]:
+        cache = self._cache(language)
+        if cache is None:
+            return list(words)
+        stems = list(map(cache.__getitem__, words))
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+        return stems
+
+    def tokens(self, text: str, language: str = "") -> list[str]:
+        return self.stem(self.words(text), language)
+
+    def spans(self, text: str, language: str = "") -> list[tuple[str, int, int]]:
+        """(term, start, end) for every non-stop word, offsets into the original text."""
+        starts: list[int] = []
+        ends: list[int] = []
+        found: list[str] = []
+        for m in WORD.finditer(text):
+            start, end = m.span()
+            starts.append(start)
+            ends.append(end)
+            found.append(text[start:end])
+        norm = _normalise(found)
+        if len(norm) != len(found):  # NFKC split a word ("¼" -> "1⁄4"): pair word by word
+            pairs = [(w, i) for i, f in enumerate(found) for w in _normalise([f])]
+        else:
+            pairs = list(zip(norm, range(len(found)), strict=True))
+        kept = [(w, i) for w, i in pairs if w not in STOP_WORDS]
+        terms = self.stem([w for w, _ in kept], language)
+        return [(t, starts[i], ends[i]) for t, (_, i) in zip(terms, kept, strict=True)]
+
+    def query_terms(self, word: str, languages: Iterable[str] = ()) -> list[str]:
+        """Stems of one query word under the default and each corpus language.
+
+        A German post is indexed with German stems, so a word typed in German must also
+        be stemmed the German way to find it.
+        """
+        surface = _normalise(WORD.findall(word))
+        out: list[str] = []
+        for lang in ("", *languages):
+            for term in self.stem(surface, lang):
+                if term not in out:
+                    out.append(term)
+        return out
+
+    # --- stemmers ----------------------------------------------------------------------
+
+    def _cache(self, language: str) -> _StemCache | None:
+        try:
+            return self._by_language[language]
+        except KeyError:
+            pass
+        name = algorithm_for(language) if language else None
+        if name is None:  # unknown or unset: the site's language
+            name = algorithm_for(self.default_language)
+        cache = None
+        if name is not None:  # "en", "EN" and "english" share one cache
+            cache = self._by_algorithm.get(name)
+            if cache is None:
+                cache = self._by_algorithm[name] = _StemCache(Stemmer.Stemmer(name))
+        self._by_language[language] = cache
+        return cache
+
+
+def _normalise(found: list[str]) -> list[str]:
+    """NFKC + casefold + apostrophe folding of regex matches, in a few C-level passes.
+
+    Working on the space-joined words (never on the text between them) keeps this exactly
+    per-word, which is what lets ``spans`` pair results with match offsets.
+    """
+    joined = " ".join(found)
+    if joined.isascii():
+        joined = joined.lower()
+    else:
+        normal = unicodedata.normalize("NFKC", joined)
+        if normal != joined:  # "¼" -> "1⁄4": NFKC can yield characters that split a word
+            normal = " ".join(WORD.findall(normal))
+        joined = normal.casefold()
+        for variant, plain in _VARIANTS:  # str.translate is slow on non-ASCII text
+            if variant in joined:
+                joined = joined.replace(variant, plain)
+    if "'" in joined:
+        joined = _fold_apostrophes(joined)
+    return joined.split(" ") if joined else []

@@ -1,0 +1,153 @@
+"""Incremental reindexing into a real SQLite file."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from index import store
+from index.config import IndexConfig
+from index.reindex import ContentError, load_state, run_reindex
+from tests.index.posts import write_post, write_posts
+
+CONFIG = IndexConfig()
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    return write_posts(tmp_path / "content")
+
+
+def state(db: Path):
+    conn = store.connect(db)
+    try:
+        return load_state(conn, CONFIG)
+    finally:
+        conn.close()
+
+
+def test_full_index_then_nothing_changed(content: Path, tmp_path: Path) -> None:
+    db = tmp_path / "index.sqlite3"
+    first = run_reindex(db, content, CONFIG)
+    assert first.full and len(first.added) == 4 and first.total == 4
+    second = run_reindex(db, content, CONFIG)
+    assert not second.full
+    assert (second.added, second.updated, second.removed) == ((), (), ())
+    assert second.unchanged == 4
+
+
+def test_changed_added_and_deleted_files(content: Path, tmp_path: Path) -> None:
+    db = tmp_path / "index.sqlite3"
+    run_reindex(db, content, CONFIG)
+    write_post(
+        content,
+        "comet_seen_over_the_valley.md",
+        "Comet fades",
+        "2021-03-21-10-00-00",
+        "science",
+        "The comet faded from view after a week of clear nights.",
+    )
+    write_post(
+        content,
+        "new_ferry_route.md",
+        "New ferry route",
+        "2021-05-01-07-30-00",
+        "travel",
+        "A ferry route to the islands starts in May.",
+    )
+    (content / "bakery_chain_opens_tenth_shop.md").unlink()
+    report = run_reindex(db, content, CONFIG)
+    assert report.added == ("new_ferry_route.md",)
+    assert report.updated == ("comet_seen_over_the_valley.md",)
+    assert report.removed == ("bakery_chain_opens_tenth_shop.md",)
+    assert report.total == 4
+    catalog, bm25 = state(db)
+    assert sorted(catalog.ids) == sorted(p.name for p in content.glob("*.md"))
+    assert "Comet fades" in catalog.titles
+    assert bm25.n_docs == 4
+    # The index after incremental changes ranks exactly as a fresh full build does.
+    fresh = tmp_path / "fresh.sqlite3"
+    run_reindex(fresh, content, CONFIG)
+    cat2, bm2 = state(fresh)
+    for query in (["comet"], ["ferri"], ["bakeri"], ["swimmer", "harbour"]):
+        a = dict(zip((catalog.ids[d] for d in bm25.match(query)[0]), bm25.match(query)[1]))
+        b = dict(zip((cat2.ids[d] for d in bm2.match(query)[0]), bm2.match(query)[1]))
+        assert a.keys() == b.keys()
+        for key in a:
+            assert a[key] == pytest.approx(b[key], abs=1e-9)
+
+
+def test_touched_but_identical_file_is_not_reread(content: Path, tmp_path: Path) -> None:
+    db = tmp_path / "index.sqlite3"
+    run_reindex(db, content, CONFIG)
+    path = content / "quiz_show_host_signs_new_deal.md"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    report = run_reindex(db, content, CONFIG)
+    assert report.updated == () and report.unchanged == 4
+
+
+def test_broken_file_is_refused_and_the_rest_indexed(content: Path, tmp_path: Path) -> None:
+    (content / "broken.md").write_bytes(b"---\ntitle: [unclosed\n  - : :\n\x00\x01---\n")
+    db = tmp_path / "index.sqlite3"
+    report = run_reindex(db, content, CONFIG)
+    assert report.total == 4
+    assert [r.path for r in report.refused] == ["broken.md"]
+    assert report.refused[0].reason
+    # Still reported on the next run, though it was not re-read.
+    again = run_reindex(db, content, CONFIG)
+    assert [r.path for r in again.refused] == ["broken.md"]
+
+
+def test_identical_copies_collapse_and_survive_the_original(content: Path, tmp_path: Path):
+    original = content / "comet_seen_over_the_valley.md"
+    copy = content / "comet_seen_over_the_valley 2.md"
+    copy.write_bytes(original.read_bytes())
+    db = tmp_path / "index.sqlite3"
+    report = run_reindex(db, content, CONFIG)
+    assert report.total == 4
+    assert [s.path for s in report.skipped] == [copy.name]
+    original.unlink()
+    report = run_reindex(db, content, CONFIG)
+    catalog, _ = state(db)
+    assert copy.name in catalog.ids and report.total == 4
+
+
+def test_drafts_are_skipped(content: Path, tmp_path: Path) -> None:
+    (content / "draft.md").write_text("---\ntitle: Not yet\ndraft: true\n---\nSecret plans.\n")
+    report = run_reindex(tmp_path / "i.sqlite3", content, CONFIG)
+    assert report.total == 4 and [s.path for s in report.skipped] == ["draft.md"]
+
+
+def test_missing_content_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ContentError, match="does not exist"):
+        run_reindex(tmp_path / "i.sqlite3", tmp_path / "nope", CONFIG)
+
+
+def test_a_failed_write_keeps_the_last_good_index(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "index.sqlite3"
+    run_reindex(db, content, CONFIG)
+    write_post(content, "late_post.md", "Late post", "2021-06-01-00-00-00", "news", "Words.")
+
+    def explode(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store, "write_blobs", explode)
+    with pytest.raises(OSError):
+        run_reindex(db, content, CONFIG)
+    monkeypatch.undo()
+    catalog, bm25 = state(db)
+    assert len(catalog) == 4 and bm25.n_docs == 4 and "late_post.md" not in catalog.ids
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 4
+
+
+def test_changed_settings_force_a_full_rebuild(content: Path, tmp_path: Path) -> None:
+    db = tmp_path / "index.sqlite3"
+    run_reindex(db, content, CONFIG)
+    report = run_reindex(db, content, IndexConfig(title_weight=3))
+    assert report.full and len(report.added) == 4

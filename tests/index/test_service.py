@@ -1,0 +1,163 @@
+"""The async index facade over a real SQLite file and real posts."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from index.config import IndexConfig
+from index.results import QueryError
+from index.service import ArticleIndex, StoreError
+from tests.index.posts import write_post, write_posts
+
+
+@pytest.fixture
+async def index(tmp_path: Path):
+    content = write_posts(tmp_path / "content")
+    idx = await ArticleIndex.open(tmp_path / "index.sqlite3", content, IndexConfig())
+    await idx.reindex()
+    yield idx
+    await idx.close()
+
+
+async def test_search_ranks_marks_and_links(index: ArticleIndex) -> None:
+    result = await index.search("comet tail")
+    assert result.total == 1
+    hit = result.hits[0]
+    assert hit.article.title == "Comet seen over the valley"
+    assert hit.article.url == "https://example.com/posts/comet_seen_over_the_valley"
+    marked = {hit.snippet.text[a:b].casefold() for a, b in hit.snippet.marks}
+    assert {"comet", "tail"} <= marked
+    assert hit.score > 0
+
+
+async def test_single_post_corpus_still_matches(tmp_path: Path) -> None:
+    content = tmp_path / "one"
+    content.mkdir()
+    write_post(
+        content,
+        "only.md",
+        "Lighthouse keeper retires",
+        "2020-01-01-00-00-00",
+        "news",
+        "The lighthouse keeper retired after thirty years on the rock.",
+    )
+    idx = await ArticleIndex.open(tmp_path / "i.sqlite3", content)
+    await idx.reindex()
+    try:
+        result = await idx.search("lighthouse")
+        assert [h.article.id for h in result.hits] == ["only.md"]
+    finally:
+        await idx.close()
+
+
+async def test_phrase_exclusion_and_filters(index: ArticleIndex) -> None:
+    assert (await index.search('"tenth shop"')).total == 1
+    assert (await index.search('"shop tenth"')).total == 0
+    assert (await index.search("degrees")).total == 2
+    only = await index.search("degrees -comet")
+    assert [h.article.id for h in only.hits] == ["harbour_swimmers_brave_the_cold.md"]
+    in_science = await index.search("degrees category:science")
+    assert [h.article.id for h in in_science.hits] == ["comet_seen_over_the_valley.md"]
+    after = await index.search("degrees after:2021-02-01")
+    assert [h.article.id for h in after.hits] == ["comet_seen_over_the_valley.md"]
+    before = await index.search("degrees before:2021-02-01")
+    assert [h.article.id for h in before.hits] == ["harbour_swimmers_brave_the_cold.md"]
+
+
+async def test_filter_only_query_lists_newest(index: ArticleIndex) -> None:
+    result = await index.search("category:latest", limit=2)
+    assert result.total == 4
+    assert [h.article.id for h in result.hits] == [
+        "bakery_chain_opens_tenth_shop.md",
+        "comet_seen_over_the_valley.md",
+    ]
+
+
+async def test_paging(index: ArticleIndex) -> None:
+    everything = await index.search("category:latest", limit=3, offset=3)
+    assert len(everything.hits) == 1 and everything.offset == 3
+
+
+@pytest.mark.parametrize("query", ["", "the of and", "colour:red comet", "category:nonsense x"])
+async def test_unusable_queries_get_one_sentence(index: ArticleIndex, query: str) -> None:
+    with pytest.raises(QueryError) as info:
+        await index.search(query)
+    message = str(info.value)
+    assert message and "\n" not in message and "Traceback" not in message
+
+
+async def test_did_you_mean(index: ArticleIndex) -> None:
+    result = await index.search("comett")
+    assert result.total == 0
+    assert result.suggestion == "comet"
+
+
+async def test_latest_categories_and_article(index: ArticleIndex) -> None:
+    latest = await index.latest(2)
+    assert [a.id for a in latest] == [
+        "bakery_chain_opens_tenth_shop.md",
+        "comet_seen_over_the_valley.md",
+    ]
+    assert [a.id for a in await index.latest(5, "TV")] == ["quiz_show_host_signs_new_deal.md"]
+    assert await index.latest(5, "nonsense") == []
+    categories = dict(await index.categories())
+    assert categories["latest"] == 4 and categories["tv"] == 1
+    by_slug = await index.article("quiz_show_host_signs_new_deal")
+    assert by_slug and by_slug.title == "Quiz show host signs new deal"
+    by_words = await index.article("bakery shop")
+    assert by_words and by_words.id == "bakery_chain_opens_tenth_shop.md"
+    assert await index.article("") is None
+
+
+async def test_autocomplete_is_in_memory(index: ArticleIndex) -> None:
+    assert index.complete_categories("sc") == ["science"]
+    titles = index.complete_titles("quiz ho")
+    assert titles == [("Quiz show host signs new deal", "quiz_show_host_signs_new_deal.md")]
+    assert len(index.complete_titles("")) == 4
+    assert index.complete_titles("zzz") == []
+
+
+async def test_reindex_is_coalesced_and_searches_continue(index: ArticleIndex) -> None:
+    content = index.content_dir
+    write_post(
+        content,
+        "ferry.md",
+        "Ferry returns",
+        "2021-05-05-05-05-05",
+        "travel",
+        "The island ferry returns after repairs.",
+    )
+    first, second = await asyncio.gather(index.reindex(), index.reindex())
+    assert first is second
+    assert first.added == ("ferry.md",)
+    assert (await index.search("ferry")).total == 1
+
+
+async def test_stale_detection_and_stats(index: ArticleIndex) -> None:
+    assert not await index.is_stale()
+    (index.content_dir / "comet_seen_over_the_valley.md").unlink()
+    assert await index.is_stale()
+    stats = await index.stats()
+    assert stats.articles == 4 and stats.categories >= 4 and stats.db_bytes > 0
+
+
+async def test_reopen_loads_without_reading_markdown(index: ArticleIndex, tmp_path: Path):
+    await index.close()
+    for path in index.content_dir.glob("*.md"):
+        path.unlink()
+    again = await ArticleIndex.open(index.db_path, index.content_dir)
+    try:
+        assert (await again.search("sourdough")).total == 1
+    finally:
+        await again.close()
+    index._db = await __import__("aiosqlite").connect(index.db_path)  # for the fixture
+
+
+async def test_foreign_file_is_refused(tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.sqlite3"
+    bogus.write_bytes(b"not sqlite at all" * 64)
+    with pytest.raises(StoreError):
+        await ArticleIndex.open(bogus, tmp_path)
