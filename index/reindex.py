@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from itertools import chain, count
 from pathlib import Path
 
 import numpy as np
@@ -41,25 +42,31 @@ class ContentError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """One file after parsing and analysis, ready to enter the index."""
+    """One file after parsing and analysis, ready to enter the index.
+
+    Tokens and words travel as one space-joined string each: pickling one string per
+    article between processes is far cheaper than hundreds of small ones.
+    """
 
     rel: str
     article: Article | None = None
-    tokens: list[str] | None = None
-    words: frozenset[str] = frozenset()
+    tokens: str = ""
+    words: str = ""
     skipped: str = ""  # reason when the post is deliberately left out (draft)
     refused: str = ""  # reason when the post could not be read
 
 
-def article_words(article: Article, analyzer: Analyzer) -> frozenset[str]:
+def article_words(article: Article, analyzer: Analyzer) -> set[str]:
     """Surface words of an article, counted once per article for "did you mean"."""
     text = " ".join((article.title, article.description, *article.categories, *article.tags))
-    return frozenset(analyzer.words(text + " " + article.body))
+    return set(analyzer.words(text + " " + article.body))
 
 
-def prepare(rel: str, data: bytes, config: IndexConfig, analyzer: Analyzer) -> Prepared:
+def prepare(rel: str, path: Path, config: IndexConfig, analyzer: Analyzer) -> Prepared:
     try:
-        article = parse_post(data, rel, config)
+        article = parse_post(path.read_bytes(), rel, config)
+    except OSError as exc:
+        return Prepared(rel, refused=f"cannot read the file: {exc.strerror or exc}")
     except PostError as exc:
         return Prepared(rel, refused=str(exc))
     except Exception as exc:  # a bug on one odd file must not stop the other 100,000
@@ -69,8 +76,8 @@ def prepare(rel: str, data: bytes, config: IndexConfig, analyzer: Analyzer) -> P
     return Prepared(
         rel,
         article=article,
-        tokens=document_tokens(article, analyzer, config),
-        words=article_words(article, analyzer),
+        tokens=" ".join(document_tokens(article, analyzer, config)),
+        words=" ".join(article_words(article, analyzer)),
     )
 
 
@@ -82,10 +89,10 @@ def _init_worker(config: IndexConfig) -> None:
     _worker = (config, Analyzer(config.default_language))
 
 
-def _prepare_batch(batch: list[tuple[str, bytes]]) -> list[Prepared]:
+def _prepare_batch(batch: list[tuple[str, Path]]) -> list[Prepared]:
     assert _worker is not None
     config, analyzer = _worker
-    return [prepare(rel, data, config, analyzer) for rel, data in batch]
+    return [prepare(rel, path, config, analyzer) for rel, path in batch]
 
 
 def prepare_all(
@@ -93,40 +100,27 @@ def prepare_all(
     config: IndexConfig,
     workers: int,
     progress: Progress | None = None,
-) -> list[Prepared]:
-    """Parse and analyse files, in parallel when there are enough to pay for processes."""
-    results: list[Prepared] = []
-    total = len(items)
-
-    def read(batch: list[tuple[str, Path]]) -> list[tuple[str, bytes]]:
-        out = []
-        for rel, path in batch:
-            try:
-                out.append((rel, path.read_bytes()))
-            except OSError as exc:
-                results.append(Prepared(rel, refused=f"cannot read the file: {exc.strerror}"))
-        return out
-
+) -> Iterator[list[Prepared]]:
+    """Parse and analyse files in batches, in parallel when there are enough to pay for
+    processes; batches come back in order."""
+    total, done = len(items), 0
     size = 200
     batches = [items[i : i + size] for i in range(0, total, size)]
     if workers <= 1 or total < 400:
         _init_worker(config)
-        for batch in batches:
-            results.extend(_prepare_batch(read(batch)))
+        results: Iterable[list[Prepared]] = map(_prepare_batch, batches)
+        for batch in results:
+            done += len(batch)
             if progress:
-                progress(len(results), total)
-        return results
+                progress(done, total)
+            yield batch
+        return
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config,)) as pool:
-        pending = [pool.submit(_prepare_batch, read(b)) for b in batches[: workers * 2]]
-        queued = workers * 2
-        while pending:
-            results.extend(pending.pop(0).result())
-            if queued < len(batches):
-                pending.append(pool.submit(_prepare_batch, read(batches[queued])))
-                queued += 1
+        for batch in pool.map(_prepare_batch, batches, chunksize=1):
+            done += len(batch)
             if progress:
-                progress(len(results), total)
-    return results
+                progress(done, total)
+            yield batch
 
 
 def _sha256(path: Path) -> str:
@@ -226,57 +220,58 @@ def run_reindex(
                 to_read.append(rel)
         to_read = [rel for rel in to_read if rel not in duplicates]
 
-        prepared = prepare_all(
-            [(rel, content_dir / rel) for rel in sorted(to_read)], config, workers, progress
-        )
-
         # Old state.
         if full:
             catalog, bm25 = Catalog.empty(), None
         else:
             catalog, bm25 = load_state(conn, config)
         old_ids = set(catalog.ids)
-
-        fresh: list[Prepared] = [p for p in prepared if p.article is not None]
-        fresh_ids = {p.article.id for p in fresh if p.article}
-        for p in prepared:
-            st = current[p.rel]
-            status = "indexed" if p.article else "refused" if p.refused else "skipped"
-            reason = p.refused or p.skipped
-            stat_rows[p.rel] = (p.rel, st.st_size, st.st_mtime_ns, hashes[p.rel], status, reason)
-
-        # Articles that leave: their file is gone, became a copy, broken, a draft, or is
-        # being replaced by a fresh version.
-        leaving_files = set(removed_files) | set(duplicates) | {p.rel for p in prepared}
-        leaving = {i for i in old_ids if i in leaving_files}
-        keep = np.array([i not in leaving for i in catalog.ids], dtype=bool)
-
         removed_words: Counter[str] = Counter()
-        if leaving and not full:
+        leaving_files = set(removed_files) | set(duplicates) | set(to_read)
+        leaving = {i for i in old_ids if i in leaving_files}
+        if leaving:
             removed_words = _stored_words(conn, sorted(leaving), Analyzer(config.default_language))
+
+        # Everything is written in one transaction: articles as their batches arrive (so
+        # bodies never pile up in memory), then the postings and the catalog.
+        stream = TermStream(bm25.vocab if bm25 else {})
+        new_articles: list[Article] = []  # without bodies: the catalog needs the rest
         added_words: Counter[str] = Counter()
-        for p in fresh:
-            added_words.update(p.words)
-
-        new_articles = [p.article for p in fresh if p.article]
-        new_tokens = [p.tokens or [] for p in fresh]
-        catalog = catalog.update(keep, new_articles, removed_words, added_words)
-        if bm25 is None:
-            bm25 = BM25Index.build(new_tokens, config.k1, config.b, config.delta)
-        else:
-            bm25 = bm25.update(keep, new_tokens)
-
-        added = sorted(fresh_ids - old_ids)
-        updated = sorted(fresh_ids & old_ids)
-        removed = sorted(leaving - fresh_ids)
-        built_at = datetime.now(UTC).isoformat()
-
         conn.execute("BEGIN IMMEDIATE")
         try:
             if full:
                 conn.execute("DELETE FROM articles")
                 conn.execute("DELETE FROM files")
-            store.write_articles(conn, new_articles, removed)
+            store.write_articles(conn, [], sorted(leaving))
+            items = [(rel, content_dir / rel) for rel in sorted(to_read, key=post_sort_key)]
+            for batch in prepare_all(items, config, workers, progress):
+                fresh = [p for p in batch if p.article is not None]
+                store.write_articles(conn, [p.article for p in fresh if p.article], ())
+                for p in batch:
+                    st = current[p.rel]
+                    status = "indexed" if p.article else "refused" if p.refused else "skipped"
+                    reason = p.refused or p.skipped
+                    stat_rows[p.rel] = (
+                        p.rel,
+                        st.st_size,
+                        st.st_mtime_ns,
+                        hashes[p.rel],
+                        status,
+                        reason,
+                    )
+                for p in fresh:
+                    added_words.update(p.words.split())
+                    new_articles.append(replace(p.article, body=""))  # type: ignore[arg-type]
+                stream.add([p.tokens for p in fresh])
+
+            keep = np.array([i not in leaving for i in catalog.ids], dtype=bool)
+            catalog = catalog.update(keep, new_articles, removed_words, added_words)
+            ids, lens, vocab = stream.arrays()
+            if bm25 is None:
+                bm25 = BM25Index.from_term_ids(ids, lens, vocab, config.k1, config.b, config.delta)
+            else:
+                bm25 = bm25.update_term_ids(keep, ids, lens, vocab)
+
             store.replace_files(conn, stat_rows.values(), removed_files)
             store.write_blobs(conn, _bm25_blobs(bm25), BM25_PREFIX)
             store.write_blobs(conn, catalog.to_blobs(), CATALOG_PREFIX)
@@ -285,7 +280,7 @@ def run_reindex(
                 {
                     "fingerprint": config.fingerprint(),
                     "content_dir": str(content_dir),
-                    "built_at": built_at,
+                    "built_at": datetime.now(UTC).isoformat(),
                     "articles": str(len(catalog)),
                 },
             )
@@ -293,6 +288,10 @@ def run_reindex(
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        fresh_ids = {a.id for a in new_articles}
+        added = sorted(fresh_ids - old_ids)
+        updated = sorted(fresh_ids & old_ids)
+        removed = sorted(leaving - fresh_ids)
         all_refused = [
             Refusal(row[0], row[5])
             for row in store.read_files(conn).values()
@@ -312,6 +311,32 @@ def run_reindex(
         )
     finally:
         conn.close()
+
+
+class TermStream:
+    """Turns batches of token strings into term ids as they arrive, so a full index of
+    100,000 articles never holds 80 million token strings at once."""
+
+    def __init__(self, vocab: dict[str, int]) -> None:
+        self._ids_of: defaultdict[str, int] = defaultdict(count(len(vocab)).__next__, vocab)
+        self._ids: list[np.ndarray] = []
+        self._lens: list[np.ndarray] = []
+
+    def add(self, token_strings: list[str]) -> None:
+        docs = [s.split() for s in token_strings]
+        lens = np.fromiter(map(len, docs), dtype=np.int32, count=len(docs))
+        ids = np.fromiter(
+            map(self._ids_of.__getitem__, chain.from_iterable(docs)),
+            dtype=np.int32,
+            count=int(lens.sum()),
+        )
+        self._ids.append(ids)
+        self._lens.append(lens)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+        ids = np.concatenate(self._ids) if self._ids else np.zeros(0, np.int32)
+        lens = np.concatenate(self._lens) if self._lens else np.zeros(0, np.int32)
+        return ids, lens, dict(self._ids_of)
 
 
 def _stored_words(conn, ids: list[str], analyzer: Analyzer) -> Counter[str]:

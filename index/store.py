@@ -91,19 +91,19 @@ def prepare(conn: sqlite3.Connection, path: Path) -> None:
     try:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        # executescript() commits first, so each script carries its own transaction.
         if not tables:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executescript(_SCHEMA_V1)
-            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
-            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            conn.execute("COMMIT")
+            conn.executescript(
+                f"BEGIN IMMEDIATE; {_SCHEMA_V1}; PRAGMA application_id={APPLICATION_ID}; "
+                f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
+            )
             version = SCHEMA_VERSION
         while version < SCHEMA_VERSION:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executescript(_MIGRATIONS[version - 1])
+            conn.executescript(
+                f"BEGIN IMMEDIATE; {_MIGRATIONS[version - 1]}; "
+                f"PRAGMA user_version={version + 1}; COMMIT;"
+            )
             version += 1
-            conn.execute(f"PRAGMA user_version={version}")
-            conn.execute("COMMIT")
     except sqlite3.Error as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")

@@ -1,0 +1,309 @@
+"""BM25Plus over compact postings: exactly rank-bm25's scores, touching only query terms.
+
+rank-bm25 keeps one dict per document and scans every document per query term; here each
+term's postings are a slice of two flat arrays (int32 doc numbers, uint16 frequencies),
+so 100,000 articles fit in a few hundred MB and a query reads only its terms' postings.
+
+BM25Plus (rather than BM25Okapi) because its idf ``log((N+1)/n)`` is always positive, so
+a 1- or 2-post corpus still ranks its match, and is near zero for a term every post
+carries (like the category ``latest``). rank-bm25 adds ``idf * delta`` for every query
+term to every document, matching or not; ``match`` adds that same constant, so matched
+documents get rank-bm25's scores to the last few ulps.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import chain, count
+
+import numpy as np
+
+_EMPTY_DOCS = np.zeros(0, dtype=np.int32)
+_EMPTY_SCORES = np.zeros(0, dtype=np.float64)
+_MAX_TF = np.iinfo(np.uint16).max
+_CHUNK_TOKENS = 1 << 20  # tokens sorted at once by build: small enough to stay in cache
+
+
+@dataclass(eq=False)
+class BM25Index:
+    terms: list[str]
+    vocab: dict[str, int]
+    offsets: np.ndarray  # int64, len V+1: postings of term t are [offsets[t]:offsets[t+1]]
+    doc_ids: np.ndarray  # int32, ascending within each term
+    tfs: np.ndarray  # uint16, clipped at 65535
+    doc_len: np.ndarray  # int32 tokens per document
+    k1: float
+    b: float
+    delta: float
+    # Derived, never stored.
+    df: np.ndarray = field(init=False, repr=False)
+    idf: np.ndarray = field(init=False, repr=False)
+    norm: np.ndarray = field(init=False, repr=False)
+    avgdl: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Readers get views of these arrays; a stray write must fail, not corrupt scores.
+        for array in (self.offsets, self.doc_ids, self.tfs, self.doc_len):
+            array.flags.writeable = False
+        n = len(self.doc_len)
+        self.df = np.diff(self.offsets)
+        with np.errstate(divide="ignore"):
+            idf = np.log((n + 1) / self.df)
+        # A term whose documents were all removed scores like an unknown term: 0.
+        self.idf = np.where(self.df > 0, idf, 0.0)
+        self.avgdl = int(self.doc_len.sum(dtype=np.int64)) / n if n else 0.0
+        if self.avgdl > 0:
+            # The same expression as rank-bm25, so the floats agree.
+            self.norm = self.k1 * (1 - self.b + self.b * self.doc_len / self.avgdl)
+        else:  # every document empty: no postings, the value never matters
+            self.norm = np.full(n, self.k1 * (1 - self.b))
+
+    # --- building ----------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, docs: Sequence[Sequence[str]], k1: float, b: float, delta: float) -> BM25Index:
+        ids, lens, vocab = _term_ids(docs, {})
+        return cls.from_term_ids(ids, lens, vocab, k1, b, delta)
+
+    @classmethod
+    def from_term_ids(
+        cls,
+        ids: np.ndarray,
+        lens: np.ndarray,
+        vocab: dict[str, int],
+        k1: float,
+        b: float,
+        delta: float,
+    ) -> BM25Index:
+        """Build from documents already turned into term ids (``lens`` tokens each), so a
+        caller can map tokens batch by batch instead of holding every token string."""
+        terms, doc_ids, tfs = _invert(ids, lens, len(vocab))
+        counts = np.bincount(terms, minlength=len(vocab))
+        offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        return cls(list(vocab), vocab, offsets, doc_ids, tfs, lens.astype(np.int32), k1, b, delta)
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.doc_len)
+
+    def update(self, keep: np.ndarray, new_docs: Sequence[Sequence[str]]) -> BM25Index:
+        """A new index without the documents where ``keep`` is False, plus ``new_docs``.
+
+        The old index is untouched (it may still be serving). Cost is one pass over the
+        postings arrays plus the new documents' tokens: nothing old is re-tokenised.
+        """
+        ids, lens, vocab = _term_ids(new_docs, self.vocab)
+        return self.update_term_ids(keep, ids, lens, vocab)
+
+    def update_term_ids(
+        self, keep: np.ndarray, ids: np.ndarray, lens: np.ndarray, vocab: dict[str, int]
+    ) -> BM25Index:
+        """``update`` with the new documents as term ids; ``vocab`` extends this index's."""
+        keep = np.asarray(keep, dtype=bool)
+        if keep.shape != (self.n_docs,):
+            raise ValueError(f"keep has {keep.size} entries for {self.n_docs} documents")
+        offsets, doc_ids, tfs = self.offsets, self.doc_ids, self.tfs
+        if not keep.all():
+            posting_kept = keep[doc_ids]
+            dropped = np.flatnonzero(~posting_kept)
+            dropped_terms = np.searchsorted(offsets, dropped, side="right") - 1
+            dropped_per_term = np.bincount(dropped_terms, minlength=len(self.terms))
+            offsets = offsets.copy()
+            offsets[1:] -= np.cumsum(dropped_per_term)
+            renumber = (np.cumsum(keep) - 1).astype(np.int32)
+            doc_ids = renumber[doc_ids[posting_kept]]
+            tfs = tfs[posting_kept]
+        doc_len = self.doc_len[keep]
+
+        old_terms = len(self.vocab)
+        lens = lens.astype(np.int32, copy=False)
+        terms = self.terms + list(vocab)[old_terms:] if len(vocab) > old_terms else self.terms
+        new_terms, new_doc_ids, new_tfs = _invert(ids, lens, len(vocab))
+        new_doc_ids += len(doc_len)
+        # New documents number after every old one, so each new posting goes at the end
+        # of its term's block; np.insert keeps equal positions in the order given.
+        ends = np.append(offsets[1:], np.full(len(vocab) - old_terms, offsets[-1]))
+        at = ends[new_terms]
+        new_counts = np.bincount(new_terms, minlength=len(vocab))
+        offsets = np.append(offsets, np.full(len(vocab) - old_terms, offsets[-1]))
+        offsets[1:] += np.cumsum(new_counts)
+        return BM25Index(
+            terms,
+            vocab,
+            offsets,
+            np.insert(doc_ids, at, new_doc_ids),
+            np.insert(tfs, at, new_tfs),
+            np.concatenate([doc_len, lens]).astype(np.int32, copy=False),
+            self.k1,
+            self.b,
+            self.delta,
+        )
+
+    # --- scoring -----------------------------------------------------------------------
+
+    def match(self, query: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Documents with at least one query term (ascending) and their BM25Plus scores."""
+        constant = 0.0
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        for term, times in Counter(query).items():
+            t = self.vocab.get(term)
+            if t is None or self.df[t] == 0:
+                continue
+            idf = float(self.idf[t])
+            constant += times * idf * self.delta
+            parts.append(self._contribution(t, times * idf))
+        if not parts:
+            return _EMPTY_DOCS, _EMPTY_SCORES
+        if len(parts) == 1:
+            docs, scores = parts[0]
+            return docs, scores + constant
+        total = np.zeros(self.n_docs)
+        seen = np.zeros(self.n_docs, dtype=bool)
+        for docs, scores in parts:
+            total[docs] += scores  # a term's postings hold each document once
+            seen[docs] = True
+        docs = np.flatnonzero(seen).astype(np.int32)
+        return docs, total[docs] + constant
+
+    def top_k(
+        self, query: Sequence[str], k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` best matches, best first; equal scores by lower document number."""
+        docs, scores = self.match(query)
+        if allowed is not None:
+            ok = allowed[docs]
+            docs, scores = docs[ok], scores[ok]
+        if k <= 0 or not len(docs):
+            return _EMPTY_DOCS, _EMPTY_SCORES
+        if len(docs) > k:
+            # Keep everything tied with the k-th score so the tie-break stays exact.
+            kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+            pick = np.flatnonzero(scores >= kth)
+            docs, scores = docs[pick], scores[pick]
+        order = np.lexsort((docs, -scores))[:k]
+        return docs[order], scores[order]
+
+    def get_scores(self, query: Sequence[str]) -> np.ndarray:
+        """Every document's score, as rank-bm25's ``BM25Plus.get_scores`` returns it."""
+        docs, scores = self.match(query)
+        constant = self.delta * sum(self.idf_of(term) for term in query)
+        out = np.full(self.n_docs, constant)
+        out[docs] = scores
+        return out
+
+    def docs_with(self, term: str) -> np.ndarray:
+        """Documents containing ``term`` (ascending; a read-only view, do not modify)."""
+        t = self.vocab.get(term)
+        if t is None:
+            return _EMPTY_DOCS
+        return self.doc_ids[self.offsets[t] : self.offsets[t + 1]]
+
+    def idf_of(self, term: str) -> float:
+        t = self.vocab.get(term)
+        return 0.0 if t is None else float(self.idf[t])
+
+    def _contribution(self, t: int, weight: float) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self.offsets[t], self.offsets[t + 1]
+        docs = self.doc_ids[lo:hi]
+        tf = self.tfs[lo:hi].astype(np.float64)
+        return docs, weight * (tf * (self.k1 + 1) / (self.norm[docs] + tf))
+
+    # --- persistence -------------------------------------------------------------------
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        joined = "\n".join(self.terms)
+        if joined.count("\n") != max(len(self.terms) - 1, 0):
+            raise ValueError("a term contains a newline and cannot be stored")
+        return {
+            "terms": np.frombuffer(joined.encode(), dtype=np.uint8),
+            "offsets": self.offsets,
+            "doc_ids": self.doc_ids,
+            "tfs": self.tfs,
+            "doc_len": self.doc_len,
+        }
+
+    @classmethod
+    def from_arrays(
+        cls, arrays: Mapping[str, np.ndarray], k1: float, b: float, delta: float
+    ) -> BM25Index:
+        """The index back from ``to_arrays``; arrays are used as given (no copies, made
+        read-only), so a memory-mapped or ``np.frombuffer`` blob costs no extra RAM."""
+        offsets = np.asarray(arrays["offsets"], dtype=np.int64)
+        n_terms = len(offsets) - 1
+        raw = np.asarray(arrays["terms"], dtype=np.uint8).tobytes().decode()
+        terms = raw.split("\n") if n_terms > 0 else []
+        if len(terms) != n_terms:
+            raise ValueError(f"stored index has {len(terms)} terms for {n_terms} offsets")
+        return cls(
+            terms,
+            dict(zip(terms, range(n_terms), strict=True)),
+            offsets,
+            np.asarray(arrays["doc_ids"], dtype=np.int32),
+            np.asarray(arrays["tfs"], dtype=np.uint16),
+            np.asarray(arrays["doc_len"], dtype=np.int32),
+            k1,
+            b,
+            delta,
+        )
+
+
+def _term_ids(
+    docs: Sequence[Sequence[str]], vocab: Mapping[str, int]
+) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """All tokens as term ids, each document's length, and ``vocab`` plus the new terms.
+
+    One C-level ``map`` over every token: a Python loop per document or per token would
+    dominate the build. ``vocab`` itself is not modified.
+    """
+    lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    ids_of: defaultdict[str, int] = defaultdict(count(len(vocab)).__next__, vocab)
+    ids = np.fromiter(
+        map(ids_of.__getitem__, chain.from_iterable(docs)), dtype=np.int32, count=int(lens.sum())
+    )
+    return ids, lens.astype(np.int32), dict(ids_of)
+
+
+def _invert(
+    ids: np.ndarray, lens: np.ndarray, n_terms: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(term, doc, tf) postings of a token stream, sorted by term then document.
+
+    Documents are cut into chunks of ~1M tokens with a uint32 (term, doc) key; sorting
+    those is ~3x faster than one int64 sort of everything. The chunks, already in document
+    order, are merged by a stable sort on term, which finds them as presorted runs.
+    """
+    n_docs = len(lens)
+    if not len(ids):
+        return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.uint16)
+    max_docs = max(1, (2**32 - 1) // max(n_terms, 1))  # keeps term * width + doc < 2**32
+    bounds = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(lens, out=bounds[1:])
+    chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    first = 0
+    while first < n_docs:
+        last = int(np.searchsorted(bounds, bounds[first] + _CHUNK_TOKENS, side="right")) - 1
+        last = min(max(last, first + 1), first + max_docs, n_docs)
+        width = np.uint32(last - first)
+        local = np.repeat(np.arange(last - first, dtype=np.uint32), lens[first:last])
+        key = ids[bounds[first] : bounds[last]].astype(np.uint32) * width + local
+        key.sort()
+        if len(key):
+            starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+            tf = np.diff(np.append(starts, len(key)))
+            unique = key[starts]
+            chunks.append(
+                (
+                    (unique // width).astype(np.int32),
+                    (unique % width).astype(np.int32) + np.int32(first),
+                    np.minimum(tf, _MAX_TF).astype(np.uint16),
+                )
+            )
+        first = last
+    terms, docs, tfs = (np.concatenate(parts) for parts in zip(*chunks, strict=True))
+    if len(chunks) > 1:
+        order = np.argsort(terms, kind="stable")
+        terms, docs, tfs = terms[order], docs[order], tfs[order]
+    return terms, docs, tfs
