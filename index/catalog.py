@@ -6,6 +6,7 @@ Stored as a handful of blobs so a cold start is a few string splits, not 100,000
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -96,6 +97,7 @@ class Catalog:
             "authors": rows(self.authors),
             "languages": rows(self.languages),
             "words": rows([f"{w}{_ITEM}{c}" for w, c in self.words.items()]),
+            **_title_blobs(*self.title_words),
         }
 
     @classmethod
@@ -121,6 +123,8 @@ class Catalog:
         )
         if with_words:
             catalog.words = cls.words_from_blobs(blobs)
+        if "title_words" in blobs:  # cached at index time: grouping titles is slow
+            catalog.__dict__["title_words"] = _title_index(blobs)
         return catalog
 
     @staticmethod
@@ -170,18 +174,44 @@ class Catalog:
         return names
 
     @cached_property
-    def title_words(self) -> tuple[list[str], np.ndarray]:
-        """Sorted (folded title word, doc) pairs for prefix look-ups in autocomplete."""
-        pairs = sorted(
-            (word, doc)
-            for doc, title in enumerate(self.titles)
-            for word in set(_title_words(title))
-        )
-        return [w for w, _ in pairs], np.array([d for _, d in pairs], dtype=np.int32)
+    def title_words(self) -> tuple[list[str], dict[str, np.ndarray]]:
+        """Sorted folded title words and the docs of each, for prefix look-ups."""
+        groups = _group([tuple(_title_words(t)) for t in self.titles])
+        return sorted(groups), groups
+
+    def warm(self) -> Catalog:
+        """Build every look-up now (off the event loop), not on a user's first request."""
+        for name in ("by_category", "by_tag", "by_author", "by_id", "by_slug"):
+            getattr(self, name)
+        for name in ("newest_first", "category_names", "title_words"):
+            getattr(self, name)
+        return self
+
+
+def _title_blobs(words: list[str], docs_of: dict[str, np.ndarray]) -> dict[str, bytes]:
+    sizes = np.array([len(docs_of[w]) for w in words], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    docs = np.concatenate([docs_of[w] for w in words]) if words else np.zeros(0, np.int32)
+    return {
+        "title_words": _ROW.join(words).encode(),
+        "title_offsets": offsets.tobytes(),
+        "title_docs": docs.astype(np.int32).tobytes(),
+    }
+
+
+def _title_index(blobs: Mapping[str, bytes]) -> tuple[list[str], dict[str, np.ndarray]]:
+    raw = blobs["title_words"].decode()
+    words = raw.split(_ROW) if raw else []
+    offsets = np.frombuffer(blobs["title_offsets"], dtype=np.int64).tolist()
+    docs = np.frombuffer(blobs["title_docs"], dtype=np.int32)
+    return words, {w: docs[offsets[i] : offsets[i + 1]] for i, w in enumerate(words)}
+
+
+_WORD = re.compile(r"\w+")
 
 
 def _title_words(title: str) -> list[str]:
-    return "".join(ch if ch.isalnum() else " " for ch in title.casefold()).split()
+    return _WORD.findall(title.casefold())
 
 
 def _group(rows: Sequence[tuple[str, ...]]) -> dict[str, np.ndarray]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -95,6 +96,10 @@ def run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
     except (CliError, StoreError, ContentError, QueryError) as exc:
         print(f"articlebot: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away: stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         print("articlebot: interrupted; the last complete index is kept.", file=sys.stderr)
         return 130

@@ -22,7 +22,9 @@ from index.query import Query, parse_query
 from index.results import QueryError
 from index.suggest import Suggester
 
-PHRASE_CHECK_LIMIT = 500  # candidates read to verify an exact phrase
+PHRASE_CHECK_LIMIT = 500
+PREFIX_WORDS_LIMIT = 200  # title words a typed prefix may expand to in autocomplete
+_NO_DOCS = np.zeros(0, dtype=np.int32)  # candidates read to verify an exact phrase
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,16 +236,16 @@ class Searcher:
         words = title_words(text)
         if not words:
             return self._newest(None)[:limit].tolist()
-        sorted_words, docs = self.catalog.title_words
+        sorted_words, docs_of = self.catalog.title_words
         allowed: np.ndarray | None = None
-        for i, word in enumerate(words):
-            lo = bisect.bisect_left(sorted_words, word)
-            hi = (
-                bisect.bisect_left(sorted_words, word + "\U0010ffff")
-                if i == len(words) - 1
-                else bisect.bisect_right(sorted_words, word)
-            )
-            allowed = self._and(allowed, docs[lo:hi])
+        for word in words[:-1]:
+            allowed = self._and(allowed, docs_of.get(word, _NO_DOCS))
+        last = words[-1]
+        lo = bisect.bisect_left(sorted_words, last)
+        hi = bisect.bisect_left(sorted_words, last + "\U0010ffff")
+        prefixed = sorted_words[lo : lo + PREFIX_WORDS_LIMIT] if hi > lo else []
+        hits = np.concatenate([docs_of[w] for w in prefixed]) if prefixed else _NO_DOCS
+        allowed = self._and(allowed, hits)
         return self._newest(allowed)[:limit].tolist()
 
 

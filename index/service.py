@@ -41,6 +41,7 @@ def _open_sync(db_path: Path, config: IndexConfig) -> tuple[Searcher, dict[str, 
     conn = store.connect(db_path)
     try:
         catalog, bm25 = load_state(conn, config, with_words=False)
+        catalog.warm()
         meta = store.read_meta(conn)
     finally:
         conn.close()
