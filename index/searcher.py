@@ -243,10 +243,18 @@ class Searcher:
         last = words[-1]
         lo = bisect.bisect_left(sorted_words, last)
         hi = bisect.bisect_left(sorted_words, last + "\U0010ffff")
-        prefixed = sorted_words[lo : lo + PREFIX_WORDS_LIMIT] if hi > lo else []
+        prefixed = sorted_words[lo : min(hi, lo + PREFIX_WORDS_LIMIT)]
         hits = np.concatenate([docs_of[w] for w in prefixed]) if prefixed else _NO_DOCS
         allowed = self._and(allowed, hits)
-        return self._newest(allowed)[:limit].tolist()
+        found = self._newest(allowed)[:limit].tolist()
+        if found or len(text.strip()) < 3:
+            return found
+        # No title has these words: offer the articles that are about them.
+        terms = self.terms_for(text)
+        if not terms:
+            return []
+        docs, scores = self.bm25.match(terms)
+        return docs[_top(scores, docs, limit)].tolist()
 
 
 def _top(scores: np.ndarray, docs: np.ndarray, k: int) -> np.ndarray:

@@ -118,6 +118,11 @@ async def test_autocomplete_is_in_memory(index: ArticleIndex) -> None:
     assert titles == [("Quiz show host signs new deal", "quiz_show_host_signs_new_deal.md")]
     assert len(index.complete_titles("")) == 4
     assert index.complete_titles("zzz") == []
+    assert [t for t, _ in index.complete_titles("comet")] == ["Comet seen over the valley"]
+    # No title has the word, so the articles about it are offered.
+    assert [i for _, i in index.complete_titles("sourdough")] == [
+        "bakery_chain_opens_tenth_shop.md"
+    ]
 
 
 async def test_reindex_is_coalesced_and_searches_continue(index: ArticleIndex) -> None:

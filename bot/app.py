@@ -1,0 +1,189 @@
+"""The Discord bot: intents, prefix, cogs, the per-user rate limit and one error handler."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.answers import Answers
+from bot.embeds import NO_PINGS, send_reply
+from bot.render import DISCORD
+from bot.settings import Settings
+from index.results import QueryError
+
+if TYPE_CHECKING:
+    from index.service import ArticleIndex
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("bot.cogs.search", "bot.cogs.admin")
+RATE, PER = 5, 10.0  # commands per user per this many seconds
+# What the bot needs in a channel: see it, answer with embeds, reply to messages, and
+# offer its slash commands.
+PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    embed_links=True,
+    read_message_history=True,
+    use_application_commands=True,
+)
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(
+        application_id, permissions=PERMISSIONS, scopes=("bot", "applications.commands")
+    )
+
+
+def default_intents(message_content: bool = True) -> discord.Intents:
+    """Default intents, plus Message Content (privileged) for prefix commands."""
+    intents = discord.Intents.default()
+    intents.message_content = message_content
+    return intents
+
+
+class ArticleBot(commands.AutoShardedBot):
+    def __init__(
+        self, settings: Settings, index: ArticleIndex, *, intents: discord.Intents
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned_or(settings.prefix),
+            intents=intents,
+            allowed_mentions=NO_PINGS,
+            case_insensitive=True,
+            strip_after_prefix=True,
+            help_command=None,
+            description="Searches the site's articles.",
+        )
+        self.settings = settings
+        self.index = index
+        self.answers = Answers(index, style=DISCORD, tz=settings.tz, prefix=settings.prefix)
+        self.cooldowns = commands.CooldownMapping.from_cooldown(RATE, PER, commands.BucketType.user)
+        self.add_check(self._rate_limit, call_once=True)
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.tree.on_error = self.on_app_command_error
+
+    async def on_ready(self) -> None:
+        if self.user is not None:
+            log.info(
+                "Online as %s (id %s) in %d servers with %d articles; prefix %r%s",
+                self.user,
+                self.user.id,
+                len(self.guilds),
+                self.index.article_count,
+                self.settings.prefix,
+                "" if self.intents.message_content else " (mentions and slash commands only)",
+            )
+            log.info(
+                "Invite it to a server with %s", invite_url(self.application_id or self.user.id)
+            )
+
+    # --- rate limit ---------------------------------------------------------------------
+
+    def rate_limited(self, message: discord.Message) -> float | None:
+        """Seconds to wait when ``message``'s author is over the limit, else None."""
+        bucket = self.cooldowns.get_bucket(message)
+        return bucket.update_rate_limit() if bucket is not None else None
+
+    async def _rate_limit(self, ctx: commands.Context[Any]) -> bool:
+        bucket = self.cooldowns.get_bucket(ctx.message)
+        retry_after = bucket.update_rate_limit() if bucket is not None else None
+        if bucket is not None and retry_after:
+            raise commands.CommandOnCooldown(bucket, retry_after, commands.BucketType.user)
+        return True
+
+    # --- errors -------------------------------------------------------------------------
+
+    async def on_command_error(  # type: ignore[override]
+        self, ctx: commands.Context[Any], error: commands.CommandError
+    ) -> None:
+        sentence = error_sentence(ctx, error)
+        if sentence is None:
+            return
+        try:
+            await send_reply(ctx, render.error(sentence))
+        except discord.HTTPException as exc:
+            log.warning("could not send an error reply in %s: %s", ctx.channel, exc)
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        """Errors of app commands that are not hybrid ones (none today): log and apologise."""
+        log.error("app command %s failed", interaction.command, exc_info=error)
+        send = (
+            interaction.followup.send
+            if interaction.response.is_done()
+            else interaction.response.send_message
+        )
+        try:
+            await send(render.INTERNAL, ephemeral=True, allowed_mentions=NO_PINGS)
+        except discord.HTTPException:
+            log.warning("could not send an error reply to interaction %s", interaction.id)
+
+
+def _unwrap(error: BaseException) -> BaseException:
+    seen = 0
+    while seen < 5 and isinstance(
+        error,
+        commands.CommandInvokeError
+        | commands.HybridCommandError
+        | app_commands.CommandInvokeError
+        | commands.ConversionError,
+    ):
+        error = error.original
+        seen += 1
+    return error
+
+
+def usage(ctx: commands.Context[Any]) -> str:
+    command = ctx.command
+    prefix = "/" if ctx.interaction is not None else ctx.clean_prefix or "!"
+    if command is None:
+        return prefix + "help"
+    return f"{prefix}{command.qualified_name} {command.signature}".strip()
+
+
+def error_sentence(ctx: commands.Context[Any], error: BaseException) -> str | None:
+    """The one sentence the user sees for ``error``, or None to stay silent; the details
+    of unexpected errors are logged here."""
+    error = _unwrap(error)
+    if isinstance(error, commands.CommandNotFound):
+        return None
+    if isinstance(error, commands.CommandOnCooldown):
+        return render.cooldown_message(error.retry_after)
+    if isinstance(error, QueryError):
+        return DISCORD.escape(str(error))
+    if isinstance(error, commands.RangeError):
+        return f"That must be from {error.minimum} to {error.maximum}."
+    if isinstance(error, app_commands.TransformerError):
+        return render.usage_message(usage(ctx))
+    if isinstance(error, commands.UserInputError):
+        return render.usage_message(usage(ctx))
+    if isinstance(error, commands.NotOwner):
+        return render.OWNER_ONLY
+    if isinstance(error, commands.NoPrivateMessage):
+        return "That command only works in a server."
+    if isinstance(error, commands.CheckFailure):
+        return render.NOT_ALLOWED
+    if isinstance(error, discord.Forbidden):
+        log.warning("missing permissions in %s: %s", getattr(ctx, "channel", "?"), error)
+        return None  # we cannot speak there; trying would fail again
+    command = ctx.command.qualified_name if ctx.command else "?"
+    log.error("command %s failed", command, exc_info=error)
+    return render.INTERNAL
+
+
+def create_bot(
+    settings: Settings, index: ArticleIndex, *, intents: discord.Intents | None = None
+) -> commands.AutoShardedBot:
+    """The bot, ready for ``start(token)``. ``intents`` defaults to the default intents
+    plus Message Content; the runner passes them without it when Discord refuses it."""
+    return ArticleBot(settings, index, intents=intents or default_intents())

@@ -1,0 +1,111 @@
+"""reindex (server managers and configured admins), sync (owner) and stats."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, Literal
+
+import discord
+from discord.ext import commands
+
+from bot import render
+from bot.embeds import send_reply
+
+if TYPE_CHECKING:
+    from bot.app import ArticleBot
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class NotAdmin(commands.CheckFailure):
+    """The author may not run an admin command; the message is the polite refusal."""
+
+    def __init__(self) -> None:
+        super().__init__(render.NOT_ALLOWED)
+
+
+def is_admin_member(author: discord.abc.User, settings: Settings) -> bool:
+    """A configured admin user, a member with Manage Server, or one with an admin role."""
+    if author.id in settings.admin_user_ids:
+        return True
+    if not isinstance(author, discord.Member):
+        return False  # in DMs only configured admins (and the owner) count
+    permissions = author.resolved_permissions or author.guild_permissions
+    if permissions.manage_guild or permissions.administrator:
+        return True
+    return any(role.id in settings.admin_role_ids for role in author.roles)
+
+
+async def admin_check(ctx: commands.Context[Any]) -> bool:
+    bot: ArticleBot = ctx.bot
+    if is_admin_member(ctx.author, bot.settings):
+        return True
+    try:
+        if await bot.is_owner(ctx.author):
+            return True
+    except discord.HTTPException as exc:  # application info unavailable: not the owner
+        log.warning("could not check the bot owner: %s", exc)
+    raise NotAdmin()
+
+
+class Admin(commands.Cog):
+    """Keeping the index fresh, and the bot's own upkeep."""
+
+    def __init__(self, bot: ArticleBot) -> None:
+        self.bot = bot
+
+    @commands.hybrid_command(
+        name="reindex", description="Read new and changed articles now (server managers)"
+    )
+    @commands.check(admin_check)
+    async def reindex(self, ctx: commands.Context[Any]) -> None:
+        """Read new, changed and removed articles now (server managers and admins)."""
+        log.info("reindex requested by %s (%s)", ctx.author, ctx.author.id)
+        async with ctx.typing():  # a deferred "thinking…" for slash commands
+            reply = await self.bot.answers.reindex()
+        await send_reply(ctx, reply)
+
+    @commands.command(name="sync", hidden=True)
+    @commands.is_owner()
+    async def sync(
+        self, ctx: commands.Context[Any], scope: Literal["guild", "global", "clear"] | None = None
+    ) -> None:
+        """Publish the slash commands: to the dev guild when configured, else globally.
+
+        ``sync global`` publishes globally anyway; ``sync clear`` removes the dev guild's
+        copies (after testing)."""
+        guild_id = self.bot.settings.dev_guild_id
+        scope = scope or ("guild" if guild_id else "global")
+        if scope in ("guild", "clear") and not guild_id:
+            await send_reply(ctx, render.error("Set ARTICLEBOT_DEV_GUILD_ID to sync to a guild."))
+            return
+        tree = self.bot.tree
+        try:
+            if scope == "global":
+                synced = await tree.sync()
+                where = "globally (Discord may take a while to show them everywhere)"
+            else:
+                guild = discord.Object(id=guild_id)
+                tree.clear_commands(guild=guild)
+                if scope == "guild":
+                    tree.copy_global_to(guild=guild)
+                synced = await tree.sync(guild=guild)
+                where = f"to the dev guild {guild_id}"
+        except discord.HTTPException as exc:
+            log.warning("sync failed: %s", exc)
+            await send_reply(ctx, render.error(f"Discord refused the sync: {exc.status}."))
+            return
+        names = ", ".join(sorted(f"/{c.name}" for c in synced)) or "none"
+        await send_reply(
+            ctx, render.Reply(content=f"Published {len(synced)} slash commands {where}: {names}")
+        )
+
+    @commands.hybrid_command(name="stats", description="Index figures and recent searches")
+    async def stats(self, ctx: commands.Context[Any]) -> None:
+        """Articles, categories, index age and size, and how many searches lately."""
+        await send_reply(ctx, await self.bot.answers.stats())
+
+
+async def setup(bot: ArticleBot) -> None:
+    await bot.add_cog(Admin(bot))

@@ -1,0 +1,157 @@
+"""search, latest, categories, article and help; and searching when mentioned.
+
+Each command is defined once as a hybrid command, so ``!search`` and ``/search`` run the
+same code. Autocomplete uses the index's in-memory completion (microseconds).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import limits, render
+from bot.embeds import send_reply
+from bot.views import SearchPages
+
+if TYPE_CHECKING:
+    from bot.app import ArticleBot
+
+_MENTION = re.compile(r"\s*<@!?(\d+)>")
+
+
+def category_choices(names: list[str]) -> list[app_commands.Choice[str]]:
+    """Autocomplete choices for category names (values must be exact, so long ones go)."""
+    choices = []
+    for name in names:
+        if 0 < len(name) <= limits.CHOICE_VALUE:
+            label = limits.truncate(limits.strip_invisible(name), limits.CHOICE_NAME) or name
+            choices.append(app_commands.Choice(name=label, value=name))
+    return choices[: limits.AUTOCOMPLETE_CHOICES]
+
+
+def title_choices(titles: list[tuple[str, str]]) -> list[app_commands.Choice[str]]:
+    """Autocomplete choices for (title, article id): the id when it fits, else the title."""
+    choices = []
+    for title, article_id in titles:
+        label = limits.truncate(" ".join(limits.strip_invisible(title).split()), 100)
+        value = article_id if len(article_id) <= limits.CHOICE_VALUE else title[:100]
+        if label and value:
+            choices.append(app_commands.Choice(name=label, value=value))
+    return choices[: limits.AUTOCOMPLETE_CHOICES]
+
+
+def split_latest_args(category: str | None, count: int | None) -> tuple[str | None, int]:
+    """``!latest 3`` means three of everything, not the category "3"."""
+    if category is not None and category.strip().isdigit() and count is None:
+        return None, int(category.strip())
+    return category, 5 if count is None else count
+
+
+def mention_query(content: str, bot_id: int) -> str | None:
+    """The words after a leading mention of the bot, or None when it is not one."""
+    match = _MENTION.match(content)
+    if match is None or int(match.group(1)) != bot_id:
+        return None
+    return content[match.end() :].strip()
+
+
+class Search(commands.Cog):
+    """Finding and reading articles."""
+
+    def __init__(self, bot: ArticleBot) -> None:
+        self.bot = bot
+
+    @property
+    def answers(self):
+        return self.bot.answers
+
+    async def send_search(self, ctx: commands.Context[Any], query: str) -> None:
+        reply, result = await self.answers.search(query)
+        view = None
+        pages = render.page_count(result.total, self.answers.page_size) if result else 0
+        if result is not None and result.hits and pages > 1:
+            view = SearchPages(self.answers, result, ctx.author.id)
+        message = await send_reply(ctx, reply, view=view)
+        if view is not None:
+            view.message = message
+
+    @commands.hybrid_command(name="search", description="Search the site's articles")
+    @app_commands.describe(
+        query='Words; "a phrase", -word, category:tv, tag:x, author:x, after:2020-01, before:'
+    )
+    async def search(self, ctx: commands.Context[Any], *, query: str) -> None:
+        """Search the articles, best match first."""
+        await self.send_search(ctx, query)
+
+    @commands.hybrid_command(name="latest", description="The newest articles")
+    @app_commands.describe(category="Only this category", count="How many (1 to 10)")
+    async def latest(
+        self,
+        ctx: commands.Context[Any],
+        category: str | None = None,
+        count: commands.Range[int, 1, 10] | None = None,
+    ) -> None:
+        """The newest articles, of one category if you like."""
+        category, number = split_latest_args(category, count)
+        await send_reply(ctx, await self.answers.latest(category, number))
+
+    @latest.autocomplete("category")
+    async def latest_category(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return category_choices(
+            self.bot.index.complete_categories(current, limits.AUTOCOMPLETE_CHOICES)
+        )
+
+    @commands.hybrid_command(name="categories", description="Every category and its size")
+    async def categories(self, ctx: commands.Context[Any]) -> None:
+        """Every category with its number of articles."""
+        await send_reply(ctx, await self.answers.categories())
+
+    @commands.hybrid_command(name="article", description="One article in full")
+    @app_commands.describe(title="Title words or the article's slug")
+    async def article(self, ctx: commands.Context[Any], *, title: str) -> None:
+        """One article: link, date, description, categories, tags and author."""
+        await send_reply(ctx, await self.answers.article(title))
+
+    @article.autocomplete("title")
+    async def article_title(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return title_choices(self.bot.index.complete_titles(current, limits.AUTOCOMPLETE_CHOICES))
+
+    @commands.hybrid_command(name="help", description="How to search the articles")
+    async def help(self, ctx: commands.Context[Any]) -> None:
+        """What the bot can do, with examples."""
+        await send_reply(ctx, self.answers.help(mention=self._mention_hint()))
+
+    def _mention_hint(self) -> str:
+        return f"@{self.bot.user.name}" if self.bot.user else ""
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """``@bot cruise stunt`` searches; ``@bot latest`` is a command and left alone."""
+        if message.author.bot or self.bot.user is None:
+            return
+        query = mention_query(message.content, self.bot.user.id)
+        if query is None:
+            return
+        ctx = await self.bot.get_context(message)
+        if ctx.command is not None:
+            return  # the command processor runs it
+        retry_after = self.bot.rate_limited(message)
+        if retry_after:
+            await send_reply(ctx, render.error(render.cooldown_message(retry_after)))
+            return
+        if not query:
+            await send_reply(ctx, self.answers.help(mention=self._mention_hint()))
+            return
+        await self.send_search(ctx, query)
+
+
+async def setup(bot: ArticleBot) -> None:
+    await bot.add_cog(Search(bot))

@@ -1,0 +1,67 @@
+"""Turning a neutral ``Reply`` into what discord.py sends, never pinging anyone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.render import Reply, finish
+
+NO_PINGS = discord.AllowedMentions.none()
+
+
+def to_embed(reply: Reply) -> discord.Embed | None:
+    """The reply's embed, or None for a plain-text reply."""
+    if not reply.has_embed:
+        return None
+    reply = finish(reply)
+    embed = discord.Embed(
+        title=reply.title or None,
+        url=reply.url or None,
+        description=reply.description or None,
+        colour=reply.colour,
+    )
+    for name, value, inline in reply.fields:
+        embed.add_field(name=name, value=value, inline=inline)
+    if reply.footer:
+        embed.set_footer(text=reply.footer)
+    if reply.image:
+        embed.set_image(url=reply.image)
+    return embed
+
+
+def message_kwargs(reply: Reply) -> dict[str, Any]:
+    """``content``, ``embed`` and ``allowed_mentions`` for send/edit calls."""
+    reply = finish(reply)
+    return {
+        "content": reply.content or None,
+        "embed": to_embed(reply),
+        "allowed_mentions": NO_PINGS,
+    }
+
+
+def payload(reply: Reply) -> dict[str, Any]:
+    """The JSON Discord would receive for ``reply`` (for tests and validation)."""
+    kwargs = message_kwargs(reply)
+    data: dict[str, Any] = {"allowed_mentions": NO_PINGS.to_dict()}
+    if kwargs["content"]:
+        data["content"] = kwargs["content"]
+    if kwargs["embed"] is not None:
+        data["embeds"] = [kwargs["embed"].to_dict()]
+    return data
+
+
+async def send_reply(
+    ctx: commands.Context[Any], reply: Reply, *, view: discord.ui.View | None = None
+) -> discord.Message:
+    """Answer a command: a reply to the message (prefix) or the interaction response
+    (slash, ephemeral for errors)."""
+    kwargs = message_kwargs(reply)
+    if view is not None:
+        kwargs["view"] = view
+    if ctx.interaction is None:
+        kwargs["reference"] = ctx.message.to_reference(fail_if_not_exists=False)
+        kwargs["mention_author"] = False
+    return await ctx.send(**kwargs, ephemeral=reply.ephemeral)

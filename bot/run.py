@@ -1,0 +1,134 @@
+"""Starting the bot: open (and if needed refresh) the index, then connect to Discord.
+
+When Discord refuses the privileged Message Content intent (it is not enabled for the
+application), the bot reconnects without it: slash commands, mentions and DMs keep
+working, ``!prefix`` commands in servers do not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.app import create_bot, default_intents
+from bot.settings import Settings, setup_logging
+from index.store import StoreError
+
+if TYPE_CHECKING:
+    from index.service import ArticleIndex
+
+log = logging.getLogger("articlebot")
+
+NO_TOKEN = (
+    "DISCORD_TOKEN is not set: put it in the environment or a .env file "
+    "(or run `articlebot chat` for the offline console)."
+)
+
+
+class StartupError(RuntimeError):
+    """The index cannot be opened or built; the message is one line for the user."""
+
+
+async def open_index(settings: Settings, say: Callable[[str], None]) -> ArticleIndex:
+    """Open the index at ``settings.db_path``, first (re)indexing the content folder when
+    the index is empty or older than the files. ``say`` gets one-line progress messages."""
+    from index.reindex import ContentError
+    from index.service import ArticleIndex
+
+    content = settings.content_dir
+    if not content.is_dir():
+        raise StartupError(
+            f"the content folder {content} does not exist; set ARTICLEBOT_CONTENT or --content."
+        )
+    try:
+        settings.db_path.parent.mkdir(parents=True, exist_ok=True)
+        index = await ArticleIndex.open(settings.db_path, content, settings.index_config())
+    except (OSError, StoreError) as exc:
+        raise StartupError(str(exc)) from None
+    try:
+        if index.is_empty or await index.is_stale():
+            say(f"Indexing {content} …")
+            report = await index.reindex()
+            refused = f", {len(report.refused)} refused" if report.refused else ""
+            say(f"Indexed {report.total} articles in {report.seconds:.1f} s{refused}.")
+    except (OSError, StoreError, ContentError) as exc:
+        await index.close()
+        raise StartupError(str(exc)) from None
+    except BaseException:
+        await index.close()
+        raise
+    return index
+
+
+async def serve(settings: Settings, index: ArticleIndex) -> int:
+    """Connect and run until closed; retries once without the Message Content intent."""
+    intents = default_intents(message_content=True)
+    while True:
+        bot = create_bot(settings, index, intents=intents)
+        try:
+            async with bot:
+                await bot.start(settings.token or "")
+            return 0
+        except discord.PrivilegedIntentsRequired:
+            if not intents.message_content:
+                log.error("Discord refused the bot's intents even without Message Content.")
+                return 1
+            log.warning(
+                "Discord refused the Message Content intent, so prefix commands such as "
+                "%ssearch only work in DMs and when the bot is mentioned; slash commands "
+                "work. Enable it under Developer Portal → your application → Bot → "
+                "Privileged Gateway Intents. Reconnecting without it.",
+                settings.prefix,
+            )
+            intents = default_intents(message_content=False)
+        except discord.LoginFailure:
+            log.error(
+                "Discord rejected DISCORD_TOKEN; reset the token under Developer Portal → "
+                "your application → Bot and update the setting."
+            )
+            return 2
+
+
+async def run_bot(settings: Settings) -> int:
+    """Run the bot until it is stopped (Ctrl-C or SIGTERM); returns the exit status."""
+    if not settings.token:
+        print(f"articlebot: {NO_TOKEN}", file=sys.stderr)
+        return 2
+    setup_logging(settings)
+    task = asyncio.current_task()
+    stopping = False
+
+    def stop() -> None:
+        nonlocal stopping
+        stopping = True
+        if task is not None:
+            task.cancel()
+
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows, threads
+        loop.add_signal_handler(signal.SIGTERM, stop)
+    try:
+        try:
+            index = await open_index(settings, log.info)
+        except StartupError as exc:
+            log.error("%s", exc)
+            return 2
+        try:
+            return await serve(settings, index)
+        finally:
+            await index.close()
+    except asyncio.CancelledError:
+        if not stopping:
+            raise
+        log.info("Stopped.")
+        return 0
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGTERM)

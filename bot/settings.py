@@ -1,0 +1,232 @@
+"""The bot's settings, read once from the environment and an optional ``.env`` file.
+
+Every problem is a ``SettingsError`` whose message is one line naming the setting. The
+Discord token is kept out of ``repr``/``str`` and out of every error message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+from platformdirs import user_data_dir
+
+from index.config import DEFAULT_URL_TEMPLATE, IndexConfig
+
+BUNDLED_CONTENT = Path(__file__).resolve().parents[1] / "content"
+MAX_PREFIX = 10
+
+
+def default_db_path() -> Path:
+    return Path(user_data_dir("articlebot")) / "index.sqlite3"
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; ``str(error)`` is one line naming it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None = field(default=None, repr=False)
+    content_dir: Path = BUNDLED_CONTENT
+    db_path: Path = field(default_factory=default_db_path)
+    prefix: str = "!"
+    url_template: str = DEFAULT_URL_TEMPLATE
+    timezone: str = "UTC"
+    admin_role_ids: frozenset[int] = frozenset()
+    admin_user_ids: frozenset[int] = frozenset()
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+
+    def index_config(self) -> IndexConfig:
+        return IndexConfig(site_timezone=self.timezone, url_template=self.url_template)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Settings:
+    """Settings from ``env`` (default: the process environment) over ``env_file``.
+
+    Values in the real environment win over the file, as python-dotenv's ``load_dotenv``
+    would have it; the process environment itself is never modified. Empty values count
+    as unset, so a copied ``example.env`` with blanks is fine.
+    """
+    values: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        try:
+            file_values = dotenv_values(env_file)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"cannot read {env_file}: {exc.__class__.__name__}") from None
+        values.update({k: v for k, v in file_values.items() if v is not None})
+    values.update(os.environ if env is None else env)
+
+    def get(name: str) -> str | None:
+        value = values.get(name)
+        if value is None:
+            return None
+        value = value.strip()
+        return value or None
+
+    return Settings(
+        token=_token(get("DISCORD_TOKEN")),
+        content_dir=_path(get("ARTICLEBOT_CONTENT"), BUNDLED_CONTENT),
+        db_path=_path(get("ARTICLEBOT_DB"), None) or default_db_path(),
+        prefix=_prefix(get("ARTICLEBOT_PREFIX")),
+        url_template=_url_template(get("ARTICLEBOT_URL_TEMPLATE"), get("ARTICLEBOT_SITE_URL")),
+        timezone=_timezone(get("ARTICLEBOT_TIMEZONE")),
+        admin_role_ids=_ids("ARTICLEBOT_ADMIN_ROLE_IDS", get("ARTICLEBOT_ADMIN_ROLE_IDS")),
+        admin_user_ids=_ids("ARTICLEBOT_ADMIN_USER_IDS", get("ARTICLEBOT_ADMIN_USER_IDS")),
+        dev_guild_id=_id("ARTICLEBOT_DEV_GUILD_ID", get("ARTICLEBOT_DEV_GUILD_ID")),
+        log_level=_log_level(get("ARTICLEBOT_LOG_LEVEL")),
+    )
+
+
+def _token(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value.startswith("Bot "):  # pasted from an Authorization header
+        value = value[4:].strip()
+    # Never echo the value: only its shape is described.
+    if not value or any(ch.isspace() or not ch.isprintable() for ch in value):
+        raise SettingsError("DISCORD_TOKEN contains spaces or control characters; paste it again")
+    return value
+
+
+def _path(value: str | None, default: Path | None) -> Path | None:
+    return Path(value).expanduser() if value else default
+
+
+def _prefix(value: str | None) -> str:
+    if value is None:
+        return "!"
+    if len(value) > MAX_PREFIX or any(ch.isspace() for ch in value):
+        raise SettingsError(
+            f"ARTICLEBOT_PREFIX must be 1 to {MAX_PREFIX} characters without spaces "
+            f"(got {value[:20]!r})"
+        )
+    return value
+
+
+def _url_template(template: str | None, site: str | None) -> str:
+    if template is None:
+        if site is None:
+            return DEFAULT_URL_TEMPLATE
+        parts = urlsplit(site)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SettingsError(
+                f"ARTICLEBOT_SITE_URL must be an http(s) address like https://example.org "
+                f"(got {site[:80]!r})"
+            )
+        return site.rstrip("/") + "/posts/{slug}"
+    if "{slug}" not in template and "{path}" not in template:
+        raise SettingsError(
+            "ARTICLEBOT_URL_TEMPLATE must contain {slug} (or {path}), "
+            "e.g. https://example.org/posts/{slug}"
+        )
+    parts = urlsplit(template)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(
+            f"ARTICLEBOT_URL_TEMPLATE must start with http:// or https:// (got {template[:80]!r})"
+        )
+    return template
+
+
+def _timezone(value: str | None) -> str:
+    if value is None:
+        return "UTC"
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"ARTICLEBOT_TIMEZONE {value[:60]!r} is not a known time zone; "
+            "use a name like Europe/London or UTC"
+        ) from None
+    return value
+
+
+def _id(name: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise SettingsError(f"{name} must be a Discord id (a positive number), not {value[:40]!r}")
+    return number
+
+
+def _ids(name: str, value: str | None) -> frozenset[int]:
+    if value is None:
+        return frozenset()
+    ids = set()
+    for part in value.split(","):
+        if part.strip():
+            ids.add(_id(name, part.strip()))
+    return frozenset(i for i in ids if i is not None)
+
+
+def _log_level(value: str | None) -> str:
+    if value is None:
+        return "INFO"
+    level = value.upper()
+    if level not in ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"):
+        raise SettingsError(
+            f"ARTICLEBOT_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, "
+            f"not {value[:20]!r}"
+        )
+    return level
+
+
+# --- logging ------------------------------------------------------------------------------
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces the secrets in every record (message, arguments, traceback) with ***."""
+
+    def __init__(self, *secrets: str | None) -> None:
+        super().__init__()
+        self.secrets = tuple(s for s in secrets if s)
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: keep the raw message
+            message = str(record.msg)
+        record.msg, record.args = self.redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def setup_logging(settings: Settings) -> None:
+    """discord.py's log format on stderr, at the configured level, with the token redacted
+    from every handler (including ones added later by discord.py go through root)."""
+    import discord
+
+    discord.utils.setup_logging(level=getattr(logging, settings.log_level), root=True)
+    redactor = RedactingFilter(settings.token)
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(redactor)

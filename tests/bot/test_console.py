@@ -1,0 +1,190 @@
+"""The offline console, driven through stdin/stdout on a real index of a copy of content/."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.console import run_console
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTENT = ROOT / "content"
+TITLE = re.compile(r"""^title\s*[:=]\s*["']?(.+?)["']?\s*$""", re.MULTILINE)
+
+
+def posts() -> list[tuple[Path, str]]:
+    """(file, title) of the sample posts, read with a plain regex (not the index)."""
+    found = []
+    for path in sorted(CONTENT.glob("*.md")):
+        match = TITLE.search(path.read_text(encoding="utf-8"))
+        if match:
+            found.append((path, match.group(1).strip()))
+    return found
+
+
+def words(title: str) -> str:
+    """Two of the title's longest words: a search that should find it."""
+    picked = sorted(re.findall(r"[A-Za-z]{5,}", title), key=len, reverse=True)[:2]
+    return " ".join(picked)
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    if not posts():
+        pytest.skip("no sample posts in content/ yet")
+    content = shutil.copytree(CONTENT, tmp_path / "content")
+    return Settings(content_dir=content, db_path=tmp_path / "data" / "index.sqlite3")
+
+
+async def chat(settings: Settings, lines: str) -> tuple[int, str, str]:
+    stdout, stderr = io.StringIO(), io.StringIO()
+    status = await run_console(settings, io.StringIO(lines), stdout, stderr)
+    return status, stdout.getvalue(), stderr.getvalue()
+
+
+async def test_session(settings):
+    _path, title = posts()[0]
+    status, out, err = await chat(
+        settings,
+        f"search {words(title)}\n"
+        "!latest 2\n"
+        "/categories\n"
+        f"article {title}\n"
+        "help\n"
+        "stats\n"
+        "quit\n"
+        "search never reached\n",
+    )
+    assert status == 0
+    assert re.search(r"^Indexing .+ …$", err, re.MULTILINE)
+    assert re.search(r"^Indexed \d+ articles in [\d.]+ s", err, re.MULTILINE)
+    banner = out.splitlines()[0]
+    assert re.fullmatch(r"articlebot console · \d+ articles from .+", banner)
+    assert "quit" in out.splitlines()[1]
+    assert f"Results for “{words(title)}”" in out
+    assert title in out
+    assert re.search(r"\[[A-Za-z]+\]", out)  # matched words are marked
+    assert "Latest articles\n1. " in out
+    assert re.search(r"^Categories \(\d+\)$", out, re.MULTILINE)
+    assert "Search syntax" in out
+    assert "Index statistics" in out
+    assert "never reached" not in out
+    assert "**" not in out and "`" not in out  # no Discord Markdown on a terminal
+
+
+async def test_paging_and_errors(settings):
+    status, out, _ = await chat(
+        settings,
+        "search category:latest\n"  # every sample post is in "latest": several pages
+        "more\n"
+        "back\n"
+        "back\n"
+        "latest nosuchcategory\n"
+        "latest 99\n"
+        "article zzqxj nothing like it\n"
+        "more\n",
+    )
+    assert status == 0  # end of input ends the session like quit
+    pages = re.findall(r"^Page (\d+)/(\d+) · (\d+) results?", out, re.MULTILINE)
+    assert pages, out
+    total_pages = int(pages[0][1])
+    if total_pages > 1:
+        assert [p for p, _, _ in pages] == ["1", "2", "1", "2"]
+        assert "This is the first page." in out
+        assert "(type more for the next page)" in out
+    else:
+        assert "That was the last page." in out
+    assert "There is no category “nosuchcategory”" in out
+    assert "categories lists them all" in out  # console hints name bare commands
+    assert "The count must be a whole number from 1 to 10." in out
+    assert "I couldn't find an article called “zzqxj nothing like it”" in out
+
+
+async def test_second_start_does_not_reindex(settings):
+    await chat(settings, "quit\n")
+    status, _out, err = await chat(settings, "quit\n")
+    assert status == 0 and "Indexing" not in err
+    # A changed post makes the index stale: the next start reindexes first.
+    path = next(settings.content_dir.glob("*.md"))
+    path.write_text(path.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    os.utime(path, (path.stat().st_atime + 10, path.stat().st_mtime + 10))
+    _, _, err = await chat(settings, "quit\n")
+    assert "Indexing" in err
+
+
+async def test_reindex_command(settings):
+    _, out, _ = await chat(settings, "reindex\n")
+    assert "Index updated" in out or "Index rebuilt" in out
+    assert re.search(r"\d+ articles · 0 added · 0 updated · 0 removed", out)
+
+
+async def test_missing_content_folder(tmp_path):
+    settings = Settings(content_dir=tmp_path / "absent", db_path=tmp_path / "i.sqlite3")
+    status, out, err = await chat(settings, "quit\n")
+    assert status == 2 and out == ""
+    assert err.strip().count("\n") == 0
+    assert "absent" in err and "does not exist" in err
+
+
+def run_cli(args: list[str], cwd: Path, stdin: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ARTICLEBOT_", "DISCORD_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**clean, "PYTHONPATH": str(ROOT), **env},
+        timeout=120,
+    )
+
+
+def test_python_m_bot_without_token_opens_the_console(settings, tmp_path):
+    _path, title = posts()[-1]
+    result = run_cli(
+        ["--content", str(settings.content_dir), "--db", str(settings.db_path)],
+        cwd=tmp_path,
+        stdin=f"article {title}\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("articlebot console · ")
+    assert title in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_chat_subcommand_with_options_after_it(settings, tmp_path):
+    result = run_cli(
+        ["chat", "--content", str(settings.content_dir), "--db", str(settings.db_path)],
+        cwd=tmp_path,
+        stdin="categories\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Categories (" in result.stdout
+    assert str(settings.content_dir) in result.stdout.splitlines()[0]
+
+
+def test_bad_setting_is_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ARTICLEBOT_TIMEZONE", "Not/AZone")
+    assert main(["chat"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("articlebot: ARTICLEBOT_TIMEZONE")
+    assert err.count("\n") == 1
+
+
+def test_run_without_token_is_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    assert main(["run", "--content", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("articlebot: DISCORD_TOKEN is not set")
+    assert err.count("\n") == 1

@@ -1,0 +1,183 @@
+"""Settings from the environment and .env, their errors, and keeping the token secret."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.settings import (
+    BUNDLED_CONTENT,
+    RedactingFilter,
+    Settings,
+    SettingsError,
+    load_settings,
+)
+from index.config import DEFAULT_URL_TEMPLATE
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GAbCdE.secret-part-of-the-token_0123456789abcdef"
+
+
+def load(**env: str) -> Settings:
+    return load_settings(env, env_file=None)
+
+
+def test_defaults():
+    s = load()
+    assert s.token is None
+    assert s.content_dir == BUNDLED_CONTENT
+    assert Path(__file__).resolve().parents[2] / "content" == BUNDLED_CONTENT
+    assert s.db_path.name == "index.sqlite3"
+    assert "articlebot" in str(s.db_path)
+    assert s.prefix == "!"
+    assert s.url_template == DEFAULT_URL_TEMPLATE
+    assert s.timezone == "UTC"
+    assert s.admin_role_ids == frozenset() and s.admin_user_ids == frozenset()
+    assert s.dev_guild_id is None
+    assert s.log_level == "INFO"
+
+
+def test_every_setting(tmp_path):
+    s = load(
+        DISCORD_TOKEN=TOKEN,
+        ARTICLEBOT_CONTENT=str(tmp_path / "posts"),
+        ARTICLEBOT_DB=str(tmp_path / "i.sqlite3"),
+        ARTICLEBOT_PREFIX="?",
+        ARTICLEBOT_URL_TEMPLATE="https://x.org/{year}/{slug}/",
+        ARTICLEBOT_TIMEZONE="Europe/London",
+        ARTICLEBOT_ADMIN_ROLE_IDS="123, 456,",
+        ARTICLEBOT_ADMIN_USER_IDS="789",
+        ARTICLEBOT_DEV_GUILD_ID="1000",
+        ARTICLEBOT_LOG_LEVEL="debug",
+    )
+    assert s.token == TOKEN
+    assert s.content_dir == tmp_path / "posts"
+    assert s.db_path == tmp_path / "i.sqlite3"
+    assert s.prefix == "?"
+    assert s.url_template == "https://x.org/{year}/{slug}/"
+    assert s.timezone == "Europe/London"
+    assert s.admin_role_ids == {123, 456}
+    assert s.admin_user_ids == {789}
+    assert s.dev_guild_id == 1000
+    assert s.log_level == "DEBUG"
+    config = s.index_config()
+    assert config.site_timezone == "Europe/London"
+    assert config.url_template == "https://x.org/{year}/{slug}/"
+
+
+def test_site_url_makes_the_template():
+    assert load(ARTICLEBOT_SITE_URL="https://x.org/").url_template == "https://x.org/posts/{slug}"
+    both = load(ARTICLEBOT_SITE_URL="https://x.org", ARTICLEBOT_URL_TEMPLATE="https://y.org/{slug}")
+    assert both.url_template == "https://y.org/{slug}"
+
+
+def test_empty_values_count_as_unset():
+    s = load(DISCORD_TOKEN="", ARTICLEBOT_DEV_GUILD_ID=" ", ARTICLEBOT_PREFIX="")
+    assert s.token is None and s.dev_guild_id is None and s.prefix == "!"
+
+
+def test_home_is_expanded():
+    assert load(ARTICLEBOT_DB="~/x.sqlite3").db_path == Path.home() / "x.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ARTICLEBOT_TIMEZONE", "Mars/Olympus_Mons"),
+        ("ARTICLEBOT_TIMEZONE", "../../etc/passwd"),
+        ("ARTICLEBOT_ADMIN_ROLE_IDS", "123,abc"),
+        ("ARTICLEBOT_ADMIN_USER_IDS", "-5"),
+        ("ARTICLEBOT_DEV_GUILD_ID", "guild"),
+        ("ARTICLEBOT_PREFIX", "two words"),
+        ("ARTICLEBOT_PREFIX", "x" * 11),
+        ("ARTICLEBOT_URL_TEMPLATE", "https://x.org/posts/"),
+        ("ARTICLEBOT_URL_TEMPLATE", "x.org/{slug}"),
+        ("ARTICLEBOT_SITE_URL", "x.org"),
+        ("ARTICLEBOT_LOG_LEVEL", "loud"),
+    ],
+)
+def test_errors_name_the_setting(name, value):
+    with pytest.raises(SettingsError) as caught:
+        load(**{name: value})
+    message = str(caught.value)
+    assert name in message
+    assert "\n" not in message
+
+
+class TestTokenSecrecy:
+    def test_not_in_repr_or_str(self):
+        s = load(DISCORD_TOKEN=TOKEN)
+        assert TOKEN not in repr(s)
+        assert TOKEN not in str(s)
+        assert "secret-part" not in repr(s)
+
+    def test_bot_prefix_is_removed(self):
+        assert load(DISCORD_TOKEN=f"Bot {TOKEN}").token == TOKEN
+
+    def test_malformed_token_error_does_not_echo_it(self):
+        bad = TOKEN[:30] + " " + TOKEN[30:]
+        with pytest.raises(SettingsError) as caught:
+            load(DISCORD_TOKEN=bad)
+        assert "DISCORD_TOKEN" in str(caught.value)
+        assert TOKEN[:30] not in str(caught.value)
+        assert TOKEN[30:] not in str(caught.value)
+        assert caught.value.__cause__ is None and caught.value.__context__ is None
+
+    def test_errors_of_other_settings_do_not_echo_it(self):
+        with pytest.raises(SettingsError) as caught:
+            load(DISCORD_TOKEN=TOKEN, ARTICLEBOT_TIMEZONE="Nowhere/Land")
+        assert TOKEN not in str(caught.value)
+
+    def test_log_filter_redacts_message_args_and_traceback(self):
+        stream = io.StringIO()
+        handler = logging.StreamHandler(stream)
+        handler.addFilter(RedactingFilter(TOKEN))
+        logger = logging.getLogger("test.redaction")
+        logger.addHandler(handler)
+        logger.propagate = False
+        try:
+            logger.warning("token in message %s", TOKEN)
+            logger.warning(f"token formatted in {TOKEN}")
+            try:
+                raise RuntimeError(f"boom with {TOKEN}")
+            except RuntimeError:
+                logger.exception("failed")
+        finally:
+            logger.removeHandler(handler)
+        output = stream.getvalue()
+        assert TOKEN not in output
+        assert output.count("[redacted]") == 3
+        assert "RuntimeError" in output
+
+
+class TestEnvFile:
+    def test_file_values_are_read(self, tmp_path):
+        env_file = tmp_path / ".env"
+        env_file.write_text(f"DISCORD_TOKEN={TOKEN}\nARTICLEBOT_PREFIX=?\n", encoding="utf-8")
+        s = load_settings({}, env_file=env_file)
+        assert s.token == TOKEN and s.prefix == "?"
+
+    def test_real_environment_wins(self, tmp_path):
+        env_file = tmp_path / ".env"
+        env_file.write_text("ARTICLEBOT_PREFIX=?\nARTICLEBOT_TIMEZONE=Asia/Tokyo\n")
+        s = load_settings({"ARTICLEBOT_PREFIX": "$"}, env_file=env_file)
+        assert s.prefix == "$" and s.timezone == "Asia/Tokyo"
+
+    def test_missing_file_is_fine(self, tmp_path):
+        assert load_settings({}, env_file=tmp_path / "absent.env").prefix == "!"
+
+    def test_process_environment_is_not_modified(self, tmp_path, monkeypatch):
+        monkeypatch.delenv("ARTICLEBOT_LOG_LEVEL", raising=False)
+        env_file = tmp_path / ".env"
+        env_file.write_text("ARTICLEBOT_LOG_LEVEL=DEBUG\n")
+        assert load_settings(None, env_file=env_file).log_level == "DEBUG"
+        assert "ARTICLEBOT_LOG_LEVEL" not in os.environ
+
+    def test_errors_from_the_file_name_the_setting(self, tmp_path):
+        env_file = tmp_path / ".env"
+        env_file.write_text("ARTICLEBOT_DEV_GUILD_ID=my-guild\n")
+        with pytest.raises(SettingsError, match="ARTICLEBOT_DEV_GUILD_ID"):
+            load_settings({}, env_file=env_file)
