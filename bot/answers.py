@@ -7,9 +7,10 @@ error reply, never an exception.
 
 from __future__ import annotations
 
+import re
 import time
-from collections import deque
-from collections.abc import Callable
+from collections import OrderedDict, deque
+from collections.abc import Callable, Hashable
 from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,20 @@ if TYPE_CHECKING:
 MAX_QUERY = 300  # characters; the index caps its own work, this keeps replies readable
 MAX_COUNT = 10
 HOUR, DAY = 3600.0, 86400.0
+FOLLOW_UP_WINDOW = 300.0  # seconds in which a question may lean on the previous answer
+MAX_CONVERSATIONS = 1000  # channels whose last answer is remembered
+
+_QUESTION_START = re.compile(
+    r"(who|what|when|where|why|how|which|did|does|is|are|was|were|can|could|will)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_question(text: str) -> bool:
+    """True for ``how many takes did it need``, ``the motorbike stunt?``; not for
+    ``cruise stunt`` (searched instead)."""
+    text = text.strip()
+    return text.endswith("?") or _QUESTION_START.match(text) is not None
 
 
 class QueryLog:
@@ -50,6 +65,52 @@ class QueryLog:
         return hour, len(self._times)
 
 
+class FollowUps:
+    """The article of the last answer in each channel (DMs included), so a follow-up
+    within ``window`` seconds can lean on it. At most ``limit`` channels are kept, the
+    least recently answered forgotten first; expired ones are dropped as they are met."""
+
+    def __init__(
+        self,
+        window: float = FOLLOW_UP_WINDOW,
+        limit: int = MAX_CONVERSATIONS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.window = window
+        self.limit = max(1, limit)
+        self._clock = clock
+        self._last: OrderedDict[Hashable, tuple[str, float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._last)
+
+    def _prune(self, now: float) -> None:
+        # Oldest first: the dict is kept in the order of the answers.
+        while self._last:
+            channel, (_, at) = next(iter(self._last.items()))
+            if now - at <= self.window:
+                break
+            del self._last[channel]
+
+    def get(self, channel: Hashable | None) -> str | None:
+        """The article id of ``channel``'s last answer, if it is recent enough."""
+        if channel is None:
+            return None
+        self._prune(self._clock())
+        found = self._last.get(channel)
+        return found[0] if found else None
+
+    def remember(self, channel: Hashable | None, article_id: str) -> None:
+        if channel is None:
+            return
+        now = self._clock()
+        self._last.pop(channel, None)
+        self._last[channel] = (article_id, now)
+        self._prune(now)
+        while len(self._last) > self.limit:
+            self._last.popitem(last=False)
+
+
 class Answers:
     """The commands' logic over one index, rendered in one ``Style``."""
 
@@ -68,6 +129,7 @@ class Answers:
         self.prefix = prefix
         self.page_size = page_size
         self.queries = QueryLog()
+        self.follow_ups = FollowUps()
 
     def _escape_sentence(self, text: str) -> str:
         return self.style.escape(" ".join(text.split()))
@@ -93,6 +155,25 @@ class Answers:
             result, style=self.style, tz=self.tz, prefix=self.prefix, page_size=self.page_size
         )
         return reply, result
+
+    async def ask(self, question: str, channel: Hashable | None = None) -> Reply:
+        """The sentences that answer ``question``, quoted with their source, or a plain
+        "not in the articles" with the closest ones. A question in ``channel`` soon after
+        an answer there may lean on that answer's article (a follow-up)."""
+        question = " ".join(question.split())
+        if not question:
+            example = self.style.code(f"{self.prefix}ask {render.ASK_EXAMPLE}")
+            return render.error(render.EMPTY_QUESTION.format(example=example))
+        if len(question) > MAX_QUERY:
+            return render.error(render.QUESTION_TOO_LONG.format(limit=MAX_QUERY))
+        try:
+            answer = await self.index.ask(question, context_id=self.follow_ups.get(channel))
+        except QueryError as exc:
+            return render.error(self._escape_sentence(str(exc)))
+        self.queries.record()
+        if not answer.declined and answer.article is not None and answer.sentences:
+            self.follow_ups.remember(channel, answer.article.id)
+        return render.answer_reply(answer, style=self.style, tz=self.tz)
 
     async def latest(self, category: str | None = None, count: int = 5) -> Reply:
         if not 1 <= count <= MAX_COUNT:

@@ -1,9 +1,10 @@
 """`articlebot chat`: the bot's commands in a terminal, offline (no token, no network).
 
 Lines are commands as on Discord (``search cruise stunt``, ``!latest tv 3``,
-``/article comet``), answered from the same ``ArticleIndex`` by the same ``Answers`` and
-reply builders, shown as text. ``more``/``back`` turn the pages of the last search;
-anything that is not a command is searched. Works with a pipe as well as a terminal:
+``/article comet``, ``ask who judged the show?``), answered from the same ``ArticleIndex``
+by the same ``Answers`` and reply builders, shown as text. ``more``/``back`` turn the pages
+of the last search; a line that is not a command is answered when it looks like a question
+(as a mention of the bot is), else searched. Works with a pipe as well as a terminal:
 without a terminal there is no prompt, and it reads lines until end of input.
 """
 
@@ -15,7 +16,7 @@ import sys
 import threading
 from typing import TextIO
 
-from bot.answers import Answers
+from bot.answers import Answers, looks_like_question
 from bot.render import Reply, page_count, plain_style, to_text
 from bot.run import StartupError, open_index
 from bot.settings import Settings
@@ -24,6 +25,7 @@ PROMPT = "articlebot> "
 QUIT = frozenset({"quit", "exit", "q", ":q", "bye"})
 NEXT = frozenset({"more", "next", "n"})
 BACK = frozenset({"back", "prev", "previous", "p"})
+CONVERSATION = "console"  # the console is one conversation, for follow-up questions
 
 
 def wants_colour(stream: TextIO) -> bool:
@@ -90,6 +92,8 @@ class Console:
             return await self._search(self.query, page)
         if command == "search":
             return await self._search(rest, 0)
+        if command == "ask":
+            return self.text(await self.answers.ask(rest, CONVERSATION))
         if command == "latest":
             category, count = split_latest(rest)
             return self.text(await self.answers.latest(category, count))
@@ -103,6 +107,8 @@ class Console:
             return self.text(await self.answers.reindex())
         if command == "stats":
             return self.text(await self.answers.stats())
+        if looks_like_question(line):
+            return self.text(await self.answers.ask(line, CONVERSATION))
         return await self._search(line, 0)  # anything else is a search
 
 

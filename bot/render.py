@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 
 from bot import limits
 from index.article import Article
+from index.ask import Answer
 from index.results import IndexStats, ReindexReport, SearchResult, Snippet
 
 PAGE_SIZE = 5
@@ -491,6 +492,49 @@ def unknown_category(
     )
 
 
+# --- answers to questions ------------------------------------------------------------------
+
+QUOTE_ROOM = 1500  # the quoted sentences; the rest of the description is the source line
+RELATED_SHOWN = 3
+LOW_CONFIDENCE = 0.75  # below this an answer carries a hint to check the article
+DECLINED = "I couldn't find that in the articles."
+ASK_EXAMPLE = "how many takes did the motorbike stunt need?"
+UNSURE = "This may not answer it exactly: the article has the details."
+
+
+def _dated_link(article: Article, style: Style, tz: tzinfo, limit: int = 150) -> str:
+    return f"{_title_link(article, style, limit)} · {format_date(article.date, tz)}"
+
+
+def answer_reply(answer: Answer, *, style: Style = DISCORD, tz: tzinfo = UTC) -> Reply:
+    """The sentences that answer the question, quoted, with the source article linked and
+    dated; or, when the articles do not hold an answer, one plain sentence and the closest
+    articles."""
+    title = quoted(answer.question, style, 200)
+    article = answer.article
+    text = " ".join(" ".join(s.split()) for s in answer.sentences)
+    if answer.declined or article is None or not text:
+        lines = [DECLINED]
+        related = list({a.id: a for a in answer.related}.values())
+        if related:
+            lines.append("")
+            lines.append(style.bold("Closest articles"))
+            lines += [f"- {_dated_link(a, style, tz)}" for a in related[:RELATED_SHOWN]]
+        return finish(Reply(title=title, description="\n".join(lines), colour=ORANGE))
+    # One line: escaping keeps a sentence's own "> " or "# " from becoming Markdown.
+    quote = "> " + limits.fit(text, QUOTE_ROOM, style.escape)
+    source = f"Source: {_dated_link(article, style, tz, 200)}"
+    unsure = answer.confidence < LOW_CONFIDENCE
+    return finish(
+        Reply(
+            title=title,
+            description=f"{quote}\n\n{source}",
+            footer=UNSURE if unsure else "",
+            colour=BRAND,
+        )
+    )
+
+
 # --- help ------------------------------------------------------------------------------------
 
 
@@ -502,6 +546,8 @@ def help_reply(
     c = style.code
     lines = [
         f"{c(p + 'search cruise stunt')} — articles about these words, best first",
+        f"{c(p + 'ask ' + ASK_EXAMPLE)} — the sentences that answer it, quoted, with "
+        "the article they come from",
         f"{c(p + 'latest tv 3')} — the newest articles, of one category if you like (1–10)",
         f"{c(p + 'categories')} — every category and how many articles it has",
         f"{c(p + 'article comet seen over the valley')} — one article in full",
@@ -510,13 +556,15 @@ def help_reply(
         lines += [
             f"{c('more')} / {c('back')} — the next / previous page of results",
             f"{c('reindex')}, {c('stats')} — refresh the index, show its figures",
-            f"{c('quit')} — leave (or Ctrl-D). Anything else is searched.",
+            f"{c('quit')} — leave (or Ctrl-D). A question is answered, anything else is searched.",
         ]
     else:
         lines.append("Every command also works as a slash command: " + c("/search cruise stunt"))
         if mention:
+            me = limits.fit(mention, 80, style.escape)
             lines.append(
-                f"Or mention me with words: {limits.fit(mention, 80, style.escape)} cruise stunt"
+                f"Or mention me with words to search or a question to answer: {me} cruise stunt"
+                f" · {me} who judged the cooking show?"
             )
     phrase, author = c('"train chase"'), c('author:"Jane Doe"')
     syntax = "\n".join(
@@ -657,6 +705,8 @@ def usage_message(usage: str, style: Style = DISCORD) -> str:
 
 QUERY_TOO_LONG = "That search is too long; keep it under {limit} characters."
 EMPTY_QUERY = "Tell me what to look for, e.g. {example}."
+EMPTY_QUESTION = "What would you like to know? For example: {example}"
+QUESTION_TOO_LONG = "That question is too long; keep it under {limit} characters."
 COUNT_RANGE = "The count must be a whole number from 1 to 10."
 NOT_ALLOWED = "Sorry, only server managers and the bot's admins can do that."
 OWNER_ONLY = "Only the bot's owner can do that."

@@ -1,4 +1,5 @@
-"""search, latest, categories, article and help; and searching when mentioned.
+"""search, ask, latest, categories, article and help; and searching or answering when
+mentioned.
 
 Each command is defined once as a hybrid command, so ``!search`` and ``/search`` run the
 same code. Autocomplete uses the index's in-memory completion (microseconds).
@@ -7,6 +8,7 @@ same code. Autocomplete uses the index's in-memory completion (microseconds).
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -14,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import limits, render
+from bot.answers import looks_like_question
 from bot.embeds import send_reply
 from bot.views import SearchPages
 
@@ -59,6 +62,13 @@ def mention_query(content: str, bot_id: int) -> str | None:
     return content[match.end() :].strip()
 
 
+def conversation(ctx: commands.Context[Any]) -> Hashable | None:
+    """Where a question was asked (a channel, thread or DM), for follow-ups."""
+    if ctx.interaction is not None and ctx.interaction.channel_id is not None:
+        return ctx.interaction.channel_id
+    return getattr(ctx.channel, "id", None)
+
+
 class Search(commands.Cog):
     """Finding and reading articles."""
 
@@ -86,6 +96,15 @@ class Search(commands.Cog):
     async def search(self, ctx: commands.Context[Any], *, query: str) -> None:
         """Search the articles, best match first."""
         await self.send_search(ctx, query)
+
+    async def send_answer(self, ctx: commands.Context[Any], question: str) -> None:
+        await send_reply(ctx, await self.answers.ask(question, conversation(ctx)))
+
+    @commands.hybrid_command(name="ask", description="Answer a question from the articles")
+    @app_commands.describe(question="For example: how many takes did the motorbike stunt need?")
+    async def ask(self, ctx: commands.Context[Any], *, question: str) -> None:
+        """The sentences of an article that answer the question, with the article."""
+        await self.send_answer(ctx, question)
 
     @commands.hybrid_command(name="latest", description="The newest articles")
     @app_commands.describe(category="Only this category", count="How many (1 to 10)")
@@ -134,7 +153,8 @@ class Search(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        """``@bot cruise stunt`` searches; ``@bot latest`` is a command and left alone."""
+        """``@bot cruise stunt`` searches, ``@bot who judged the show?`` answers it;
+        ``@bot latest`` is a command and left alone."""
         if message.author.bot or self.bot.user is None:
             return
         query = mention_query(message.content, self.bot.user.id)
@@ -147,10 +167,15 @@ class Search(commands.Cog):
         if retry_after:
             await send_reply(ctx, render.error(render.cooldown_message(retry_after)))
             return
-        if not query:
-            await send_reply(ctx, self.answers.help(mention=self._mention_hint()))
-            return
-        await self.send_search(ctx, query)
+        try:
+            if not query:
+                await send_reply(ctx, self.answers.help(mention=self._mention_hint()))
+            elif looks_like_question(query):
+                await self.send_answer(ctx, query)
+            else:
+                await self.send_search(ctx, query)
+        except Exception as exc:  # as for commands: one sentence, details in the log
+            await self.bot.on_command_error(ctx, commands.CommandInvokeError(exc))
 
 
 async def setup(bot: ArticleBot) -> None:

@@ -12,15 +12,22 @@ import pytest
 from discord.ext import commands
 
 from bot import limits, render
-from bot.answers import Answers, QueryLog
+from bot.answers import FOLLOW_UP_WINDOW, Answers, FollowUps, QueryLog, looks_like_question
 from bot.app import ArticleBot, create_bot, error_sentence
 from bot.cogs.admin import NotAdmin, admin_check, is_admin_member
-from bot.cogs.search import category_choices, mention_query, split_latest_args, title_choices
+from bot.cogs.search import (
+    category_choices,
+    conversation,
+    mention_query,
+    split_latest_args,
+    title_choices,
+)
 from bot.console import Console, split_latest
 from bot.render import PLAIN
 from bot.settings import Settings
 from bot.views import SearchPages
 from index.article import Article
+from index.ask import Answer
 from index.results import Hit, IndexStats, QueryError, ReindexReport, SearchResult, Snippet
 
 
@@ -43,6 +50,7 @@ class FakeIndex:
     def __init__(self, articles: list[Article]) -> None:
         self.articles = articles
         self.searches: list[tuple[str, int, int]] = []
+        self.asked: list[tuple[str, str | None]] = []
         self.reindexing = False
         self.article_count = len(articles)
 
@@ -55,6 +63,17 @@ class FakeIndex:
         hits = tuple(Hit(a, 1.0, Snippet(a.body, ((4, 10),))) for a in found)
         suggestion = "cruise" if not found else None
         return SearchResult(query, hits[offset : offset + limit], len(found), offset, suggestion)
+
+    async def ask(self, question: str, context_id: str | None = None) -> Answer:
+        """Answers from the article whose number is in the question ("post 3"), or from
+        the context article; declines questions about elections, offering four."""
+        self.asked.append((question, context_id))
+        by_id = {a.id: a for a in self.articles}
+        numbers = [w for w in question.replace("?", " ").split() if w.isdigit()]
+        source = by_id.get(f"post-{numbers[0]}.md") if numbers else by_id.get(context_id or "")
+        if source is None or "election" in question:
+            return Answer(question, (), None, 0.1, True, tuple(self.articles[:4]))
+        return Answer(question, (source.body,), source, 0.9, False)
 
     async def latest(self, limit: int = 5, category: str | None = None) -> list[Article]:
         chosen = [a for a in self.articles if category is None or category in a.categories]
@@ -220,6 +239,123 @@ class TestAnswers:
         assert reply.ephemeral and "previous index is still in use" in reply.content
 
 
+class TestAsk:
+    async def test_answer_is_quoted_with_its_source(self, answers, index):
+        reply = await answers.ask("  how did   post 3 end? ", channel=1)
+        assert index.asked == [("how did post 3 end?", None)]
+        assert reply.title == "“how did post 3 end?”"
+        assert reply.description.startswith("> The cruise stunt was filmed on a moving train.")
+        assert "Source: [Cruise stunt number 3](https://example.com/posts/post-3)" in (
+            reply.description
+        )
+        assert answers.queries.counts() == (1, 1)
+
+    async def test_declined(self, answers):
+        reply = await answers.ask("who won the election?", channel=1)
+        assert reply.description.startswith(render.DECLINED)
+        assert reply.description.count("\n- ") == 3  # the closest three of four
+        assert answers.follow_ups.get(1) is None
+
+    async def test_empty_and_long_questions(self, answers, index):
+        empty = await answers.ask("   ")
+        assert (
+            empty.ephemeral
+            and "`!ask how many takes did the motorbike stunt need?`" in empty.content
+        )
+        long = await answers.ask("why " * 200)
+        assert long.ephemeral and "too long" in long.content
+        assert index.asked == []
+
+    async def test_query_error_is_one_sentence(self, answers, index):
+        index.ask = AsyncMock(side_effect=QueryError("Too **many** words."))
+        reply = await answers.ask("why?")
+        assert reply.ephemeral and reply.content == "Too \\*\\*many\\*\\* words."
+
+    async def test_follow_up_in_the_same_channel_within_the_window(self, answers, index):
+        now = [1000.0]
+        answers.follow_ups = FollowUps(clock=lambda: now[0])
+        await answers.ask("what happened in post 3?", channel=10)
+        now[0] += FOLLOW_UP_WINDOW - 1
+        reply = await answers.ask("what about the train?", channel=10)
+        assert index.asked[-1] == ("what about the train?", "post-3.md")
+        assert "Cruise stunt number 3" in reply.description
+        # Another channel (or a DM) is another conversation.
+        await answers.ask("what about the train?", channel=11)
+        assert index.asked[-1][1] is None
+        # A declined question keeps the last answer's article, and the clock of it.
+        now[0] += 10
+        await answers.ask("who won the election?", channel=10)
+        assert index.asked[-1][1] == "post-3.md"
+        assert answers.follow_ups.get(10) == "post-3.md"
+        now[0] += FOLLOW_UP_WINDOW - 9  # the answer above (the follow-up) renewed it
+        await answers.ask("and then?", channel=10)
+        assert index.asked[-1][1] is None
+        assert len(answers.follow_ups) == 0
+
+    async def test_a_new_answer_replaces_the_context(self, answers, index):
+        await answers.ask("post 3?", channel="dm-5")
+        await answers.ask("post 7?", channel="dm-5")
+        await answers.ask("and?", channel="dm-5")
+        assert index.asked[-1][1] == "post-7.md"
+
+    async def test_no_channel_no_follow_up(self, answers, index):
+        await answers.ask("post 3?")
+        await answers.ask("and?")
+        assert index.asked[-1][1] is None and len(answers.follow_ups) == 0
+
+
+class TestFollowUps:
+    def test_bounded(self):
+        follow_ups = FollowUps(limit=3, clock=lambda: 0.0)
+        for channel in range(10):
+            follow_ups.remember(channel, f"a{channel}")
+        assert len(follow_ups) == 3
+        assert [follow_ups.get(c) for c in (6, 7, 8, 9)] == [None, "a7", "a8", "a9"]
+
+    def test_least_recent_goes_first(self):
+        follow_ups = FollowUps(limit=2, clock=lambda: 0.0)
+        follow_ups.remember(1, "a")
+        follow_ups.remember(2, "b")
+        follow_ups.remember(1, "c")  # channel 1 is now the most recent
+        follow_ups.remember(3, "d")
+        assert (follow_ups.get(1), follow_ups.get(2), follow_ups.get(3)) == ("c", None, "d")
+
+    def test_expired_entries_are_dropped(self):
+        now = [0.0]
+        follow_ups = FollowUps(window=300.0, clock=lambda: now[0])
+        for channel in range(100):
+            now[0] = channel
+            follow_ups.remember(channel, "x")
+        now[0] = 350.0  # channels 0..49 answered more than 300 s ago
+        assert follow_ups.get(50) == "x" and follow_ups.get(49) is None
+        assert len(follow_ups) == 50
+        assert follow_ups.get(None) is None
+        follow_ups.remember(None, "ignored")
+        assert len(follow_ups) == 50
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("how many takes did the motorbike stunt need?", True),
+        ("How many takes did the motorbike stunt need", True),
+        ("what's the budget", True),
+        ("Who judged the show", True),
+        ("is the pharmacy open late", True),
+        ("the motorbike stunt?", True),
+        ("motorbike stunt ?  ", True),
+        ("cruise stunt", False),
+        ("island ferry", False),  # "is..." inside a word is not "is"
+        ("howl at the moon", False),
+        ("whatever", False),
+        ("", False),
+        ("category:tv who", False),
+    ],
+)
+def test_looks_like_question(text, expected):
+    assert looks_like_question(text) is expected
+
+
 def test_query_log_windows():
     now = [0.0]
     log = QueryLog(clock=lambda: now[0])
@@ -247,6 +383,13 @@ class TestConsoleCommands:
         assert "Cruise stunt number 4" in await console.handle("article post-4")
         assert "Search syntax" in await console.handle("help")
         assert "Page 1/3" in await console.handle("cruise stunt")  # anything else searches
+        assert "> The cruise stunt" in await console.handle("ask what happened in post 4?")
+        follow_up = await console.handle("!ask and then?")
+        assert "Source: Cruise stunt number 4" in follow_up
+        assert index.asked[-1] == ("and then?", "post-4.md")
+        assert "Source: Cruise stunt number 5" in await console.handle("what about post 5")
+        assert render.DECLINED in await console.handle("Who won the election?")
+        assert "For example: !ask how many" in await console.handle("ask")
         assert await console.handle("   ") == ""
         assert await console.handle("quit") is None
         assert await console.handle("EXIT") is None
@@ -283,6 +426,7 @@ class TestBot:
         names = {c.name for c in bot.commands}
         assert names == {
             "search",
+            "ask",
             "latest",
             "categories",
             "article",
@@ -431,12 +575,71 @@ class TestCommandCallbacks:
         embed = ctx.send.await_args.kwargs["embed"]
         assert embed.title == "Latest articles" and embed.description.count("\n\n") == 1
 
+    async def test_ask_sends_the_answer_and_remembers_the_channel(self, bot, index):
+        ctx = prefix_ctx(bot)
+        ctx.channel = SimpleNamespace(id=555)
+        cog = bot.get_cog("Search")
+        await bot.get_command("ask").callback(cog, ctx, question="what about post 2?")
+        kwargs = ctx.send.await_args.kwargs
+        assert kwargs["allowed_mentions"].to_dict()["parse"] == []
+        assert kwargs["mention_author"] is False and "view" not in kwargs
+        assert kwargs["embed"].description.startswith("> The cruise stunt")
+        assert "Cruise stunt number 2" in kwargs["embed"].description
+        await bot.get_command("ask").callback(cog, ctx, question="and then?")
+        assert index.asked[-1] == ("and then?", "post-2.md")
+
+    async def test_ask_usage(self, bot):
+        assert bot.get_command("ask").signature == "<question>"
+
+    def test_conversation_is_the_channel(self):
+        prefix = SimpleNamespace(interaction=None, channel=SimpleNamespace(id=7))
+        assert conversation(prefix) == 7
+        slash = SimpleNamespace(interaction=SimpleNamespace(channel_id=8), channel=None)
+        assert conversation(slash) == 8
+        assert conversation(SimpleNamespace(interaction=None, channel=None)) is None
+
     async def test_autocomplete(self, bot):
         cog = bot.get_cog("Search")
         choices = await cog.latest_category(None, "t")
         assert [c.value for c in choices] == ["tv"]
         titles = await cog.article_title(None, "number 1")
         assert titles[0].value == "post-1.md"
+
+
+# --- mentions -------------------------------------------------------------------------------
+
+
+class TestMentions:
+    async def mention(self, bot, text: str):
+        bot._connection.user = SimpleNamespace(id=42, name="articlebot")  # as after login
+        ctx = prefix_ctx(bot)
+        ctx.command = None
+        ctx.channel = SimpleNamespace(id=900)
+        bot.get_context = AsyncMock(return_value=ctx)
+        message = SimpleNamespace(
+            author=SimpleNamespace(id=5, bot=False), content=f"<@42> {text}", channel=ctx.channel
+        )
+        await bot.get_cog("Search").on_message(message)
+        return ctx
+
+    @pytest.mark.parametrize("text", ["how did post 3 end", "the cruise of post 3?"])
+    async def test_a_question_is_answered(self, bot, index, text):
+        ctx = await self.mention(bot, text)
+        assert index.asked == [(text, None)] and index.searches == []
+        embed = ctx.send.await_args.kwargs["embed"]
+        assert embed.description.startswith("> ") and "Cruise stunt number 3" in embed.description
+
+    async def test_words_are_searched(self, bot, index):
+        ctx = await self.mention(bot, "cruise stunt")
+        assert index.asked == [] and index.searches == [("cruise stunt", 5, 0)]
+        assert ctx.send.await_args.kwargs["embed"].footer.text == "Page 1/3 · 12 results"
+
+    async def test_a_failure_is_one_sentence(self, bot, index, caplog):
+        index.ask = AsyncMock(side_effect=RuntimeError("secret internals"))
+        ctx = await self.mention(bot, "why?")
+        kwargs = ctx.send.await_args.kwargs
+        assert kwargs["content"] == render.INTERNAL and kwargs["allowed_mentions"] is not None
+        assert "secret internals" in caplog.text  # logged, not shown
 
 
 # --- the paginator --------------------------------------------------------------------------

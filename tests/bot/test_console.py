@@ -109,6 +109,34 @@ async def test_paging_and_errors(settings):
     assert "I couldn't find an article called “zzqxj nothing like it”" in out
 
 
+MOTORBIKE = "Dana Okafor needed seven takes to land the rooftop motorbike jump in Iron Meridian"
+
+
+async def test_ask_and_follow_up(settings):
+    if MOTORBIKE not in [title for _, title in posts()]:
+        pytest.skip("the motorbike post is not among the sample posts")
+    status, out, _ = await chat(
+        settings,
+        "ask how many takes did the motorbike stunt need?\n"
+        "!ask where was it filmed?\n"  # a follow-up, with a prefix
+        "who won the election in peru?\n"  # a question without the command
+        "ask\n"
+        "quit\n",
+    )
+    assert status == 0
+    blocks = re.split("^“", out, flags=re.M)[1:]  # each answer opens with the question
+    assert len(blocks) == 3, out
+    first, follow_up, declined = blocks
+    assert first.startswith("how many takes did the motorbike stunt need?”\n> ")
+    assert "took seven takes" in first.splitlines()[1]
+    assert re.search(rf"^Source: {MOTORBIKE} <https?://\S+> · \d+ \w+ \d{{4}}$", first, re.M)
+    assert f"Source: {MOTORBIKE}" in follow_up
+    assert declined.startswith("who won the election in peru?”\nI couldn't find that")
+    assert not re.search("^> ", declined, re.M)  # nothing quoted
+    assert "What would you like to know? For example: ask how many" in out  # bare command
+    assert "**" not in out and "`" not in out and "\\" not in out  # no Discord Markdown
+
+
 async def test_second_start_does_not_reindex(settings):
     await chat(settings, "quit\n")
     status, _out, err = await chat(settings, "quit\n")
