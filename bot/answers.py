@@ -132,7 +132,8 @@ class Answers:
         self.follow_ups = FollowUps()
 
     def _escape_sentence(self, text: str) -> str:
-        return self.style.escape(" ".join(text.split()))
+        """An index sentence, escaped, with its `code` spans kept as safe inline code."""
+        return render.sentence_with_code(" ".join(text.split()), self.style)
 
     async def search(self, query: str, page: int = 0) -> tuple[Reply, SearchResult | None]:
         """A page of results (``page`` from 0) and the result behind it, or an error reply

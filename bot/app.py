@@ -160,7 +160,7 @@ def error_sentence(ctx: commands.Context[Any], error: BaseException) -> str | No
     if isinstance(error, commands.CommandOnCooldown):
         return render.cooldown_message(error.retry_after)
     if isinstance(error, QueryError):
-        return DISCORD.escape(str(error))
+        return render.sentence_with_code(" ".join(str(error).split()), DISCORD)
     if isinstance(error, commands.RangeError):
         return f"That must be from {error.minimum} to {error.maximum}."
     if isinstance(error, app_commands.TransformerError):

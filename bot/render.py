@@ -689,6 +689,17 @@ def stats_reply(
 # --- error sentences -----------------------------------------------------------------------
 
 
+def sentence_with_code(text: str, style: Style) -> str:
+    """Escape ``text`` but show its balanced `code` spans (the index quotes the user's
+    filter or date in them) as inline code, whose content cannot render or ping."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # unbalanced: treat every character as plain text
+        return style.escape(text)
+    return "".join(
+        style.code(part) if i % 2 else style.escape(part) for i, part in enumerate(parts)
+    )
+
+
 def error(message: str) -> Reply:
     """A one-sentence reply that only the asker sees (for slash commands)."""
     return finish(Reply(content=message, ephemeral=True))

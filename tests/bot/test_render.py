@@ -528,3 +528,16 @@ def test_to_text():
         content="C",
     )
     assert render.to_text(reply) == "C\nT\nhttps://x.org\nD\nA: 1 · B: 2\nLong\nx\ny\nF"
+
+
+def test_index_sentences_keep_code_spans_but_not_their_markup() -> None:
+    from bot.render import DISCORD, sentence_with_code
+
+    text = "I don't know the filter `**x**<@&1>:` — try category: or *tag:*."
+    shown = sentence_with_code(text, DISCORD)
+    assert shown.startswith("I don't know the filter `")
+    code = shown.split("`")[1]
+    assert "**x**" in code and "<@&1>" not in code  # literal inside code, mention broken
+    assert "\\*tag:\\*" in shown  # prose is escaped
+    unbalanced = sentence_with_code("a ` b", DISCORD)
+    assert "\\`" in unbalanced
