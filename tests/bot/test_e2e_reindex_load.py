@@ -1,0 +1,207 @@
+"""A reindex of a large corpus, asked for on Discord, must not make the bot unresponsive:
+searches keep being answered from the old index while it runs, and the event loop never
+stalls for more than 100 ms (a 5 ms ticker task in the bot's own loop measures it, and a
+watchdog thread notes what the loop thread was doing during each stall).
+
+The corpus is the real one (../shared/corpora/finescoop-2020.tar.xz, ~25k posts) when it is
+beside the project, else ~25k generated small posts. The reindex runs once, in the first
+test; the others judge what it recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests.bot.conftest import (
+    E2E,
+    extract_corpus,
+    real_corpus_archive,
+    write_generated_corpus,
+)
+
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.usefixtures("audit"),
+    pytest.mark.slow,
+]
+
+MAX_LAG = 0.100  # seconds
+TICK = 0.005
+# Frames that mean the loop thread is waiting synchronously (the loop cannot run).
+BLOCKING = (
+    ("threading.py", "join"),
+    ("threading.py", "_wait_for_tstate_lock"),
+    ("threading.py", "wait"),
+    ("process.py", "shutdown"),
+    ("popen_fork.py", "wait"),
+    ("connection.py", "recv_bytes"),
+    ("subprocess.py", "wait"),
+)
+
+
+@dataclass
+class Stall:
+    seconds: float
+    where: list[str] = field(default_factory=list)  # loop-thread stacks seen meanwhile
+
+
+class LoopWatch:
+    """A ticker in the loop (its lateness is the loop lag) and a watchdog thread that,
+    whenever the ticker is late, samples where the loop thread is."""
+
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self.ticks = 0
+        self.stalls: list[Stall] = []
+        self.blocked: list[str] = []  # loop-thread stacks seen inside a synchronous wait
+        self._beat = time.perf_counter()
+        self._loop_thread = threading.get_ident()
+        self._current: Stall | None = None
+        self._stop = threading.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    async def _tick(self) -> None:
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        while True:
+            self._beat = time.perf_counter()
+            await asyncio.sleep(TICK)
+            now = loop.time()
+            late = now - last - TICK
+            self.worst = max(self.worst, late)
+            if late > MAX_LAG / 2:
+                self.stalls.append(self._current or Stall(late))
+                self.stalls[-1].seconds = late
+            self._current = None
+            self.ticks += 1
+            last = now
+
+    def _watch(self) -> None:
+        while not self._stop.wait(TICK / 2):
+            frame = sys._current_frames().get(self._loop_thread)
+            if frame is None:
+                continue
+            stack = traceback.format_stack(frame)[-4:]
+            where = "".join(stack)
+            if time.perf_counter() - self._beat >= MAX_LAG / 4:
+                if self._current is None:
+                    self._current = Stall(0.0)
+                if where not in self._current.where:
+                    self._current.where.append(where)
+            innermost = stack[-1].split("\n")[0]
+            if any(
+                f'{file}"' in innermost and innermost.endswith(f" in {func}")
+                for file, func in BLOCKING
+            ):
+                self.blocked.append(where)
+
+    def __enter__(self) -> LoopWatch:
+        self._task = asyncio.create_task(self._tick())
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        self._stop.set()
+        self._thread.join()
+
+    def describe(self) -> str:
+        lines = [f"load average {os.getloadavg()} on {os.cpu_count()} CPUs"]
+        for stall in sorted(self.stalls, key=lambda s: -s.seconds)[:5]:
+            lines.append(f"--- loop late {stall.seconds * 1000:.0f} ms; loop thread was in:")
+            lines += stall.where[:3] or ["  (not sampled)"]
+        return "\n".join(lines)
+
+
+@dataclass
+class Run:
+    watch: LoopWatch
+    seconds: float
+    files: int
+    latencies: list[float]
+
+
+RUN: list[Run] = []
+
+
+async def test_searches_answered_while_a_large_reindex_runs(e2e: E2E) -> None:
+    standin = e2e.standin
+    target = e2e.content / "archive"
+    archive = real_corpus_archive()
+    if archive is not None:
+        await asyncio.to_thread(extract_corpus, archive, target)
+    else:
+        await asyncio.to_thread(write_generated_corpus, target, 25_000)
+    files = sum(1 for _ in target.rglob("*.md"))
+    assert files > 20_000
+
+    latencies: list[float] = []
+    with LoopWatch() as watch:
+        sent = await standin.send_message("!reindex", author=standin.admin)
+        await standin.wait_until(lambda: e2e.index.reindexing, timeout=10)
+        started = time.perf_counter()
+        while e2e.index.reindexing:
+            began = asyncio.get_running_loop().time()
+            reply = await e2e.ask("!search lighthouse fog", timeout=5)
+            latencies.append(reply.at - began)
+            assert "Lighthouse keeper" in reply.text()  # answered from the old index
+            if len(latencies) % 4 == 0:
+                _, callback, _ = await e2e.slash("search", {"query": "marathon"})
+                assert callback.status == 200
+            await asyncio.sleep(0.2)
+        done = await standin.wait_for_reply(sent, timeout=600)
+        seconds = time.perf_counter() - started
+        await asyncio.sleep(0.5)  # the moments after the swap count too
+    RUN.append(Run(watch, seconds, files, latencies))
+
+    assert len(latencies) >= 3, f"the reindex took only {seconds:.1f} s"
+    assert max(latencies) < 2.0, latencies
+    text = done.text()
+    assert "Index updated" in text or "Index rebuilt" in text
+    assert e2e.index.article_count > 20_000
+    after = await e2e.ask("!stats")
+    assert str(e2e.index.article_count) in after.text().replace(",", "")
+    print(
+        f"\nreindex of {files} files: {seconds:.1f} s; {len(latencies)} searches answered "
+        f"meanwhile, slowest {max(latencies) * 1000:.0f} ms; worst loop lag "
+        f"{watch.worst * 1000:.1f} ms over {watch.ticks} ticks\n{watch.describe()}"
+    )
+
+
+@pytest.mark.xfail(
+    strict=False,  # sampled every 2.5 ms: a very short join could slip through unseen
+    reason="index/service.py ArticleIndex._run_reindex leaves `with ProcessPoolExecutor(...)` "
+    "on the event-loop thread: __exit__ -> shutdown(wait=True) joins the worker process "
+    "synchronously, blocking the loop while the worker tears down (~100-200 ms after a large "
+    "reindex)",
+)
+async def test_loop_thread_never_waits_synchronously(e2e: E2E) -> None:
+    if not RUN:
+        pytest.skip("the reindex did not run")
+    watch = RUN[0].watch
+    assert not watch.blocked, "the loop thread was seen blocked in:\n" + watch.blocked[0]
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="fails while the loop thread joins the reindex worker (see the test above); "
+    "also sensitive to other processes starving this one on a 2-CPU machine",
+)
+async def test_event_loop_never_stalls_over_100ms(e2e: E2E) -> None:
+    if not RUN:
+        pytest.skip("the reindex did not run")
+    watch = RUN[0].watch
+    assert watch.worst < MAX_LAG, (
+        f"event loop stalled {watch.worst * 1000:.0f} ms during a {RUN[0].seconds:.0f} s "
+        f"reindex\n{watch.describe()}"
+    )
