@@ -116,15 +116,21 @@ class ArticleBot(commands.AutoShardedBot):
     async def on_app_command_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
-        """Errors of app commands that are not hybrid ones (none today): log and apologise."""
-        log.error("app command %s failed", interaction.command, exc_info=error)
+        """Errors outside the hybrid commands' own handler: mostly slash definitions that
+        Discord still shows after a command changed (until `sync`)."""
+        if isinstance(error, app_commands.CommandSignatureMismatch | app_commands.CommandNotFound):
+            log.warning("slash command out of date (%s): an owner should run sync", error)
+            sentence = render.OUT_OF_DATE
+        else:
+            log.error("app command %s failed", interaction.command, exc_info=error)
+            sentence = render.INTERNAL
         send = (
             interaction.followup.send
             if interaction.response.is_done()
             else interaction.response.send_message
         )
         try:
-            await send(render.INTERNAL, ephemeral=True, allowed_mentions=NO_PINGS)
+            await send(sentence, ephemeral=True, allowed_mentions=NO_PINGS)
         except discord.HTTPException:
             log.warning("could not send an error reply to interaction %s", interaction.id)
 

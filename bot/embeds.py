@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import contextlib
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import discord
 from discord.ext import commands
@@ -10,6 +13,7 @@ from discord.ext import commands
 from bot.render import Reply, finish
 
 NO_PINGS = discord.AllowedMentions.none()
+T = TypeVar("T")
 
 
 def to_embed(reply: Reply) -> discord.Embed | None:
@@ -65,3 +69,20 @@ async def send_reply(
         kwargs["reference"] = ctx.message.to_reference(fail_if_not_exists=False)
         kwargs["mention_author"] = False
     return await ctx.send(**kwargs, ephemeral=reply.ephemeral)
+
+
+DEFER_AFTER = 1.0  # seconds; Discord drops an interaction not acknowledged within 3
+
+
+async def in_time(ctx: commands.Context[Any], work: Awaitable[T]) -> T:
+    """Await ``work``; for a slash command that is still busy after ``DEFER_AFTER``
+    seconds (a loaded machine, a reindex swapping in), acknowledge it first so Discord
+    does not expire it. Fast answers keep their single response."""
+    if ctx.interaction is None:
+        return await work
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+    if not done and not ctx.interaction.response.is_done():
+        with contextlib.suppress(discord.HTTPException):
+            await ctx.defer()
+    return await task

@@ -722,6 +722,10 @@ COUNT_RANGE = "The count must be a whole number from 1 to 10."
 NOT_ALLOWED = "Sorry, only server managers and the bot's admins can do that."
 OWNER_ONLY = "Only the bot's owner can do that."
 INTERNAL = "Something went wrong on my side; it has been logged. Please try again later."
+OUT_OF_DATE = (
+    "That command has changed since Discord last heard about it; please try again in a "
+    "minute (an admin can run sync to update it now)."
+)
 BUSY_REINDEXING = "A reindex is already running; this reply will show its result."
 ONLY_ASKER = "Only the person who searched can turn these pages."
 

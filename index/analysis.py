@@ -41,7 +41,11 @@ _CHAR = _word_class()
 _JOIN = "['\u2019\u02bc\\-\u2010\u2011]"  # apostrophes and hyphens inside one word
 # A word: letters/digits/marks, optionally joined by single hyphens or apostrophes, so
 # covid-19, self-driving and don't are each one token; underscores separate words.
-WORD = re.compile(rf"{_CHAR}+(?:{_JOIN}{_CHAR}+)*")
+# Invisible characters (soft hyphen, zero-width space/joiners, word joiner, BOM, NUL)
+# that real text hides inside words: they join, and normalisation drops them.
+_INVISIBLE = "\x00\u00ad\u200b-\u200d\u2060\ufeff"
+_INVISIBLE_RUN = re.compile(f"[{_INVISIBLE}]+")
+WORD = re.compile(rf"{_CHAR}+(?:(?:{_JOIN}|[{_INVISIBLE}]+){_CHAR}+)*")
 _POSSESSIVE = re.compile(r"'s(?= |$)")
 _VARIANTS = (("\u2019", "'"), ("\u02bc", "'"), ("\u2010", "-"), ("\u2011", "-"))
 
@@ -225,6 +229,8 @@ def _normalise(found: list[str]) -> list[str]:
     per-word, which is what lets ``spans`` pair results with match offsets.
     """
     joined = " ".join(found)
+    if "\x00" in joined or not joined.isascii():
+        joined = _INVISIBLE_RUN.sub("", joined)
     if joined.isascii():
         joined = joined.lower()
     else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Bump when tokenisation or the stored layout changes: stored indexes then rebuild fully.
+INDEX_FORMAT = 2
 DEFAULT_URL_TEMPLATE = "https://example.com/posts/{slug}"
 
 
@@ -34,6 +36,7 @@ class IndexConfig:
         """Settings that change the stored index; a change forces a full rebuild."""
         return repr(
             (
+                INDEX_FORMAT,
                 self.site_timezone,
                 self.url_template,
                 self.default_language,

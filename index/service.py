@@ -255,7 +255,6 @@ class ArticleIndex:
     async def _run_reindex(
         self, progress: Callable[[int, int], None] | None, full: bool
     ) -> ReindexReport:
-        loop = asyncio.get_running_loop()
         files = await asyncio.to_thread(scan, self.content_dir)
         if len(files) < PROCESS_THRESHOLD:
             report = await asyncio.to_thread(
@@ -268,11 +267,11 @@ class ArticleIndex:
                 progress=progress,
             )
         else:
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(1, mp_context=context) as pool:
-                report = await loop.run_in_executor(
-                    pool, _reindex_in_process, self.db_path, self.content_dir, self.config, full
-                )
+            # Starting, waiting on and joining the worker process all block: a thread
+            # does that, never the event loop.
+            report = await asyncio.to_thread(
+                _reindex_in_process, self.db_path, self.content_dir, self.config, full
+            )
         searcher, meta = await asyncio.to_thread(_open_sync, self.db_path, self.config)
         self._searcher, self._meta = searcher, meta
         return report
@@ -315,4 +314,7 @@ def _answer(
 def _reindex_in_process(
     db_path: Path, content_dir: Path, config: IndexConfig, full: bool
 ) -> ReindexReport:
-    return run_reindex(db_path, content_dir, config, full=full)
+    """Run the reindex in a fresh process, so parsing never holds this process's GIL."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(run_reindex, db_path, content_dir, config, full=full).result()

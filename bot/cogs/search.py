@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot import limits, render
 from bot.answers import looks_like_question
-from bot.embeds import send_reply
+from bot.embeds import in_time, send_reply
 from bot.views import SearchPages
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ class Search(commands.Cog):
         return self.bot.answers
 
     async def send_search(self, ctx: commands.Context[Any], query: str) -> None:
-        reply, result = await self.answers.search(query)
+        reply, result = await in_time(ctx, self.answers.search(query))
         view = None
         pages = render.page_count(result.total, self.answers.page_size) if result else 0
         if result is not None and result.hits and pages > 1:
@@ -98,7 +98,7 @@ class Search(commands.Cog):
         await self.send_search(ctx, query)
 
     async def send_answer(self, ctx: commands.Context[Any], question: str) -> None:
-        await send_reply(ctx, await self.answers.ask(question, conversation(ctx)))
+        await send_reply(ctx, await in_time(ctx, self.answers.ask(question, conversation(ctx))))
 
     @commands.hybrid_command(name="ask", description="Answer a question from the articles")
     @app_commands.describe(question="For example: how many takes did the motorbike stunt need?")
@@ -112,11 +112,11 @@ class Search(commands.Cog):
         self,
         ctx: commands.Context[Any],
         category: str | None = None,
-        count: commands.Range[int, 1, 10] | None = None,
+        count: app_commands.Range[int, 1, 10] | None = None,
     ) -> None:
         """The newest articles, of one category if you like."""
         category, number = split_latest_args(category, count)
-        await send_reply(ctx, await self.answers.latest(category, number))
+        await send_reply(ctx, await in_time(ctx, self.answers.latest(category, number)))
 
     @latest.autocomplete("category")
     async def latest_category(
@@ -135,7 +135,7 @@ class Search(commands.Cog):
     @app_commands.describe(title="Title words or the article's slug")
     async def article(self, ctx: commands.Context[Any], *, title: str) -> None:
         """One article: link, date, description, categories, tags and author."""
-        await send_reply(ctx, await self.answers.article(title))
+        await send_reply(ctx, await in_time(ctx, self.answers.article(title)))
 
     @article.autocomplete("title")
     async def article_title(

@@ -203,13 +203,6 @@ async def test_slash_definitions_give_discord_the_right_option_types(e2e: E2E) -
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/cogs/search.py declares `count: commands.Range[int, 1, 10] | None`, which "
-    "discord.py 2.7 publishes as a free-text STRING option with no bounds; "
-    "`app_commands.Range[int, 1, 10] | None` or `commands.Range[int, 1, 10] = <default>` "
-    "publishes an integer option with min 1 / max 10",
-)
 async def test_latest_count_is_an_integer_option_from_1_to_10(e2e: E2E) -> None:
     count = synced(e2e, "latest")["options"][1]
     assert count["name"] == "count"

@@ -136,26 +136,12 @@ async def test_stale_slash_definition_is_answered(e2e: E2E, audit: Audit) -> Non
     assert "Lighthouse" in (await e2e.ask("!search lighthouse")).text()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot.app.on_app_command_error answers CommandSignatureMismatch (slash definitions "
-    "on Discord older than the code; sync is manual) with the generic 'Something went wrong' "
-    "and logs it at ERROR with a traceback, instead of telling the user the command is out of "
-    "date and the operator to run !sync",
-)
 async def test_stale_slash_definition_says_what_to_do(e2e: E2E, audit: Audit) -> None:
     audit.error_logs_ok = True
     _, _, shown = await e2e.slash("search", {})
     assert INTERNAL not in message_text(shown)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a zero-width space (or soft hyphen, NUL) inside a word: index.analysis splits the "
-    "word there (Cf characters are not word characters), so nothing matches, while the bot "
-    "strips them for display: the reply reads 'No results for “lighthouse” - Did you mean "
-    "lighthouse?'. Strip format/control characters before tokenizing (documents and queries)",
-)
 @pytest.mark.parametrize("invisible", ["\u200b", "\u00ad", "\x00"])
 async def test_invisible_characters_inside_a_word_do_not_hide_it(e2e: E2E, invisible: str) -> None:
     reply = await e2e.ask(f"!search light{invisible}house")

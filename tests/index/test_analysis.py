@@ -139,3 +139,13 @@ def test_analyzer_pickles_for_worker_processes(analyzer: Analyzer) -> None:
     copy = pickle.loads(pickle.dumps(analyzer))
     assert copy.default_language == "en"
     assert copy.tokens("Häuser", "de") == ["haus"]
+
+
+@pytest.mark.parametrize("hidden", ["\u00ad", "\u200b", "\u200d", "\u2060", "\ufeff", "\x00"])
+def test_invisible_characters_inside_a_word_do_not_split_it(hidden: str) -> None:
+    analyzer = Analyzer()
+    text = f"the light{hidden}house keeper"
+    assert analyzer.tokens(text) == analyzer.tokens("the lighthouse keeper")
+    spans = analyzer.spans(text)
+    assert [t for t, _, _ in spans] == analyzer.tokens(text)
+    assert text[spans[0][1] : spans[0][2]] == f"light{hidden}house"
