@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
+import random
+import re
 import time
 
 import pytest
 
 from index.analysis import Analyzer
+from index.results import Snippet
 from index.snippets import make_snippet
 
 
@@ -104,3 +108,87 @@ def test_fast_on_a_long_body(analyzer: Analyzer) -> None:
     snippet = make_snippet(body, terms, analyzer)
     assert time.perf_counter() - started < 0.05
     assert _marked(snippet) == ["train", "chase"]
+
+
+def _reference_snippet(
+    text: str, terms: frozenset[str], analyzer: Analyzer, language: str, width: int
+) -> Snippet:
+    """The plain algorithm: every word through ``Analyzer.spans``, chunks by regex."""
+    chunks = [m.span() for m in re.finditer(r"\S+", text)]
+    if not chunks:
+        return Snippet("")
+    starts = [start for start, _ in chunks]
+    hits = [
+        (bisect.bisect_right(starts, start) - 1, start, end, term)
+        for term, start, end in analyzer.spans(text, language)
+        if term in terms
+    ]
+    first, last = _window_by_brute_force(hits, len(chunks), width)
+    prefix = "…" if first > 0 else ""
+    pieces, marks, at = [], [], len(prefix)
+    for index in range(first, last):
+        start, end = chunks[index]
+        for chunk, hit_start, hit_end, _ in hits:
+            if chunk == index:
+                marks.append((at + hit_start - start, at + hit_end - start))
+        pieces.append(text[start:end])
+        at += end - start + 1
+    suffix = "…" if last < len(chunks) else ""
+    return Snippet(prefix + " ".join(pieces) + suffix, tuple(marks))
+
+
+def _window_by_brute_force(
+    hits: list[tuple[int, int, int, str]], n_chunks: int, width: int
+) -> tuple[int, int]:
+    """Every window that starts at a hit: most distinct terms, then most hits, then first."""
+    if not hits:
+        return 0, min(width, n_chunks)
+    best, lo, hi = (-1, -1), 0, 0
+    for left, (chunk, *_) in enumerate(hits):
+        inside = [h for h in hits[left:] if h[0] < chunk + width]
+        score = (len({h[3] for h in inside}), len(inside))
+        if score > best:
+            best, lo, hi = score, chunk, inside[-1][0] + 1
+    first = max(0, lo - (width - (hi - lo)) // 2)
+    last = min(n_chunks, first + width)
+    return max(0, last - width), last
+
+
+_PARTS = [
+    "train", "Train", "TRAINS", "trained", "restrain", "training", "chase", "chased",
+    "Häuser", "haus", "naïve", "cafe\u0301", "ﬁnal", "¼", "covid", "19", "vaccine",
+    "vaccine's", "Cruise", "don't", "the", "own", "owned", "x", "_", "straße", "STRASSE",
+    "㏂", "İstanbul", "ΣΟΦΟΣ", "नमस्ते", "co\u2010op", "x\u00ad\u00ady", "ʼ", "e\u0301",
+]  # fmt: skip
+_GLUE = ["", "-", "'", "\u2019", "\u00ad", "\u200b", "\u2060", "\x00", "--", ".", ",", "_"]
+_SPACES = [" ", " ", " ", "  ", "\n", "\t", "\u00a0", "\u3000", " (", ") "]
+
+
+def _random_text(rng: random.Random) -> str:
+    out = []
+    for _ in range(rng.randrange(0, 120)):
+        out.append(rng.choice(_PARTS))
+        out.append(rng.choice(_GLUE) if rng.random() < 0.3 else rng.choice(_SPACES))
+    return "".join(out)
+
+
+def test_fast_path_equals_the_plain_algorithm(analyzer: Analyzer) -> None:
+    """make_snippet analyses distinct chunks through a cache and finds words with str.find;
+    it must give exactly what analysing every word does: substrings inside longer words,
+    NFKC splits ("¼", "㏂"), invisible characters inside words, stop words, cold and warm
+    cache, two languages."""
+    rng = random.Random(5)
+    queries = [
+        "train chase", "vaccine covid-19", "haus", "naïve café final", "1 4", "own",
+        "strasse co-op", "a m istanbul",
+    ]  # fmt: skip
+    for case in range(1500):
+        text = _random_text(rng)
+        language = rng.choice(["", "de"])
+        terms = frozenset(
+            t for word in rng.choice(queries).split() for t in analyzer.query_terms(word, ["de"])
+        )
+        width = rng.choice([1, 3, 8, 30])
+        expected = _reference_snippet(text, terms, analyzer, language, width)
+        got = make_snippet(text, terms, analyzer, language, width)
+        assert got == expected, (case, text, terms, language, width)
