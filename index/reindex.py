@@ -13,9 +13,9 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import chain, count
+from itertools import count
 from pathlib import Path
 
 import numpy as np
@@ -23,11 +23,11 @@ import numpy as np
 from index import store
 from index.analysis import Analyzer
 from index.article import Article, Refusal
-from index.bm25 import BM25Index
-from index.catalog import Catalog
+from index.bm25 import BM25Index, PostingsBuilder
+from index.catalog import Catalog, CatalogEntry, catalog_entry
 from index.config import IndexConfig
-from index.fields import document_tokens
-from index.loader import PostError, find_posts, parse_post, post_sort_key
+from index.fields import document_fields, document_words
+from index.loader import PostError, parse_post, post_sort_key, scan_posts
 from index.results import ReindexReport
 
 Progress = Callable[[int, int], None]
@@ -40,84 +40,201 @@ class ContentError(RuntimeError):
     """The content folder cannot be read; one sentence."""
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """One file after parsing and analysis, ready to enter the index.
-
-    Tokens and words travel as one space-joined string each: pickling one string per
-    article between processes is far cheaper than hundreds of small ones.
-    """
+@dataclass(slots=True)
+class FileOutcome:
+    """One file after a worker read it: its digest and article, or why it is left out."""
 
     rel: str
+    digest: str = ""  # sha256 of the bytes read; "" when the file could not be read
     article: Article | None = None
-    tokens: str = ""
-    words: str = ""
     skipped: str = ""  # reason when the post is deliberately left out (draft)
     refused: str = ""  # reason when the post could not be read
 
 
+@dataclass(slots=True)
+class PreparedBatch:
+    """A batch of files, analysed: the heavy per-token work is done by the worker.
+
+    Tokens and words travel as int32 ids numbered by the worker (``source``), which keeps
+    its numbering across its batches and sends only the strings first seen in this one.
+    The parent thus looks up each distinct string once per worker, not once per token or
+    per batch, and pickling moves a few arrays, not millions of small strings. The
+    ``*_lens`` arrays give each indexed article's share, in the order of ``files``.
+    """
+
+    source: str  # which worker numbered the ids
+    files: list[FileOutcome]
+    new_terms: list[str]  # the source's term ids continue with these
+    term_ids: np.ndarray  # int32, every indexed article's tokens back to back
+    term_lens: np.ndarray  # int32 tokens per indexed article
+    new_words: list[str]  # the source's word ids continue with these
+    word_ids: np.ndarray  # int32, each indexed article's distinct surface words
+    word_lens: np.ndarray  # int32 distinct words per indexed article
+
+    @property
+    def articles(self) -> list[Article]:
+        return [f.article for f in self.files if f.article is not None]
+
+
+class Numbering(dict[str, int]):
+    """String -> id in order of first sight; remembers the strings not yet sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fresh: list[str] = []
+
+    def __missing__(self, key: str) -> int:
+        number = self[key] = len(self)
+        self.fresh.append(key)
+        return number
+
+    def ids(self, strings: list[str] | set[str]) -> np.ndarray:
+        return np.fromiter(map(self.__getitem__, strings), np.int32, len(strings))
+
+    def take_fresh(self) -> list[str]:
+        fresh, self.fresh = self.fresh, []
+        return fresh
+
+
 def article_words(article: Article, analyzer: Analyzer) -> set[str]:
     """Surface words of an article, counted once per article for "did you mean"."""
-    text = " ".join((article.title, article.description, *article.categories, *article.tags))
-    return set(analyzer.words(text + " " + article.body))
+    return document_words(article, analyzer)
 
 
-def prepare(rel: str, path: Path, config: IndexConfig, analyzer: Analyzer) -> Prepared:
+def read_post(root: str, rel: str, config: IndexConfig) -> FileOutcome:
+    """Read, hash and parse one file; never raises."""
     try:
-        article = parse_post(path.read_bytes(), rel, config)
+        with open(os.path.join(root, rel), "rb") as f:
+            data = f.read()
     except OSError as exc:
-        return Prepared(rel, refused=f"cannot read the file: {exc.strerror or exc}")
+        return FileOutcome(rel, refused=f"cannot read the file: {exc.strerror or exc}")
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        article = parse_post(data, rel, config)
     except PostError as exc:
-        return Prepared(rel, refused=str(exc))
+        return FileOutcome(rel, digest, refused=str(exc))
     except Exception as exc:  # a bug on one odd file must not stop the other 100,000
-        return Prepared(rel, refused=f"unexpected error while reading: {exc!r}")
+        return FileOutcome(rel, digest, refused=f"unexpected error while reading: {exc!r}")
     if article is None:
-        return Prepared(rel, skipped="draft or unpublished")
-    return Prepared(
-        rel,
-        article=article,
-        tokens=" ".join(document_tokens(article, analyzer, config)),
-        words=" ".join(article_words(article, analyzer)),
+        return FileOutcome(rel, digest, skipped="draft or unpublished")
+    return FileOutcome(rel, digest, article)
+
+
+class _TermsOfWords(dict[str, int]):
+    """Surface word -> term id for one language: a word is stemmed and numbered once per
+    worker, so each token costs one dict look-up instead of a stem look-up and a number
+    look-up."""
+
+    def __init__(self, analyzer: Analyzer, language: str, terms: Numbering) -> None:
+        super().__init__()
+        self._stem = analyzer.stem
+        self._language = language
+        self._terms = terms
+
+    def __missing__(self, word: str) -> int:
+        number = self[word] = self._terms[self._stem([word], self._language)[0]]
+        return number
+
+
+@dataclass
+class _WorkerState:
+    root: str
+    config: IndexConfig
+    analyzer: Analyzer
+    source: str = field(default_factory=lambda: os.urandom(8).hex())
+    terms: Numbering = field(default_factory=Numbering)
+    words: Numbering = field(default_factory=Numbering)
+    by_language: dict[str, _TermsOfWords] = field(default_factory=dict)
+
+    def term_ids(self, surface: list[str], language: str) -> np.ndarray:
+        table = self.by_language.get(language)
+        if table is None:
+            table = self.by_language[language] = _TermsOfWords(self.analyzer, language, self.terms)
+        return np.fromiter(map(table.__getitem__, surface), np.int32, len(surface))
+
+
+def article_ids(article: Article, state: _WorkerState) -> tuple[np.ndarray, np.ndarray]:
+    """``document_terms`` of the article as the worker's term and word ids: each field's
+    words are numbered once, then repeated by its weight."""
+    parts: list[np.ndarray] = []
+    words: set[str] = set()
+    for text, weight, offered in document_fields(article, state.config):
+        if not text or (weight <= 0 and not offered):
+            continue
+        surface = state.analyzer.words(text)
+        if offered:
+            words.update(surface)
+        if weight > 0:
+            ids = state.term_ids(surface, article.language)
+            parts.append(np.tile(ids, weight) if weight > 1 else ids)
+    return _concat(parts), state.words.ids(words)
+
+
+def analyse_batch(files: list[FileOutcome], state: _WorkerState) -> PreparedBatch:
+    """Tokens and distinct words of every article in ``files``, as the worker's ids."""
+    term_parts: list[np.ndarray] = []
+    word_parts: list[np.ndarray] = []
+    for f in files:
+        if f.article is not None:
+            term_ids, word_ids = article_ids(f.article, state)
+            term_parts.append(term_ids)
+            word_parts.append(word_ids)
+    return PreparedBatch(
+        state.source,
+        files,
+        state.terms.take_fresh(),
+        _concat(term_parts),
+        np.array([len(p) for p in term_parts], dtype=np.int32),
+        state.words.take_fresh(),
+        _concat(word_parts),
+        np.array([len(p) for p in word_parts], dtype=np.int32),
     )
 
 
-_worker: tuple[IndexConfig, Analyzer] | None = None
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, np.int32)
 
 
-def _init_worker(config: IndexConfig) -> None:
+_worker: _WorkerState | None = None
+
+
+def _init_worker(root: str, config: IndexConfig) -> None:
     global _worker
-    _worker = (config, Analyzer(config.default_language))
+    _worker = _WorkerState(root, config, Analyzer(config.default_language))
 
 
-def _prepare_batch(batch: list[tuple[str, Path]]) -> list[Prepared]:
+def _prepare_batch(rels: list[str]) -> PreparedBatch:
     assert _worker is not None
-    config, analyzer = _worker
-    return [prepare(rel, path, config, analyzer) for rel, path in batch]
+    files = [read_post(_worker.root, rel, _worker.config) for rel in rels]
+    return analyse_batch(files, _worker)
 
 
 def prepare_all(
-    items: list[tuple[str, Path]],
+    root: Path,
+    rels: list[str],
     config: IndexConfig,
     workers: int,
     progress: Progress | None = None,
-) -> Iterator[list[Prepared]]:
-    """Parse and analyse files in batches, in parallel when there are enough to pay for
-    processes; batches come back in order."""
-    total, done = len(items), 0
+) -> Iterator[PreparedBatch]:
+    """Read, hash, parse and analyse files in batches, in parallel when there are enough
+    to pay for processes; batches come back in order."""
+    total, done = len(rels), 0
     size = 200
-    batches = [items[i : i + size] for i in range(0, total, size)]
+    batches = [rels[i : i + size] for i in range(0, total, size)]
     if workers <= 1 or total < 400:
-        _init_worker(config)
-        results: Iterable[list[Prepared]] = map(_prepare_batch, batches)
+        _init_worker(str(root), config)
+        results: Iterable[PreparedBatch] = map(_prepare_batch, batches)
         for batch in results:
-            done += len(batch)
+            done += len(batch.files)
             if progress:
                 progress(done, total)
             yield batch
         return
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config,)) as pool:
+    with ProcessPoolExecutor(
+        workers, initializer=_init_worker, initargs=(str(root), config)
+    ) as pool:
         for batch in pool.map(_prepare_batch, batches, chunksize=1):
-            done += len(batch)
+            done += len(batch.files)
             if progress:
                 progress(done, total)
             yield batch
@@ -127,16 +244,11 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def scan(content_dir: Path) -> dict[str, os.stat_result]:
+def scan(content_dir: Path) -> dict[str, tuple[int, int]]:
+    """``{rel: (size, mtime_ns)}`` of every post in the folder."""
     if not content_dir.is_dir():
         raise ContentError(f"The content folder {content_dir} does not exist.")
-    found: dict[str, os.stat_result] = {}
-    for path in find_posts(content_dir):
-        try:
-            found[path.relative_to(content_dir).as_posix()] = path.stat()
-        except OSError:
-            continue  # vanished between listing and stat: it is simply not there
-    return found
+    return scan_posts(content_dir)
 
 
 def is_stale(conn, content_dir: Path, config: IndexConfig) -> bool:
@@ -150,10 +262,125 @@ def is_stale(conn, content_dir: Path, config: IndexConfig) -> bool:
     current = scan(content_dir)
     if current.keys() != files.keys():
         return True
-    return any(
-        (st.st_size, st.st_mtime_ns) != (files[rel][1], files[rel][2])
-        for rel, st in current.items()
-    )
+    return any(stat != (files[rel][1], files[rel][2]) for rel, stat in current.items())
+
+
+@dataclass
+class _Plan:
+    """What a reindex reads and what it already knows about the other files."""
+
+    to_read: list[str]  # in post_sort_key order
+    stat_rows: dict[str, store.FileRow]  # files settled without reading
+    hashes: dict[str, str]  # rel -> sha256, where known before reading
+    duplicates: dict[str, str]  # copy -> the original it collapses into
+    removed_files: list[str]
+    dedupe_while_reading: bool  # full run: workers hash, copies are found as batches arrive
+    old_files: dict[str, store.FileRow] = field(default_factory=dict)
+
+    def changed_rows(self) -> list[store.FileRow]:
+        """Rows that differ from the stored ones: the hundreds of unchanged copies are not
+        rewritten on every run."""
+        return [row for rel, row in self.stat_rows.items() if self.old_files.get(rel) != row]
+
+    def files_after(self) -> dict[str, store.FileRow]:
+        """The files table as this reindex leaves it, without reading it back."""
+        rows = {**self.old_files, **self.stat_rows}
+        for rel in self.removed_files:
+            rows.pop(rel, None)
+        return rows
+
+
+def _plan_full(current: dict[str, tuple[int, int]]) -> _Plan:
+    """Everything is read once, by the workers, which also hash; nothing is hashed twice."""
+    return _Plan(sorted(current, key=post_sort_key), {}, {}, {}, [], True)
+
+
+def _plan_incremental(
+    content_dir: Path, current: dict[str, tuple[int, int]], old_files: dict[str, store.FileRow]
+) -> _Plan:
+    """New files, and files whose size or mtime moved and whose bytes really changed.
+
+    Only files whose stat changed are hashed here (few), so byte-identical copies and
+    "touched" files are settled before any parsing.
+    """
+    stat_rows: dict[str, store.FileRow] = {}
+    to_read: list[str] = []
+    hashes: dict[str, str] = {}
+    for rel, (size, mtime) in current.items():
+        old = old_files.get(rel)
+        if old and (old[1], old[2]) == (size, mtime):
+            hashes[rel] = old[3]
+            continue
+        try:
+            digest = _sha256(content_dir / rel)
+        except OSError as exc:
+            stat_rows[rel] = (rel, size, mtime, "", "refused", str(exc))
+            continue
+        hashes[rel] = digest
+        if old and old[3] == digest and old[4] != "skipped":
+            stat_rows[rel] = (rel, size, mtime, digest, old[4], old[5])
+        else:
+            to_read.append(rel)
+    removed_files = [rel for rel in old_files if rel not in current]
+
+    duplicates = _copies(hashes)
+    for rel, original in duplicates.items():
+        size, mtime = current[rel]
+        reason = f"identical copy of {original}"
+        stat_rows[rel] = (rel, size, mtime, hashes[rel], "skipped", reason)
+    # A file that was a skipped copy but is now the original must be read.
+    for rel in hashes:
+        old = old_files.get(rel)
+        was_copy = old is not None and old[4] == "skipped" and old[5].startswith("identical")
+        if was_copy and rel not in duplicates and rel not in to_read:
+            to_read.append(rel)
+    to_read = sorted((rel for rel in to_read if rel not in duplicates), key=post_sort_key)
+    return _Plan(to_read, stat_rows, hashes, duplicates, removed_files, False, old_files)
+
+
+def _copies(hashes: dict[str, str]) -> dict[str, str]:
+    """Copy -> original for byte-identical files: the one whose path sorts first wins.
+
+    Only digests seen twice are sorted: sorting all 25,000 paths by ``post_sort_key`` was
+    a tenth of a one-file reindex.
+    """
+    seen = Counter(hashes.values())
+    groups: defaultdict[str, list[str]] = defaultdict(list)
+    for rel, digest in hashes.items():
+        if seen[digest] > 1:
+            groups[digest].append(rel)
+    duplicates: dict[str, str] = {}
+    for rels in groups.values():
+        original, *copies = sorted(rels, key=post_sort_key)
+        duplicates.update(dict.fromkeys(copies, original))
+    return duplicates
+
+
+def _settle_batch(
+    batch: PreparedBatch,
+    plan: _Plan,
+    current: dict[str, tuple[int, int]],
+    first_of: dict[str, str],
+) -> np.ndarray:
+    """Record every file of the batch; returns which of its articles enter the index
+    (False for a copy of a file met earlier, in a full run)."""
+    keep: list[bool] = []
+    for f in batch.files:
+        size, mtime = current[f.rel]
+        digest = plan.hashes.get(f.rel) or f.digest
+        original = f.rel
+        if digest and plan.dedupe_while_reading:
+            original = first_of.setdefault(digest, f.rel)
+        if original != f.rel:
+            plan.duplicates[f.rel] = original
+            reason = f"identical copy of {original}"
+            plan.stat_rows[f.rel] = (f.rel, size, mtime, digest, "skipped", reason)
+        else:
+            status = "indexed" if f.article else "refused" if f.refused else "skipped"
+            plan.stat_rows[f.rel] = (f.rel, size, mtime, digest, status, f.refused or f.skipped)
+        if f.article is not None:
+            keep.append(original == f.rel)
+    return np.array(keep, dtype=bool)
 
 
 def run_reindex(
@@ -178,56 +405,16 @@ def run_reindex(
             or meta.get("content_dir") != str(content_dir)
             or "built_at" not in meta
         )
-        old_files = {} if full else store.read_files(conn)
         current = scan(content_dir)
-
-        # Which files need reading: new ones, and ones whose size or mtime moved and whose
-        # bytes really changed.
-        stat_rows: dict[str, store.FileRow] = {}
-        to_read: list[str] = []
-        hashes: dict[str, str] = {}
-        for rel, st in current.items():
-            old = old_files.get(rel)
-            if old and (old[1], old[2]) == (st.st_size, st.st_mtime_ns):
-                hashes[rel] = old[3]
-                continue
-            try:
-                digest = _sha256(content_dir / rel)
-            except OSError as exc:
-                stat_rows[rel] = (rel, st.st_size, st.st_mtime_ns, "", "refused", str(exc))
-                continue
-            hashes[rel] = digest
-            if old and old[3] == digest and old[4] != "skipped":
-                stat_rows[rel] = (rel, st.st_size, st.st_mtime_ns, digest, old[4], old[5])
-            else:
-                to_read.append(rel)
-        removed_files = [rel for rel in old_files if rel not in current]
-
-        # Byte-identical files collapse into the one whose path sorts first.
-        first_of: dict[str, str] = {}
-        for rel in sorted(hashes, key=post_sort_key):
-            first_of.setdefault(hashes[rel], rel)
-        duplicates = {rel: first_of[h] for rel, h in hashes.items() if first_of[h] != rel}
-        for rel, original in duplicates.items():
-            st = current[rel]
-            reason = f"identical copy of {original}"
-            stat_rows[rel] = (rel, st.st_size, st.st_mtime_ns, hashes[rel], "skipped", reason)
-        # A file that was a skipped copy but is now the original must be read.
-        for rel in hashes:
-            old = old_files.get(rel)
-            was_copy = old is not None and old[4] == "skipped" and old[5].startswith("identical")
-            if was_copy and rel not in duplicates and rel not in to_read:
-                to_read.append(rel)
-        to_read = [rel for rel in to_read if rel not in duplicates]
-
-        # Old state.
         if full:
+            plan = _plan_full(current)
             catalog, bm25 = Catalog.empty(), None
         else:
+            plan = _plan_incremental(content_dir, current, store.read_files(conn))
             catalog, bm25 = load_state(conn, config)
         old_ids = set(catalog.ids)
         removed_words: Counter[str] = Counter()
-        leaving_files = set(removed_files) | set(duplicates) | set(to_read)
+        leaving_files = set(plan.removed_files) | set(plan.duplicates) | set(plan.to_read)
         leaving = {i for i in old_ids if i in leaving_files}
         if leaving:
             removed_words = _stored_words(conn, sorted(leaving), Analyzer(config.default_language))
@@ -235,44 +422,34 @@ def run_reindex(
         # Everything is written in one transaction: articles as their batches arrive (so
         # bodies never pile up in memory), then the postings and the catalog.
         stream = TermStream(bm25.vocab if bm25 else {})
-        new_articles: list[Article] = []  # without bodies: the catalog needs the rest
-        added_words: Counter[str] = Counter()
+        added_words = WordCounts()
+        new_articles: list[CatalogEntry] = []  # no bodies: they would pile up in memory
+        first_of: dict[str, str] = {}
         conn.execute("BEGIN IMMEDIATE")
         try:
             if full:
                 conn.execute("DELETE FROM articles")
                 conn.execute("DELETE FROM files")
             store.write_articles(conn, [], sorted(leaving))
-            items = [(rel, content_dir / rel) for rel in sorted(to_read, key=post_sort_key)]
-            for batch in prepare_all(items, config, workers, progress):
-                fresh = [p for p in batch if p.article is not None]
-                store.write_articles(conn, [p.article for p in fresh if p.article], ())
-                for p in batch:
-                    st = current[p.rel]
-                    status = "indexed" if p.article else "refused" if p.refused else "skipped"
-                    reason = p.refused or p.skipped
-                    stat_rows[p.rel] = (
-                        p.rel,
-                        st.st_size,
-                        st.st_mtime_ns,
-                        hashes[p.rel],
-                        status,
-                        reason,
-                    )
-                for p in fresh:
-                    added_words.update(p.words.split())
-                    new_articles.append(replace(p.article, body=""))  # type: ignore[arg-type]
-                stream.add([p.tokens for p in fresh])
+            for batch in prepare_all(content_dir, plan.to_read, config, workers, progress):
+                keep = _settle_batch(batch, plan, current, first_of)
+                fresh = [a for a, k in zip(batch.articles, keep, strict=True) if k]
+                store.write_articles(conn, fresh, ())
+                new_articles.extend(map(catalog_entry, fresh))
+                stream.add(batch, keep)
+                added_words.add(batch, keep)
+                del batch, fresh
 
             keep = np.array([i not in leaving for i in catalog.ids], dtype=bool)
-            catalog = catalog.update(keep, new_articles, removed_words, added_words)
-            ids, lens, vocab = stream.arrays()
+            catalog = catalog.update(keep, new_articles, removed_words, added_words.counter())
+            vocab = stream.vocab()
             if bm25 is None:
-                bm25 = BM25Index.from_term_ids(ids, lens, vocab, config.k1, config.b, config.delta)
+                bm25 = stream.postings.build(vocab, config.k1, config.b, config.delta)
             else:
-                bm25 = bm25.update_term_ids(keep, ids, lens, vocab)
+                bm25 = bm25.update_postings(keep, stream.postings, vocab)
+            del stream
 
-            store.replace_files(conn, stat_rows.values(), removed_files)
+            store.replace_files(conn, plan.changed_rows(), plan.removed_files)
             store.write_blobs(conn, _bm25_blobs(bm25), BM25_PREFIX)
             store.write_blobs(conn, catalog.to_blobs(), CATALOG_PREFIX)
             store.write_meta(
@@ -293,11 +470,11 @@ def run_reindex(
         updated = sorted(fresh_ids & old_ids)
         removed = sorted(leaving - fresh_ids)
         all_refused = [
-            Refusal(row[0], row[5])
-            for row in store.read_files(conn).values()
-            if row[4] == "refused"
+            Refusal(row[0], row[5]) for row in plan.files_after().values() if row[4] == "refused"
         ]
-        skipped = [Refusal(rel, row[5]) for rel, row in stat_rows.items() if row[4] == "skipped"]
+        skipped = [
+            Refusal(rel, row[5]) for rel, row in plan.stat_rows.items() if row[4] == "skipped"
+        ]
         return ReindexReport(
             added=tuple(added),
             updated=tuple(updated),
@@ -313,30 +490,80 @@ def run_reindex(
         conn.close()
 
 
+class _Translation:
+    """One source's ids -> global ids, extended as its batches bring new strings."""
+
+    def __init__(self) -> None:
+        self.table = np.zeros(1024, dtype=np.int32)
+        self.size = 0
+
+    def extend(self, global_ids: np.ndarray) -> np.ndarray:
+        end = self.size + len(global_ids)
+        if end > len(self.table):
+            grown = np.zeros(max(end, 2 * len(self.table)), dtype=np.int32)
+            grown[: self.size] = self.table[: self.size]
+            self.table = grown
+        self.table[self.size : end] = global_ids
+        self.size = end
+        return self.table
+
+
+class _Numberings:
+    """Global numbering of strings that arrive numbered per source (worker)."""
+
+    def __init__(self, known: dict[str, int]) -> None:
+        self.ids_of: defaultdict[str, int] = defaultdict(count(len(known)).__next__, known)
+        self._sources: dict[str, _Translation] = {}
+
+    def to_global(self, source: str, new: list[str], ids: np.ndarray) -> np.ndarray:
+        """``ids`` numbered by ``source`` as global ids; ``new`` continues its numbering."""
+        translation = self._sources.setdefault(source, _Translation())
+        mapped = np.fromiter(map(self.ids_of.__getitem__, new), np.int32, len(new))
+        return translation.extend(mapped)[ids]
+
+
+def _kept(ids: np.ndarray, lens: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ids and lengths of the documents where ``keep`` is True."""
+    if keep.all():
+        return ids, lens
+    return ids[np.repeat(keep, lens)], lens[keep]
+
+
 class TermStream:
-    """Turns batches of token strings into term ids as they arrive, so a full index of
-    100,000 articles never holds 80 million token strings at once."""
+    """Inverts the batches' tokens as they arrive, as global term ids, so a full index of
+    100,000 articles never holds its 80 million tokens at once, as strings or ids."""
 
     def __init__(self, vocab: dict[str, int]) -> None:
-        self._ids_of: defaultdict[str, int] = defaultdict(count(len(vocab)).__next__, vocab)
-        self._ids: list[np.ndarray] = []
-        self._lens: list[np.ndarray] = []
+        self._numbering = _Numberings(vocab)
+        self.postings = PostingsBuilder()
 
-    def add(self, token_strings: list[str]) -> None:
-        docs = [s.split() for s in token_strings]
-        lens = np.fromiter(map(len, docs), dtype=np.int32, count=len(docs))
-        ids = np.fromiter(
-            map(self._ids_of.__getitem__, chain.from_iterable(docs)),
-            dtype=np.int32,
-            count=int(lens.sum()),
-        )
-        self._ids.append(ids)
-        self._lens.append(lens)
+    def add(self, batch: PreparedBatch, keep: np.ndarray) -> None:
+        ids, lens = _kept(batch.term_ids, batch.term_lens, keep)
+        ids = self._numbering.to_global(batch.source, batch.new_terms, ids)
+        self.postings.add(ids, lens, len(self._numbering.ids_of))
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
-        ids = np.concatenate(self._ids) if self._ids else np.zeros(0, np.int32)
-        lens = np.concatenate(self._lens) if self._lens else np.zeros(0, np.int32)
-        return ids, lens, dict(self._ids_of)
+    def vocab(self) -> dict[str, int]:
+        return dict(self._numbering.ids_of)
+
+
+class WordCounts:
+    """Surface word -> number of new documents with it, summed batch by batch in numpy."""
+
+    def __init__(self) -> None:
+        self._numbering = _Numberings({})
+        self._counts = np.zeros(0, dtype=np.int64)
+
+    def add(self, batch: PreparedBatch, keep: np.ndarray) -> None:
+        ids, _ = _kept(batch.word_ids, batch.word_lens, keep)
+        ids = self._numbering.to_global(batch.source, batch.new_words, ids)
+        counts = np.bincount(ids, minlength=len(self._numbering.ids_of))
+        counts[: len(self._counts)] += self._counts
+        self._counts = counts
+
+    def counter(self) -> Counter[str]:
+        counts = self._counts.tolist()
+        ids_of = self._numbering.ids_of
+        return Counter({w: counts[i] for w, i in ids_of.items() if i < len(counts) and counts[i]})
 
 
 def _stored_words(conn, ids: list[str], analyzer: Analyzer) -> Counter[str]:
@@ -346,10 +573,12 @@ def _stored_words(conn, ids: list[str], analyzer: Analyzer) -> Counter[str]:
     return counts
 
 
-def _bm25_blobs(bm25: BM25Index) -> dict[str, bytes]:
-    out: dict[str, bytes] = {}
+def _bm25_blobs(bm25: BM25Index) -> dict[str, bytes | memoryview]:
+    """The arrays as views of their own memory: ``tobytes`` would copy 500 MB of postings
+    at 100,000 articles just to hand them to SQLite."""
+    out: dict[str, bytes | memoryview] = {}
     for name, array in bm25.to_arrays().items():
-        out[name] = np.ascontiguousarray(array).tobytes()
+        out[name] = memoryview(np.ascontiguousarray(array).reshape(-1).view(np.uint8))
         out[name + ".dtype"] = array.dtype.str.encode()
     return out
 

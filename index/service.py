@@ -50,7 +50,9 @@ def _open_sync(db_path: Path, config: IndexConfig) -> tuple[Searcher, dict[str, 
     def load_words() -> dict[str, int]:
         with sqlite3.connect(db_path) as c:
             blobs = store.read_blobs(c, CATALOG_PREFIX + "words")
-        return Catalog.words_from_blobs({"words": b"".join(blobs.values())})
+        return Catalog.words_from_blobs(
+            {name.removeprefix(CATALOG_PREFIX): data for name, data in blobs.items()}
+        )
 
     return Searcher(bm25, catalog, analyzer, config.site_timezone, load_words), meta
 

@@ -156,16 +156,22 @@ def article_row(a: Article) -> tuple[object, ...]:
         a.title,
         a.description,
         a.date.astimezone(UTC).isoformat() if a.date else None,
-        json.dumps(list(a.categories), ensure_ascii=False),
-        json.dumps(list(a.tags), ensure_ascii=False),
+        _json_list(a.categories),
+        _json_list(a.tags),
         a.author,
         a.image,
         int(a.featured),
         a.language,
         a.url,
         a.body,
-        json.dumps(list(a.warnings), ensure_ascii=False),
+        _json_list(a.warnings),
     )
+
+
+def _json_list(values: Sequence[str]) -> str:
+    """``values`` as a JSON list; most posts have no tags or warnings, and skipping
+    ``json.dumps`` for those saves seconds of a 100,000-post index."""
+    return json.dumps(list(values), ensure_ascii=False) if values else "[]"
 
 
 def row_article(row: Sequence[object]) -> Article:
@@ -226,10 +232,22 @@ def read_blobs(conn: sqlite3.Connection, prefix: str = "") -> dict[str, bytes]:
     return {name: bytes(data) for name, data in rows}
 
 
-def write_blobs(conn: sqlite3.Connection, blobs: Mapping[str, bytes], prefix: str = "") -> None:
-    """Replace every blob under ``prefix`` with ``blobs`` (names given without the prefix)."""
-    conn.execute("DELETE FROM blobs WHERE name LIKE ?", (prefix + "%",))
+def write_blobs(
+    conn: sqlite3.Connection, blobs: Mapping[str, bytes | memoryview], prefix: str = ""
+) -> None:
+    """Replace every blob under ``prefix`` with ``blobs`` (names given without the prefix);
+    memoryviews are bound as they are, without a copy.
+
+    Rows are updated in place and only stale names deleted: deleting then re-inserting
+    45 MB of blobs frees and reallocates every overflow page, twice the time.
+    """
+    stale = {
+        name
+        for (name,) in conn.execute("SELECT name FROM blobs WHERE name LIKE ?", (prefix + "%",))
+    } - {prefix + name for name in blobs}
+    conn.executemany("DELETE FROM blobs WHERE name=?", [(name,) for name in sorted(stale)])
     conn.executemany(
-        "INSERT INTO blobs(name, data) VALUES(?, ?)",
+        "INSERT INTO blobs(name, data) VALUES(?, ?) "
+        "ON CONFLICT(name) DO UPDATE SET data=excluded.data",
         [(prefix + name, memoryview(data)) for name, data in blobs.items()],
     )

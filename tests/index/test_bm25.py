@@ -241,3 +241,32 @@ def test_idf_of() -> None:
     assert index.idf_of("a") == pytest.approx(np.log(4 / 2))
     assert index.idf_of("c") == pytest.approx(np.log(4 / 1))
     assert index.idf_of("zzz") == 0.0
+
+
+def test_postings_added_batch_by_batch_equal_one_build() -> None:
+    rng = np.random.default_rng(12)
+    docs = _corpus(rng, 90, 60)
+    whole = BM25Index.build(docs, 1.2, 0.75, 1.0)
+    vocab: dict[str, int] = {}
+    builder = bm25_module.PostingsBuilder()
+    for start in range(0, len(docs), 7):  # the vocabulary grows batch by batch
+        batch = docs[start : start + 7]
+        ids = [vocab.setdefault(t, len(vocab)) for doc in batch for t in doc]
+        lens = np.array([len(d) for d in batch], dtype=np.int32)
+        builder.add(np.array(ids, dtype=np.int32), lens, len(vocab))
+    built = builder.build(vocab, 1.2, 0.75, 1.0)
+    assert built.terms == whole.terms
+    for name in ("offsets", "doc_ids", "tfs", "doc_len"):
+        assert np.array_equal(getattr(built, name), getattr(whole, name))
+
+
+@pytest.mark.parametrize("few", [0, 20_000])
+def test_update_by_slices_or_by_mask_agree(few: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bm25_module, "_FEW", few)
+    rng = np.random.default_rng(13)
+    docs = _corpus(rng, 60, 30)
+    keep = rng.random(len(docs)) < 0.7
+    new_docs = _corpus(rng, 4, 40)
+    updated = BM25Index.build(docs, 1.2, 0.75, 1.0).update(keep, new_docs)
+    result = [d for d, k in zip(docs, keep, strict=True) if k] + new_docs
+    _same_index(updated, BM25Index.build(result, 1.2, 0.75, 1.0), _queries(rng, 40, 10))

@@ -7,7 +7,7 @@ from collections import Counter
 from index.analysis import Analyzer
 from index.article import Article
 from index.config import IndexConfig
-from index.fields import document_tokens
+from index.fields import document_terms, document_tokens, document_words
 
 
 def _article(**kwargs: object) -> Article:
@@ -63,3 +63,19 @@ def test_fields_stemmed_in_the_articles_language() -> None:
 
 def test_empty_article_has_no_tokens() -> None:
     assert document_tokens(_article(), Analyzer(), IndexConfig()) == []
+
+
+def test_document_terms_are_the_tokens_and_words_of_one_pass() -> None:
+    article = _article(
+        title="Train chase",
+        description="Stunt's finale",
+        categories=("latest", "Real estate"),
+        tags=("cruise",),
+        author="Jane Doe",
+        body="A train, the trains and ¼ of Zürich.",
+    )
+    for config in (IndexConfig(), IndexConfig(title_weight=3, author_weight=0, tags_weight=0)):
+        tokens, words = document_terms(article, Analyzer(), config)
+        assert tokens == document_tokens(article, Analyzer(), config)
+        assert words == document_words(article, Analyzer())
+        assert "jane" not in words  # the author is searchable, never offered as a spelling

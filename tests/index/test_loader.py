@@ -16,6 +16,7 @@ from index.loader import (
     load_folder,
     load_post,
     parse_post,
+    scan_posts,
 )
 
 POSTS = Path(__file__).parent / "fixtures" / "posts"
@@ -307,3 +308,12 @@ def test_bundled_sample_posts_load_with_their_quirks() -> None:
     for article in articles:
         assert article.date is not None and article.categories[0] == "latest"
         assert 150 <= len(article.body.split()) <= 400, article.id
+
+
+def test_scan_posts_lists_what_find_posts_finds_with_its_stat() -> None:
+    scanned = scan_posts(POSTS)
+    found = {p.relative_to(POSTS).as_posix(): p for p in find_posts(POSTS)}
+    assert scanned.keys() == found.keys()
+    for rel, path in found.items():
+        st = path.stat()
+        assert scanned[rel] == (st.st_size, st.st_mtime_ns)

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from index import store
+from index.analysis import Analyzer
+from index.bm25 import BM25Index
 from index.config import IndexConfig
+from index.fields import document_tokens
 from index.reindex import ContentError, load_state, run_reindex
 from tests.index.posts import write_post, write_posts
 
@@ -153,3 +156,104 @@ def test_changed_settings_force_a_full_rebuild(content: Path, tmp_path: Path) ->
     run_reindex(db, content, CONFIG)
     report = run_reindex(db, content, IndexConfig(title_weight=3))
     assert report.full and len(report.added) == 4
+
+
+def _many_posts(folder: Path, count: int) -> Path:
+    """``count`` posts over a shared vocabulary, with byte-identical copies that land in
+    other worker batches than their originals."""
+    words = ["harbour", "comet", "bakery", "ferry", "quiz", "valley", "swimmer", "market"]
+    folder.mkdir(parents=True)
+    for i in range(count):
+        body = " ".join(words[(i * k) % len(words)] for k in range(1, 12)) + f" word{i % 37}"
+        write_post(
+            folder, f"post{i:04d}.md", f"Post {i} {words[i % 8]}", "2021-01-01", "news", body
+        )
+    for i in (0, 5, 399):  # "post0000 2.md" sorts right after its original
+        (folder / f"post{i:04d} 2.md").write_bytes((folder / f"post{i:04d}.md").read_bytes())
+    (folder / "zz-copy-of-post0001.md").write_bytes((folder / "post0001.md").read_bytes())
+    (folder / "draft.md").write_text("---\ntitle: Not yet\ndraft: true\n---\nSecret plans.\n")
+    (folder / "draft 2.md").write_text("---\ntitle: Not yet\ndraft: true\n---\nSecret plans.\n")
+    return folder
+
+
+def _files(db: Path) -> dict[str, tuple]:
+    conn = store.connect(db)
+    try:
+        return {rel: row[3:] for rel, row in store.read_files(conn).items()}
+    finally:
+        conn.close()
+
+
+def test_worker_processes_build_the_same_index_as_one_process(tmp_path: Path) -> None:
+    content = _many_posts(tmp_path / "content", 450)
+    one, two = tmp_path / "one.sqlite3", tmp_path / "two.sqlite3"
+    r1 = run_reindex(one, content, CONFIG, workers=1)
+    r2 = run_reindex(two, content, CONFIG, workers=2)
+    assert r1.total == r2.total == 450
+    skipped = {s.path: s.reason for s in r2.skipped}
+    assert skipped == {s.path: s.reason for s in r1.skipped}
+    assert skipped["zz-copy-of-post0001.md"] == "identical copy of post0001.md"
+    assert skipped["draft 2.md"] == "identical copy of draft.md"
+    assert skipped["draft.md"] == "draft or unpublished"
+    assert _files(one) == _files(two)
+    (c1, b1), (c2, b2) = state(one), state(two)
+    assert c1.ids == c2.ids and c1.words == c2.words and b1.terms == b2.terms
+    for name in ("offsets", "doc_ids", "tfs", "doc_len"):
+        assert (getattr(b1, name) == getattr(b2, name)).all()
+    # Exactly the index of the plain token lists, in the same term order.
+    fresh = BM25Index.build(
+        [document_tokens(a, Analyzer(), CONFIG) for a in _articles(two, c2.ids)],
+        CONFIG.k1,
+        CONFIG.b,
+        CONFIG.delta,
+    )
+    assert fresh.terms == b2.terms and (fresh.doc_ids == b2.doc_ids).all()
+    assert (fresh.tfs == b2.tfs).all() and (fresh.offsets == b2.offsets).all()
+
+
+def _articles(db: Path, ids: list[str]):
+    conn = store.connect(db)
+    try:
+        found = store.fetch_articles(conn, ids)
+    finally:
+        conn.close()
+    return [found[i] for i in ids]
+
+
+def test_incremental_catalog_matches_a_fresh_build(content: Path, tmp_path: Path) -> None:
+    db = tmp_path / "index.sqlite3"
+    run_reindex(db, content, CONFIG)
+    write_post(content, "comet_seen_over_the_valley.md", "Comet fades", "2021-03-21", "space", "x")
+    write_post(content, "new_ferry_route.md", "New ferry route", "2021-05-01", "travel", "Ferry.")
+    (content / "bakery_chain_opens_tenth_shop.md").unlink()
+    run_reindex(db, content, CONFIG)
+    fresh = tmp_path / "fresh.sqlite3"
+    run_reindex(fresh, content, CONFIG)
+    (cat, _), (cat2, _) = state(db), state(fresh)
+    order = [cat.ids.index(i) for i in cat2.ids]
+    assert [cat.titles[i] for i in order] == cat2.titles
+    assert cat.words == cat2.words
+    assert {k: sorted(cat.ids[d] for d in v) for k, v in cat.by_category.items()} == {
+        k: sorted(cat2.ids[d] for d in v) for k, v in cat2.by_category.items()
+    }
+    words, docs_of = cat.title_words
+    words2, docs_of2 = cat2.title_words
+    assert words == words2
+    for w in words:
+        assert sorted(cat.ids[d] for d in docs_of[w]) == sorted(cat2.ids[d] for d in docs_of2[w])
+    assert list(docs_of[words[0]]) == sorted(docs_of[words[0]])
+
+
+def test_packed_columns_and_sorted_look_ups() -> None:
+    from index.catalog import PackedStrings, SortedKeys
+
+    values = ["b.md", "Zürich.md", "", "a.md", "B.md"]
+    packed = PackedStrings.of(values)
+    assert list(packed) == values and len(packed) == 5 and packed[1] == "Zürich.md"
+    assert packed[-1] == "B.md" and packed[1:3] == ["Zürich.md", ""] and packed == values
+    assert PackedStrings(packed.data, 5) == packed and PackedStrings(b"", 0).tolist() == []
+    by_id = SortedKeys(packed)
+    assert by_id.get("a.md") == 3 and by_id.get("B.md") == 4 and by_id.get("c.md") is None
+    folded = SortedKeys(packed, str.casefold)
+    assert folded["b.md"] == 0  # equal folded keys: the first row wins
+    assert "zürich.md" in folded and len(folded) == 5

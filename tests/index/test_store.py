@@ -51,3 +51,15 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
 def test_missing_file_without_create(tmp_path: Path) -> None:
     with pytest.raises(store.StoreError, match="no index"):
         store.connect(tmp_path / "missing.sqlite3", create=False)
+
+
+def test_write_blobs_replaces_one_prefix_in_place(tmp_path: Path) -> None:
+    conn = store.connect(tmp_path / "i.sqlite3")
+    try:
+        store.write_blobs(conn, {"a": b"1", "b": b"2"}, "x:")
+        store.write_blobs(conn, {"keep": b"other prefix"}, "y:")
+        store.write_blobs(conn, {"b": memoryview(b"22"), "c": b"3"}, "x:")
+        assert store.read_blobs(conn, "x:") == {"x:b": b"22", "x:c": b"3"}
+        assert store.read_blobs(conn, "y:") == {"y:keep": b"other prefix"}
+    finally:
+        conn.close()
