@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import json
 import sys
-import tarfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,11 +39,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from corpora import real_corpus  # noqa: E402
+
 from index.config import IndexConfig  # noqa: E402
 from index.service import ArticleIndex  # noqa: E402
 
 DATA = HERE / ".data"
-ARCHIVE = Path(__file__).resolve().parents[2] / "shared/corpora/finescoop-2020.tar.xz"
 QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " ", "\u00ad": ""})
 
 
@@ -109,20 +109,7 @@ def load_questions(path: Path) -> list[Question]:
 
 
 def corpus_dir(given: str | None) -> Path:
-    if given:
-        return Path(given)
-    target = DATA / "finescoop-2020"
-    done = DATA / ".finescoop-2020.extracted"
-    if done.exists() and target.is_dir():
-        return target
-    if not ARCHIVE.exists():
-        raise SystemExit(f"No corpus: pass --corpus DIR or provide {ARCHIVE}")
-    print(f"extracting {ARCHIVE.name} into {DATA} (once) ...", flush=True)
-    DATA.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(ARCHIVE) as tar:
-        tar.extractall(DATA, filter="data")
-    done.touch()
-    return target
+    return real_corpus(Path(given) if given else None, "pass --corpus DIR")
 
 
 async def open_index(content: Path, db: Path) -> tuple[ArticleIndex, float]:

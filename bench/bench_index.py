@@ -43,7 +43,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import time
 from pathlib import Path
 
@@ -52,10 +51,10 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
+from corpora import real_corpus  # noqa: E402
+
 DATA = HERE / ".data"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-ARCHIVE = SHARED / "corpora/finescoop-2020.tar.xz"
-REAL_TMP = Path("/tmp/corpus/finescoop-2020")
 SYNTH_TMP = Path("/tmp/synth-100k")
 NEWS_QUERIES = HERE / "queries_news.txt"
 
@@ -143,22 +142,8 @@ def synth_queries(count: int, seed: int, corpus_seed: int) -> list[str]:
     return queries
 
 
-def real_corpus(given: Path | None) -> Path:
-    if given:
-        return given
-    if REAL_TMP.is_dir():
-        return REAL_TMP
-    target, done = DATA / "finescoop-2020", DATA / ".finescoop-2020.extracted"
-    if done.exists() and target.is_dir():
-        return target
-    if not ARCHIVE.exists():
-        raise SystemExit(f"No corpus: pass --content DIR or provide {ARCHIVE}")
-    print(f"extracting {ARCHIVE.name} into {DATA} (once) ...", flush=True)
-    DATA.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(ARCHIVE) as tar:
-        tar.extractall(DATA, filter="data")
-    done.touch()
-    return target
+def real_corpus_dir(given: Path | None) -> Path:
+    return real_corpus(given, "pass --content DIR")
 
 
 def synth_corpus(given: Path | None, count: int, seed: int) -> Path:
@@ -745,7 +730,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     if args.corpus == "real":
-        content = real_corpus(args.content)
+        content = real_corpus_dir(args.content)
         queries = read_queries(args.queries or NEWS_QUERIES)
     else:
         content = synth_corpus(args.content, args.synth_count, args.synth_seed)

@@ -54,6 +54,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from corpora import real_corpus  # noqa: E402
+
 import index.reindex as reindex_module  # noqa: E402
 from index import store  # noqa: E402
 from index.analysis import WORD, Analyzer, _normalise  # noqa: E402
@@ -66,8 +68,6 @@ from index.searcher import Searcher  # noqa: E402
 DATA = HERE / ".data"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 IR_ARCHIVE = SHARED / "ir/classic-collections.tar.xz"
-NEWS_ARCHIVE = SHARED / "corpora/finescoop-2020.tar.xz"
-NEWS_TMP = Path("/tmp/corpus/finescoop-2020")
 NEWS_JUDGEMENTS = HERE / "news_judgements.jsonl"
 IR_NAMES = ("cranfield", "cisi", "cacm")
 DEPTH = 100
@@ -151,21 +151,7 @@ def ir_dir(name: str, given: Path | None) -> Path:
 
 
 def news_dir(given: Path | None) -> Path:
-    if given:
-        return given
-    if NEWS_TMP.is_dir():
-        return NEWS_TMP
-    target, done = DATA / "finescoop-2020", DATA / ".finescoop-2020.extracted"
-    if done.exists() and target.is_dir():
-        return target
-    if not NEWS_ARCHIVE.exists():
-        raise SystemExit(f"No news corpus: pass --news-dir DIR or provide {NEWS_ARCHIVE}")
-    print(f"extracting {NEWS_ARCHIVE.name} into {DATA} (once) ...", flush=True)
-    DATA.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(NEWS_ARCHIVE) as tar:
-        tar.extractall(DATA, filter="data")
-    done.touch()
-    return target
+    return real_corpus(given, "pass --news-dir DIR")
 
 
 def write_posts(docs_jsonl: Path, content: Path) -> None:
