@@ -10,28 +10,9 @@ import argparse
 import asyncio
 import sys
 from dataclasses import replace
-from pathlib import Path
-from typing import Any
 
 from bot.settings import Settings, SettingsError, load_settings
-
-
-def _paths(parser: argparse.ArgumentParser, settings: Settings, *, suppress: bool) -> None:
-    default: Any = argparse.SUPPRESS if suppress else None
-    parser.add_argument(
-        "--content",
-        type=Path,
-        default=default if suppress else settings.content_dir,
-        metavar="DIR",
-        help=f"the content folder (default: {settings.content_dir})",
-    )
-    parser.add_argument(
-        "--db",
-        type=Path,
-        default=default if suppress else settings.db_path,
-        metavar="FILE",
-        help=f"the index file (default: {settings.db_path})",
-    )
+from index.cli import add_path_options
 
 
 def _with_paths(settings: Settings, args: argparse.Namespace) -> Settings:
@@ -48,10 +29,10 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         description="A Discord bot that searches a website's Markdown articles.",
         epilog="With no command: chat when DISCORD_TOKEN is unset, else run.",
     )
-    _paths(parser, settings, suppress=True)
+    add_path_options(parser, settings, suppress=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = argparse.ArgumentParser(add_help=False)
-    _paths(common, settings, suppress=False)
+    add_path_options(common, settings)
     p = sub.add_parser("run", parents=[common], help="connect to Discord and answer commands")
     p.set_defaults(handler=lambda a: cmd_run(_with_paths(settings, a)))
     p = sub.add_parser("chat", parents=[common], help="the bot's commands offline, in a terminal")
@@ -90,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     # Options before the subcommand are applied first, so every subcommand (including the
     # index ones, whose defaults come from the settings) sees them.
     pre = argparse.ArgumentParser(add_help=False)
-    _paths(pre, settings, suppress=True)
+    add_path_options(pre, settings, suppress=True)
     known, _ = pre.parse_known_args(argv)
     settings = _with_paths(settings, known)
     parser = build_parser(settings)

@@ -38,23 +38,28 @@ class CliError(RuntimeError):
     """A problem the user can fix; printed as one line."""
 
 
+def add_path_options(
+    parser: argparse.ArgumentParser, settings: CliSettings, *, suppress: bool = False
+) -> None:
+    """`--content` and `--db`, defaulting to the settings (or absent when ``suppress``, so
+    options given before the subcommand are not overwritten by its defaults)."""
+    for flag, default, metavar, what in (
+        ("--content", settings.content_dir, "DIR", "the content folder"),
+        ("--db", settings.db_path, "FILE", "the index file"),
+    ):
+        parser.add_argument(
+            flag,
+            type=Path,
+            default=argparse.SUPPRESS if suppress else default,
+            metavar=metavar,
+            help=f"{what} (default: {default})",
+        )
+
+
 def register(subparsers: Any, settings: CliSettings) -> None:
     """Add the index commands to the top-level parser (the bot adds `run` and `chat`)."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--content",
-        type=Path,
-        default=settings.content_dir,
-        metavar="DIR",
-        help=f"the content folder (default: {settings.content_dir})",
-    )
-    common.add_argument(
-        "--db",
-        type=Path,
-        default=settings.db_path,
-        metavar="FILE",
-        help=f"the index file (default: {settings.db_path})",
-    )
+    add_path_options(common, settings)
     config = settings.index_config()
 
     p = subparsers.add_parser("index", parents=[common], help="index the content folder")

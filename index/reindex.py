@@ -603,8 +603,3 @@ def load_state(conn, config: IndexConfig, *, with_words: bool = True) -> tuple[C
 
 def _strip(blobs: dict[str, bytes], prefix: str) -> dict[str, bytes]:
     return {name.removeprefix(prefix): data for name, data in blobs.items()}
-
-
-def refusals(report: ReindexReport) -> Iterable[str]:
-    for r in report.refused:
-        yield f"{r.path}: {r.reason}"

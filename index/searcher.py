@@ -61,9 +61,7 @@ class Searcher:
 
     @cached_property
     def languages(self) -> tuple[str, ...]:
-        default = (
-            self.analyzer.default_language if hasattr(self.analyzer, "default_language") else ""
-        )
+        default = self.analyzer.default_language
         return tuple(sorted({lang for lang in self.catalog.languages if lang and lang != default}))
 
     @cached_property

@@ -27,6 +27,7 @@ from tests.bot.discord_standin import (
     message_text,
     running,
 )
+from tests.index.posts import write_post
 
 
 @pytest_asyncio.fixture
@@ -96,22 +97,6 @@ OTHER_POSTS = [
         "sit next to the raffle: the fete raises money for the lifeboat.",
     ),
 ]
-
-
-def write_post(folder: Path, name: str, title: str, date: str, category: str, body: str) -> None:
-    """A post in the site's real shape: Jigsaw front matter, every line ending in a space."""
-    (folder / name).write_text(
-        "---\n"
-        "extends: _layouts.post \n"
-        "section: content \n"
-        f"title: {title} \n"
-        f"description: {body.split('.')[0]}. \n"
-        f"date: {date} \n"
-        f"categories: [latest, {category}] \n"
-        "--- \n"
-        f"{body}\n",
-        encoding="utf-8",
-    )
 
 
 def write_articles(folder: Path) -> Path:

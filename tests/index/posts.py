@@ -37,10 +37,12 @@ POSTS = {
 
 
 def write_post(folder: Path, name: str, title: str, date: str, category: str, body: str) -> Path:
+    """A post in the site's real shape: Jigsaw front matter, every line ending in a space."""
     path = folder / name
     path.write_text(
         "---\n"
         "extends: _layouts.post \n"
+        "section: content \n"
         f"title: {title} \n"
         f"description: {body.split('.')[0]}. \n"
         f"date: {date} \n"
