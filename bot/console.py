@@ -70,7 +70,10 @@ class Console:
         return self.text(reply)
 
     async def handle(self, line: str) -> str | None:
-        line = line.strip()
+        line, undecodable = _decoded(line.strip())
+        if undecodable:
+            answer = await self.handle(line)
+            return None if answer is None else f"{NOT_UTF8}\n{answer}".rstrip()
         for mark in (self.prefix, "!", "/"):
             if mark and line.startswith(mark) and line[len(mark) :][:1].isalpha():
                 line = line[len(mark) :]
@@ -110,6 +113,16 @@ class Console:
         if looks_like_question(line):
             return self.text(await self.answers.ask(line, CONVERSATION))
         return await self._search(line, 0)  # anything else is a search
+
+
+NOT_UTF8 = "(That line had bytes that are not UTF-8; they are shown as \ufffd.)"
+
+
+def _decoded(line: str) -> tuple[str, bool]:
+    """The line with bytes that were not UTF-8 (read as surrogate escapes) as U+FFFD."""
+    if line.isascii() or not any("\udc80" <= ch <= "\udcff" for ch in line):
+        return line, False
+    return "".join("\ufffd" if "\udc80" <= ch <= "\udcff" else ch for ch in line), True
 
 
 class _LineReader:
@@ -160,6 +173,9 @@ async def run_console(
         print(f"articlebot: {exc}", file=stderr)
         return 2
     interactive = stdin is sys.stdin and stdin.isatty() and stdout is sys.stdout
+    reconfigure = getattr(stdin, "reconfigure", None)
+    if reconfigure is not None:  # a line that is not UTF-8 is answered, not fatal
+        reconfigure(errors="surrogateescape")
     style = plain_style(colour=wants_colour(stdout))
     # Commands are typed bare here, so hints in replies name them without a prefix.
     answers = Answers(index, style=style, tz=settings.tz, prefix="")

@@ -88,7 +88,7 @@ def plain_style(colour: bool = False) -> Style:
             mark=lambda s: f"\x1b[1;33m{s}\x1b[0m",
             bold=lambda s: f"\x1b[1m{s}\x1b[0m",
             link=lambda text, url: f"{text} \x1b[2m<{url}>\x1b[0m",
-            code=lambda s: s,
+            code=limits.strip_invisible,
         )
     return Style(
         name="plain",
@@ -96,7 +96,7 @@ def plain_style(colour: bool = False) -> Style:
         mark=lambda s: f"[{s}]",
         bold=lambda s: s,
         link=lambda text, url: f"{text} <{url}>",
-        code=lambda s: s,
+        code=limits.strip_invisible,
     )
 
 
@@ -294,7 +294,8 @@ def search_page(
         description = "\n\n".join(blocks)
         if limits.length(description) <= limits.EMBED_DESCRIPTION:
             break
-    footer = f"Page {page}/{pages} · {_plural(result.total, 'result')}"
+    about = "about " if result.estimated else ""
+    footer = f"Page {page}/{pages} · {about}{_plural(result.total, 'result')}"
     return finish(
         Reply(
             title=f"Results for {query}",

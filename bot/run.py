@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 
 from bot.app import create_bot, default_intents
@@ -94,6 +95,17 @@ async def serve(settings: Settings, index: ArticleIndex) -> int:
                 "your application → Bot and update the setting."
             )
             return 2
+        except (TimeoutError, aiohttp.ClientError, OSError, discord.GatewayNotFound) as exc:
+            log.error(
+                "Cannot reach Discord (%s); check the network connection and try again.",
+                " ".join(str(exc).split())[:200] or type(exc).__name__,
+            )
+            return 1
+        except discord.HTTPException as exc:
+            log.error(
+                "Discord answered the login with an error (HTTP %s); try again later.", exc.status
+            )
+            return 1
 
 
 async def run_bot(settings: Settings) -> int:

@@ -114,6 +114,7 @@ _ABBREVIATION = re.compile(
     r"Inc|Ltd|Co|Corp|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|approx|est|e\.g|"
     r"i\.e|etc|[A-Z]\.[A-Z])|\b[A-Z])\.[\"'”’)]*$"
 )
+_ABBREVIATION_TAIL = 24  # only a sentence's end can be an abbreviation: never rescan it all
 _LEANING = re.compile(r"(It|They|He|She|That|This|These|Those|The|His|Her|Their|Its)\b")
 # "am 12. September": a German ordinal date, not a sentence end.
 _ORDINAL_END = re.compile(r"\b\d{1,2}\.$")
@@ -236,17 +237,18 @@ def sentences(text: str) -> list[str]:
         paragraph = " ".join(paragraph.split())
         if not paragraph:
             continue
-        merged: list[str] = []
+        merged: list[list[str]] = []  # each sentence as its parts: joined once, at the end
         for part in _SENTENCE_END.split(paragraph):
             part = part.strip()
+            tail = merged[-1][-1][-_ABBREVIATION_TAIL:] if merged else ""
             if merged and (
-                _ABBREVIATION.search(merged[-1])
-                or (_ORDINAL_END.search(merged[-1]) and _MONTH_START.match(part))
+                _ABBREVIATION.search(tail)
+                or (_ORDINAL_END.search(tail) and _MONTH_START.match(part))
             ):
-                merged[-1] = f"{merged[-1]} {part}"
+                merged[-1].append(part)
             elif part:
-                merged.append(part)
-        out.extend(s for s in merged if len(s) > 1)
+                merged.append([part])
+        out.extend(s for s in (" ".join(parts) for parts in merged) if len(s) > 1)
     return out
 
 

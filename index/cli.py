@@ -129,7 +129,12 @@ def cmd_index(args: argparse.Namespace, config: IndexConfig) -> int:
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        report = run_reindex(args.db, args.content, config, full=args.full, progress=progress)
+        def waiting(message: str) -> None:
+            bar.console.print(f"articlebot: {message} …", highlight=False)
+
+        report = run_reindex(
+            args.db, args.content, config, full=args.full, progress=progress, on_wait=waiting
+        )
     print(format_report(report))
     return 0
 
@@ -152,11 +157,15 @@ def _check_content(content: Path) -> None:
 
 
 async def _open(args: argparse.Namespace, config: IndexConfig) -> ArticleIndex:
-    """Open the index, building it first when there is none yet."""
-    if not args.db.exists():
-        _check_content(args.content)
-        print(f"articlebot: no index yet; indexing {args.content} …", file=sys.stderr)
-        await asyncio.to_thread(run_reindex, args.db, args.content, config)
+    """Open the index, building it first when none was ever completed (no file yet, or a
+    first index that was interrupted)."""
+    index = await ArticleIndex.open(args.db, args.content, config)
+    if index.built_at is not None:
+        return index
+    await index.close()
+    _check_content(args.content)
+    print(f"articlebot: no index yet; indexing {args.content} …", file=sys.stderr)
+    await asyncio.to_thread(run_reindex, args.db, args.content, config)
     return await ArticleIndex.open(args.db, args.content, config)
 
 

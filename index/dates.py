@@ -37,8 +37,15 @@ def site_zone(tz: str) -> tzinfo:
         return UTC
 
 
+# Publication dates outside these years are typing errors (0551-08-15), and dates at the
+# very edge of the calendar overflow when shown in another time zone.
+MIN_YEAR, MAX_YEAR = 1000, 9000
+
+
 def _aware(moment: datetime, tz: str) -> datetime | None:
     """Naive means site-local time (Jekyll's rule); the result is always UTC."""
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        return None
     try:
         if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
             moment = moment.replace(tzinfo=site_zone(tz))
@@ -59,9 +66,10 @@ def _from_timestamp(seconds: float) -> datetime | None:
     if abs(seconds) >= _MAX_SECONDS:
         seconds /= 1000
     try:
-        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
+        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
     except (OverflowError, ValueError):
         return None
+    return moment if MIN_YEAR <= moment.year <= MAX_YEAR else None
 
 
 def _from_string(text: str, tz: str) -> datetime | None:

@@ -13,11 +13,103 @@ import tomllib
 from typing import Any
 
 import yaml
-from frontmatter.default_handlers import BaseHandler, YAMLHandler
+from frontmatter.default_handlers import BaseHandler
 
 
 class PostError(Exception):
     """A post that cannot be indexed; ``str(err)`` is a reason a person can act on."""
+
+
+# A front matter holds tens of values; aliases that would expand past this many are an
+# attack ("billion laughs": 387 bytes that expand to billions of strings), not a post.
+MAX_YAML_VALUES = 100_000
+_ALIAS_BOMB = (
+    "front matter repeats YAML aliases (*name) so often that it would expand to more than "
+    f"{MAX_YAML_VALUES:,} values; it was not read"
+)
+_RECURSIVE = "front matter has a YAML alias that contains itself; it was not read"
+# What PyYAML raises, besides YAMLError, for values it cannot convert or nest.
+_VALUE_ERRORS = (ValueError, OverflowError, TypeError, RecursionError)
+
+
+def _lenient(construct: Any) -> Any:
+    """A scalar constructor that keeps the text when the value cannot be converted: PyYAML
+    raises ValueError for ``2020-02-30``, ``25:61:00`` or a 5,000-digit integer, and one
+    such value (even under a key we never read) must not cost the whole post."""
+
+    def build(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+        try:
+            return construct(loader, node)
+        except _VALUE_ERRORS:
+            return loader.construct_scalar(node)
+
+    return build
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """PyYAML's safe loader (libyaml when present) with lenient scalar constructors."""
+
+
+for _tag, _construct in (
+    ("timestamp", yaml.SafeLoader.construct_yaml_timestamp),
+    ("int", yaml.SafeLoader.construct_yaml_int),
+    ("float", yaml.SafeLoader.construct_yaml_float),
+    ("binary", yaml.SafeLoader.construct_yaml_binary),
+):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _lenient(_construct))
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values the node graph stands for once every alias is expanded, computed
+    over the shared graph (linear in its size, never expanding it). Raises PostError for
+    a node that contains itself."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if done:
+            open_nodes.discard(key)
+            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), MAX_YAML_VALUES + 1)
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            raise PostError(_RECURSIVE)
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                raise PostError(_RECURSIVE)
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def load_yaml(raw: str) -> Any:
+    """Safe YAML with bounded work: composed first, its alias expansion measured, and only
+    then built into Python values."""
+    loader = _Loader(raw)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        # Only aliases (``*name``) share nodes: without a "*" the graph is a plain tree.
+        if "*" in raw and _expanded_size(node) > MAX_YAML_VALUES:
+            raise PostError(_ALIAS_BOMB)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 class TomlLibHandler(BaseHandler):
@@ -30,7 +122,6 @@ class TomlLibHandler(BaseHandler):
         return tomllib.loads(fm)
 
 
-_YAML = YAMLHandler()
 _TOML = TomlLibHandler()
 
 # Own splitting (rather than handler.split) so an unclosed block is told apart from a
@@ -42,8 +133,10 @@ _CLOSE = {
 }
 
 # Top-level `key: value` line; the key is identifier-like so `: ` inside values is text.
-_KEY_LINE = re.compile(r"([A-Za-z_][\w.-]*)[ \t]*:(?:[ \t]+(.*?)|)[ \t]*")
-_ITEM_LINE = re.compile(r"[ \t]*-(?:[ \t]+(.*?))?[ \t]*")
+# Greedy values, trailing blanks stripped by the caller: a lazy ``(.*?)[ \t]*`` rescans a
+# run of blanks from every position inside it (quadratic on one long line).
+_KEY_LINE = re.compile(r"([A-Za-z_][\w.-]*+)[ \t]*+:(?:[ \t]++(.*)|)")
+_ITEM_LINE = re.compile(r"[ \t]*+-(?:[ \t]++(.*))?")
 _BLOCK_SCALAR = re.compile(r"[|>][+-]?\d?")
 _COMMENT_CUT = re.compile(r"[ \t]#")
 _PLAIN_START = re.compile(r"[^\"'\[\]{}|>&*!%@`#]")
@@ -147,7 +240,7 @@ def read_lines(raw: str) -> dict[str, object]:
             continue  # a real comment line
         if not indented and (m := _KEY_LINE.fullmatch(line)):
             finish()
-            key, value = m.group(1), (m.group(2) or "")
+            key, value = m.group(1), (m.group(2) or "").rstrip(" \t")
             parts, items = [value], []
             block = value if _BLOCK_SCALAR.fullmatch(value) else ""
             if block:
@@ -179,7 +272,7 @@ def _restore_comment_cuts(
         m = _KEY_LINE.fullmatch(line.rstrip())
         if not m or not m.group(2):
             continue
-        key, text = m.group(1), m.group(2)
+        key, text = m.group(1), m.group(2).rstrip(" \t")
         if key not in data:
             continue
         parsed = data[key]
@@ -214,11 +307,13 @@ def parse_front_matter(text: str) -> tuple[dict[str, object], str, list[str]]:
             data = _TOML.load(raw)
         except tomllib.TOMLDecodeError as err:
             raise PostError(f"front matter is not valid TOML ({err})") from None
+        except _VALUE_ERRORS as err:
+            raise PostError(f"front matter cannot be read as TOML ({type(err).__name__})") from None
         return data, body, warnings
     try:
-        loaded = _YAML.load(raw)
-    except yaml.YAMLError as err:
-        problem = _yaml_problem(err)
+        loaded = load_yaml(raw)
+    except (yaml.YAMLError, *_VALUE_ERRORS) as err:
+        problem = _yaml_problem(err) if isinstance(err, yaml.YAMLError) else repr(err)[:80]
         data = read_lines(raw)
         if not data:
             raise PostError(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
@@ -110,25 +111,60 @@ def _lower_keys(meta: dict[str, object]) -> dict[str, object]:
 
 
 def _as_text(value: object) -> str:
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("title") or ""
+    if isinstance(value, list | tuple):
+        return ", ".join(t for t in (clean_text(v) for v in _flatten(list(value))) if t)
     if value is None or value is False or value is True:
         return ""
-    if isinstance(value, list | tuple):
-        return ", ".join(t for t in (_as_text(v) for v in value) if t)
-    if isinstance(value, dict):
-        return _as_text(value.get("name") or value.get("title") or "")
     return clean_text(str(value))
 
 
+def _visible(text: str) -> bool:
+    """Whether ``text`` shows anything: letters, digits, punctuation or symbols, not only
+    spaces, marks and control or format characters."""
+    return any(unicodedata.category(ch)[0] in "LNPS" for ch in text)
+
+
+def _storable(text: str) -> str:
+    """``text`` as SQLite can hold it: a lone surrogate (from an escape such as
+    ``"\\ud800"`` in YAML) cannot be encoded as UTF-8, so it becomes U+FFFD."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
+
+
+def _safe_link(value: str, what: str, warnings: list[str]) -> str:
+    """``value`` unless it names a scheme other than http(s) (``javascript:``, ``data:``):
+    such a link in a post is dropped with a warning, never passed on."""
+    try:
+        scheme = urlsplit(value).scheme
+    except ValueError:
+        scheme = "invalid"
+    if scheme and scheme.lower() not in ("http", "https"):
+        warnings.append(f"{what} {value[:40]!r} is not an http(s) address; left out")
+        return ""
+    return value
+
+
 def _flatten(value: object) -> Iterator[str]:
-    if value is None or isinstance(value, bool):
-        return
-    if isinstance(value, list | tuple | set):
-        for item in value:
-            yield from _flatten(item)
-    elif isinstance(value, dict):
-        yield from _flatten(list(value.keys()))
-    else:
-        yield from str(value).split(",")
+    """The strings of a label value, however deeply lists nest (without recursion: a
+    front matter can nest a thousand levels deep)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if item is None or isinstance(item, bool):
+            continue
+        if isinstance(item, list | tuple | set):
+            stack.extend(reversed(list(item)))
+        elif isinstance(item, dict):
+            stack.extend(reversed(list(item.keys())))
+        else:
+            yield from str(item).split(",")
 
 
 def _labels(*values: object) -> tuple[str, ...]:
@@ -226,7 +262,10 @@ def _url(
     categories: tuple[str, ...],
     warnings: list[str],
 ) -> str:
-    local = date.astimezone(site_zone(config.site_timezone)) if date else None
+    try:
+        local = date.astimezone(site_zone(config.site_timezone)) if date else None
+    except (OverflowError, ValueError):  # a date at the edge of the calendar
+        local = None
     parts = _Blank(
         slug=quote(slug),
         id=quote(rel_id),
@@ -238,7 +277,9 @@ def _url(
     )
     given = _lookup(meta, "url", "permalink")
     if isinstance(given, str) and given.strip():
-        link = given.strip()
+        given = _safe_link(given.strip(), "permalink", warnings)
+    if isinstance(given, str) and given:
+        link = given
         for name, key in _PERMALINK_TOKENS:  # Jekyll permalink placeholders
             if ":" + name in link:
                 link = link.replace(":" + name, parts[key])
@@ -278,29 +319,29 @@ def _parse(data: bytes, rel_id: str, config: IndexConfig) -> Article | str:
     title = _as_text(_lookup(meta, "title"))
     if not meta and not body:
         raise PostError("file has neither front matter nor text")
-    if not title and (heading := _FIRST_HEADING.match(markdown)):
+    if not _visible(title) and (heading := _FIRST_HEADING.match(markdown)):
         title = clean_text(heading.group(1).rstrip("# \t"))
         warnings.append("no title in the front matter; used the first heading")
-    if not title:
-        title = _title_from_slug(slug) or stem
+    if not _visible(title):
+        title = next((t for t in (_title_from_slug(slug), stem, rel_id) if _visible(t)), "Untitled")
         warnings.append("no title in the front matter; made one from the file name")
     categories = _labels(_lookup(meta, "categories"), _lookup(meta, "category"))
     date = _date(meta, rel_id, config.site_timezone, warnings)
     return Article(
         id=rel_id,
         path=rel_id,
-        slug=slug,
-        title=title,
-        description=_as_text(_lookup(meta, "description", "summary", "excerpt")),
+        slug=_storable(slug),
+        title=_storable(title),
+        description=_storable(_as_text(_lookup(meta, "description", "summary", "excerpt"))),
         date=date,
-        categories=categories,
-        tags=_labels(_lookup(meta, "tags"), _lookup(meta, "tag")),
-        author=_as_text(_lookup(meta, "author", "authors")),
-        image=_image(meta),
+        categories=tuple(map(_storable, categories)),
+        tags=tuple(map(_storable, _labels(_lookup(meta, "tags"), _lookup(meta, "tag")))),
+        author=_storable(_as_text(_lookup(meta, "author", "authors"))),
+        image=_storable(_safe_link(_image(meta), "image", warnings)),
         featured=bool(_truthy(_lookup(meta, "featured"))),
         language=_language(_lookup(meta, "lang", "language"), config.default_language),
-        url=_url(meta, config, rel_id, slug, date, categories, warnings),
-        body=body,
+        url=_storable(_url(meta, config, rel_id, slug, date, categories, warnings)),
+        body=_storable(body),
         warnings=tuple(warnings),
     )
 

@@ -153,13 +153,13 @@ def _parse_date(value: str, key: str, tz: str) -> datetime:
         if m is None:
             raise ValueError(value)
         year, month, day = int(m[1]), int(m[2] or 1), int(m[3] or 1)
-        local = datetime(year, month, day, tzinfo=_zone(tz))
-    except ValueError:
+        local = datetime(year, month, day, tzinfo=_zone(tz)).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise QueryError(
             f"I can't read the date `{value}` in `{key}:` — use YYYY-MM-DD, YYYY-MM or "
             "YYYY, like after:2020-09-01."
         ) from None
-    return local.astimezone(UTC)
+    return local
 
 
 def _zone(tz: str) -> ZoneInfo:

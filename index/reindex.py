@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
+import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -27,7 +29,8 @@ from index.bm25 import BM25Index, PostingsBuilder
 from index.catalog import Catalog, CatalogEntry, catalog_entry
 from index.config import IndexConfig
 from index.fields import document_fields, document_words
-from index.loader import PostError, parse_post, post_sort_key, scan_posts
+from index.folder import FolderScan, read_post_bytes, scan_folder
+from index.loader import PostError, parse_post, post_sort_key
 from index.results import ReindexReport
 
 Progress = Callable[[int, int], None]
@@ -102,12 +105,12 @@ def article_words(article: Article, analyzer: Analyzer) -> set[str]:
 
 
 def read_post(root: str, rel: str, config: IndexConfig) -> FileOutcome:
-    """Read, hash and parse one file; never raises."""
+    """Read, hash and parse one file; never raises. A file that cannot be read has no
+    digest, so the next reindex tries it again (its permissions may have been fixed)."""
     try:
-        with open(os.path.join(root, rel), "rb") as f:
-            data = f.read()
-    except OSError as exc:
-        return FileOutcome(rel, refused=f"cannot read the file: {exc.strerror or exc}")
+        data = read_post_bytes(root, rel, config.max_post_bytes)
+    except PostError as exc:
+        return FileOutcome(rel, refused=str(exc))
     digest = hashlib.sha256(data).hexdigest()
     try:
         article = parse_post(data, rel, config)
@@ -198,9 +201,24 @@ def _concat(parts: list[np.ndarray]) -> np.ndarray:
 _worker: _WorkerState | None = None
 
 
-def _init_worker(root: str, config: IndexConfig) -> None:
+def _init_worker(root: str, config: IndexConfig, parent: int | None = None) -> None:
     global _worker
+    if parent is not None:
+        die_with_parent(parent)
     _worker = _WorkerState(root, config, Analyzer(config.default_language))
+
+
+def die_with_parent(parent: int, every: float = 0.5) -> None:
+    """End this worker process as soon as ``parent`` is gone (killed with -9, crashed):
+    a worker left behind would keep reading posts for nobody. A daemon thread checks the
+    parent id, which becomes another process's once the parent has died."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
 def _prepare_batch(rels: list[str]) -> PreparedBatch:
@@ -231,7 +249,7 @@ def prepare_all(
             yield batch
         return
     with ProcessPoolExecutor(
-        workers, initializer=_init_worker, initargs=(str(root), config)
+        workers, initializer=_init_worker, initargs=(str(root), config, os.getpid())
     ) as pool:
         for batch in pool.map(_prepare_batch, batches, chunksize=1):
             done += len(batch.files)
@@ -240,15 +258,17 @@ def prepare_all(
             yield batch
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def scan(content_dir: Path) -> dict[str, tuple[int, int]]:
-    """``{rel: (size, mtime_ns)}`` of every post in the folder."""
+def scan(content_dir: Path) -> FolderScan:
+    """Every post of the folder with its size and mtime, and what was refused unread."""
     if not content_dir.is_dir():
         raise ContentError(f"The content folder {content_dir} does not exist.")
-    return scan_posts(content_dir)
+    try:
+        os.scandir(content_dir).close()
+    except OSError as exc:
+        raise ContentError(
+            f"The content folder {content_dir} cannot be read ({exc.strerror or exc})."
+        ) from None
+    return scan_folder(os.path.realpath(content_dir))
 
 
 def is_stale(conn, content_dir: Path, config: IndexConfig) -> bool:
@@ -259,10 +279,10 @@ def is_stale(conn, content_dir: Path, config: IndexConfig) -> bool:
     ):
         return True
     files = store.read_files(conn)
-    current = scan(content_dir)
-    if current.keys() != files.keys():
+    found = scan(content_dir)
+    if found.posts.keys() | found.refused.keys() != files.keys():
         return True
-    return any(stat != (files[rel][1], files[rel][2]) for rel, stat in current.items())
+    return any(stat != (files[rel][1], files[rel][2]) for rel, stat in found.posts.items())
 
 
 @dataclass
@@ -284,36 +304,45 @@ class _Plan:
 
     def files_after(self) -> dict[str, store.FileRow]:
         """The files table as this reindex leaves it, without reading it back."""
-        rows = {**self.old_files, **self.stat_rows}
+        rows = dict(self.old_files)
         for rel in self.removed_files:
             rows.pop(rel, None)
+        rows.update(self.stat_rows)
         return rows
 
 
-def _plan_full(current: dict[str, tuple[int, int]]) -> _Plan:
+def _unread(found: FolderScan) -> dict[str, store.FileRow]:
+    """Rows for what the scan refused without reading (links out of the folder, bad
+    names): no digest, so each reindex looks at them again."""
+    return {rel: (rel, 0, 0, "", "refused", reason) for rel, reason in found.refused.items()}
+
+
+def _plan_full(found: FolderScan) -> _Plan:
     """Everything is read once, by the workers, which also hash; nothing is hashed twice."""
-    return _Plan(sorted(current, key=post_sort_key), {}, {}, {}, [], True)
+    return _Plan(sorted(found.posts, key=post_sort_key), _unread(found), {}, {}, [], True)
 
 
 def _plan_incremental(
-    content_dir: Path, current: dict[str, tuple[int, int]], old_files: dict[str, store.FileRow]
+    root: str, found: FolderScan, old_files: dict[str, store.FileRow], config: IndexConfig
 ) -> _Plan:
     """New files, and files whose size or mtime moved and whose bytes really changed.
 
     Only files whose stat changed are hashed here (few), so byte-identical copies and
-    "touched" files are settled before any parsing.
+    "touched" files are settled before any parsing. Files that could not be read last time
+    are tried again: fixing a file's permissions does not change its mtime.
     """
-    stat_rows: dict[str, store.FileRow] = {}
+    current = found.posts
+    stat_rows = _unread(found)
     to_read: list[str] = []
     hashes: dict[str, str] = {}
     for rel, (size, mtime) in current.items():
         old = old_files.get(rel)
-        if old and (old[1], old[2]) == (size, mtime):
+        if old and (old[1], old[2]) == (size, mtime) and old[3]:
             hashes[rel] = old[3]
             continue
         try:
-            digest = _sha256(content_dir / rel)
-        except OSError as exc:
+            digest = hashlib.sha256(read_post_bytes(root, rel, config.max_post_bytes)).hexdigest()
+        except PostError as exc:
             stat_rows[rel] = (rel, size, mtime, "", "refused", str(exc))
             continue
         hashes[rel] = digest
@@ -321,7 +350,7 @@ def _plan_incremental(
             stat_rows[rel] = (rel, size, mtime, digest, old[4], old[5])
         else:
             to_read.append(rel)
-    removed_files = [rel for rel in old_files if rel not in current]
+    removed_files = [rel for rel in old_files if rel not in current]  # or now refused unread
 
     duplicates = _copies(hashes)
     for rel, original in duplicates.items():
@@ -391,103 +420,152 @@ def run_reindex(
     full: bool = False,
     workers: int | None = None,
     progress: Progress | None = None,
+    on_wait: Callable[[str], None] | None = None,
+    lock_wait: float = store.LOCK_WAIT,
 ) -> ReindexReport:
-    """Reindex ``content_dir`` into ``db_path``; returns what changed."""
+    """Reindex ``content_dir`` into ``db_path``; returns what changed.
+
+    The whole reindex (scan, plan, write) holds the index's writer lock, so a second
+    reindex of the same file waits for this one and then plans from what it committed.
+    ``full`` also rebuilds an index file of ours that is damaged.
+    """
     started = time.perf_counter()
     content_dir = content_dir.resolve()
     workers = workers or min(2, os.cpu_count() or 1)
-    conn = store.connect(db_path)
-    try:
-        meta = store.read_meta(conn)
-        full = (
-            full
-            or meta.get("fingerprint") != config.fingerprint()
-            or meta.get("content_dir") != str(content_dir)
-            or "built_at" not in meta
-        )
-        current = scan(content_dir)
-        if full:
-            plan = _plan_full(current)
-            catalog, bm25 = Catalog.empty(), None
-        else:
-            plan = _plan_incremental(content_dir, current, store.read_files(conn))
-            catalog, bm25 = load_state(conn, config)
-        old_ids = set(catalog.ids)
-        removed_words: Counter[str] = Counter()
-        leaving_files = set(plan.removed_files) | set(plan.duplicates) | set(plan.to_read)
-        leaving = {i for i in old_ids if i in leaving_files}
-        if leaving:
-            removed_words = _stored_words(conn, sorted(leaving), Analyzer(config.default_language))
-
-        # Everything is written in one transaction: articles as their batches arrive (so
-        # bodies never pile up in memory), then the postings and the catalog.
-        stream = TermStream(bm25.vocab if bm25 else {})
-        added_words = WordCounts()
-        new_articles: list[CatalogEntry] = []  # no bodies: they would pile up in memory
-        first_of: dict[str, str] = {}
-        conn.execute("BEGIN IMMEDIATE")
+    with store.writer_lock(db_path, lock_wait, on_wait):
         try:
-            if full:
-                conn.execute("DELETE FROM articles")
-                conn.execute("DELETE FROM files")
-            store.write_articles(conn, [], sorted(leaving))
-            for batch in prepare_all(content_dir, plan.to_read, config, workers, progress):
-                keep = _settle_batch(batch, plan, current, first_of)
-                fresh = [a for a, k in zip(batch.articles, keep, strict=True) if k]
-                store.write_articles(conn, fresh, ())
-                new_articles.extend(map(catalog_entry, fresh))
-                stream.add(batch, keep)
-                added_words.add(batch, keep)
-                del batch, fresh
+            conn = store.connect(db_path)
+        except store.DamagedIndex:
+            if not full:
+                raise
+            store.remove_index(db_path)
+            conn = store.connect(db_path)
+        try:
+            return _reindex(conn, db_path, content_dir, config, full, workers, progress, started)
+        finally:
+            conn.close()
 
-            keep = np.array([i not in leaving for i in catalog.ids], dtype=bool)
-            catalog = catalog.update(keep, new_articles, removed_words, added_words.counter())
-            vocab = stream.vocab()
-            if bm25 is None:
-                bm25 = stream.postings.build(vocab, config.k1, config.b, config.delta)
-            else:
-                bm25 = bm25.update_postings(keep, stream.postings, vocab)
-            del stream
 
-            store.replace_files(conn, plan.changed_rows(), plan.removed_files)
-            store.write_blobs(conn, _bm25_blobs(bm25), BM25_PREFIX)
-            store.write_blobs(conn, catalog.to_blobs(), CATALOG_PREFIX)
-            store.write_meta(
-                conn,
-                {
-                    "fingerprint": config.fingerprint(),
-                    "content_dir": str(content_dir),
-                    "built_at": datetime.now(UTC).isoformat(),
-                    "articles": str(len(catalog)),
-                },
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        fresh_ids = {a.id for a in new_articles}
-        added = sorted(fresh_ids - old_ids)
-        updated = sorted(fresh_ids & old_ids)
-        removed = sorted(leaving - fresh_ids)
-        all_refused = [
-            Refusal(row[0], row[5]) for row in plan.files_after().values() if row[4] == "refused"
-        ]
-        skipped = [
-            Refusal(rel, row[5]) for rel, row in plan.stat_rows.items() if row[4] == "skipped"
-        ]
-        return ReindexReport(
-            added=tuple(added),
-            updated=tuple(updated),
-            removed=tuple(removed),
-            refused=tuple(sorted(all_refused, key=lambda r: r.path)),
-            skipped=tuple(sorted(skipped, key=lambda r: r.path)),
-            unchanged=len(catalog) - len(added) - len(updated),
-            total=len(catalog),
-            seconds=time.perf_counter() - started,
-            full=full,
+def _reindex(
+    conn,
+    db_path: Path,
+    content_dir: Path,
+    config: IndexConfig,
+    full: bool,
+    workers: int,
+    progress: Progress | None,
+    started: float,
+    attempt: int = 1,
+) -> ReindexReport:
+    meta = store.read_meta(conn)
+    full = (
+        full
+        or meta.get("fingerprint") != config.fingerprint()
+        or meta.get("content_dir") != str(content_dir)
+        or "built_at" not in meta
+    )
+    found = scan(content_dir)
+    current = found.posts
+    if full:
+        plan = _plan_full(found)
+        catalog, bm25 = Catalog.empty(), None
+    else:
+        plan = _plan_incremental(str(content_dir), found, store.read_files(conn), config)
+        catalog, bm25 = load_state(conn, config, path=db_path)
+    generation = meta.get("generation", "0")
+    old_ids = set(catalog.ids)
+    removed_words: Counter[str] = Counter()
+    leaving_files = set(plan.removed_files) | set(plan.duplicates) | set(plan.to_read)
+    leaving = {i for i in old_ids if i in leaving_files}
+    if leaving:
+        removed_words = _stored_words(conn, sorted(leaving), Analyzer(config.default_language))
+
+    # Everything is written in one transaction: articles as their batches arrive (so
+    # bodies never pile up in memory), then the postings and the catalog.
+    stream = TermStream(bm25.vocab if bm25 else {})
+    added_words = WordCounts()
+    new_articles: list[CatalogEntry] = []  # no bodies: they would pile up in memory
+    first_of: dict[str, str] = {}
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        # The writer lock makes this hold; without flock (or with a writer that does not
+        # take it) a commit since the plan means the plan is stale: start again.
+        if store.read_meta(conn).get("generation", "0") != generation:
+            raise StaleIndex()
+        if full:
+            conn.execute("DELETE FROM articles")
+            conn.execute("DELETE FROM files")
+        store.write_articles(conn, [], sorted(leaving))
+        for batch in prepare_all(content_dir, plan.to_read, config, workers, progress):
+            keep = _settle_batch(batch, plan, current, first_of)
+            fresh = [a for a, k in zip(batch.articles, keep, strict=True) if k]
+            store.write_articles(conn, fresh, ())
+            new_articles.extend(map(catalog_entry, fresh))
+            stream.add(batch, keep)
+            added_words.add(batch, keep)
+            del batch, fresh
+
+        keep = np.array([i not in leaving for i in catalog.ids], dtype=bool)
+        catalog = catalog.update(keep, new_articles, removed_words, added_words.counter())
+        vocab = stream.vocab()
+        if bm25 is None:
+            bm25 = stream.postings.build(vocab, config.k1, config.b, config.delta)
+        else:
+            bm25 = bm25.update_postings(keep, stream.postings, vocab)
+        del stream
+
+        store.replace_files(conn, plan.changed_rows(), plan.removed_files)
+        store.write_blobs(conn, _bm25_blobs(bm25), BM25_PREFIX)
+        store.write_blobs(conn, catalog.to_blobs(), CATALOG_PREFIX)
+        store.write_meta(
+            conn,
+            {
+                "fingerprint": config.fingerprint(),
+                "content_dir": str(content_dir),
+                "built_at": datetime.now(UTC).isoformat(),
+                "articles": str(len(catalog)),
+                "generation": str(int(generation) + 1),
+            },
         )
-    finally:
-        conn.close()
+        conn.execute("COMMIT")
+    except StaleIndex:
+        store.rollback(conn)
+        if attempt >= 5:
+            raise store.StoreError(
+                f"Other writers kept changing the index file {db_path}; try again later."
+            ) from None
+        return _reindex(
+            conn, db_path, content_dir, config, full, workers, progress, started, attempt + 1
+        )
+    except sqlite3.Error as exc:
+        store.rollback(conn)
+        raise store.write_error(db_path, exc) from None
+    except BaseException:
+        store.rollback(conn)
+        raise
+    fresh_ids = {a.id for a in new_articles}
+    added = sorted(fresh_ids - old_ids)
+    updated = sorted(fresh_ids & old_ids)
+    removed = sorted(leaving - fresh_ids)
+    all_refused = [
+        Refusal(row[0], row[5]) for row in plan.files_after().values() if row[4] == "refused"
+    ]
+    skipped = [Refusal(rel, row[5]) for rel, row in plan.stat_rows.items() if row[4] == "skipped"]
+    return ReindexReport(
+        added=tuple(added),
+        updated=tuple(updated),
+        removed=tuple(removed),
+        refused=tuple(sorted(all_refused, key=lambda r: r.path)),
+        skipped=tuple(sorted(skipped, key=lambda r: r.path)),
+        unchanged=len(catalog) - len(added) - len(updated),
+        total=len(catalog),
+        seconds=time.perf_counter() - started,
+        full=full,
+    )
+
+
+class StaleIndex(Exception):
+    """Another writer committed between this reindex's plan and its write."""
 
 
 class _Translation:
@@ -592,13 +670,38 @@ def bm25_from_blobs(blobs: dict[str, bytes], config: IndexConfig) -> BM25Index:
     return BM25Index.from_arrays(arrays, config.k1, config.b, config.delta)
 
 
-def load_state(conn, config: IndexConfig, *, with_words: bool = True) -> tuple[Catalog, BM25Index]:
-    """The stored index, or an empty one when nothing was indexed yet."""
-    cat_blobs = _strip(store.read_blobs(conn, CATALOG_PREFIX), CATALOG_PREFIX)
-    bm_blobs = _strip(store.read_blobs(conn, BM25_PREFIX), BM25_PREFIX)
+def load_state(
+    conn, config: IndexConfig, *, with_words: bool = True, path: Path | None = None
+) -> tuple[Catalog, BM25Index]:
+    """The stored index, or an empty one when nothing was indexed yet.
+
+    Every blob comes from one read transaction (the caller's, or one opened here), so a
+    reindex committing meanwhile can never pair one generation's catalog with another's
+    postings. A blob that cannot be decoded means the file is damaged.
+    """
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN")
+    try:
+        cat_blobs = _strip(store.read_blobs(conn, CATALOG_PREFIX), CATALOG_PREFIX)
+        bm_blobs = _strip(store.read_blobs(conn, BM25_PREFIX), BM25_PREFIX)
+    finally:
+        if own:
+            conn.execute("COMMIT")
     if not cat_blobs or not bm_blobs:
         return Catalog.empty(), BM25Index.build([], config.k1, config.b, config.delta)
-    return Catalog.from_blobs(cat_blobs, with_words=with_words), bm25_from_blobs(bm_blobs, config)
+    try:
+        catalog = Catalog.from_blobs(cat_blobs, with_words=with_words)
+        bm25 = bm25_from_blobs(bm_blobs, config)
+        if len(catalog) != bm25.n_docs:
+            raise ValueError(f"{len(catalog)} catalog rows for {bm25.n_docs} documents")
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise store.DamagedIndex(path or Path("the index"), _why(exc)) from None
+    return catalog, bm25
+
+
+def _why(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:120] or type(exc).__name__
 
 
 def _strip(blobs: dict[str, bytes], prefix: str) -> dict[str, bytes]:

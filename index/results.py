@@ -39,6 +39,7 @@ class SearchResult:
     total: int
     offset: int = 0
     suggestion: str | None = None
+    estimated: bool = False  # ``total`` is estimated (a quoted phrase with many candidates)
 
 
 class QueryError(ValueError):

@@ -18,11 +18,15 @@ from index.article import Article
 from index.ask import QUESTION_WORDS
 from index.bm25 import BM25Index
 from index.catalog import Catalog, title_words
-from index.query import Query, parse_query
+from index.query import MAX_TOKENS, Query, parse_query
 from index.results import QueryError
+from index.snippets import contains_phrase
 from index.suggest import Suggester
 
-PHRASE_CHECK_LIMIT = 500
+# Quoted phrases are checked against the text (the index has no positions yet): at least
+# this many candidates, in rank order, and all of them when there are no more than that;
+# beyond, the total is estimated from the share that matched.
+PHRASE_SAMPLE = 150
 PREFIX_WORDS_LIMIT = 200  # title words a typed prefix may expand to in autocomplete
 _NO_DOCS = np.zeros(0, dtype=np.int32)  # candidates read to verify an exact phrase
 
@@ -83,7 +87,7 @@ class Searcher:
     def question_terms(self, question: str) -> list[str]:
         """The terms of a question without its question words ("how many", "who")."""
         words = [w for w in self.analyzer.words(question) if w not in QUESTION_WORDS]
-        return self.terms_for(" ".join(words))
+        return self.terms_for(" ".join(words[:MAX_TOKENS]))
 
     def rank_terms(self, terms: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         docs, scores = self.bm25.match(terms)
@@ -96,6 +100,11 @@ class Searcher:
         phrases = tuple(tuple(self.terms_for(" ".join(p))) for p in query.phrases)
         phrases = tuple(p for p in phrases if p)
         terms = self.terms_for(" ".join(query.words)) + [t for p in phrases for t in p]
+        for phrase in phrases:  # every phrase term is required
+            for term in phrase:
+                allowed = self._and(allowed, self.bm25.docs_with(term))
+        # A one-word phrase is its required term; only longer ones need the text checked.
+        phrases = tuple(p for p in phrases if len(p) > 1)
         if not terms:
             if not query.has_filters or query.phrases or query.words:
                 raise QueryError(
@@ -111,19 +120,13 @@ class Searcher:
                 frozenset(),
                 listing=True,
             )
-        if phrases:
-            for phrase in phrases:
-                for term in phrase:
-                    allowed = self._and(allowed, self.bm25.docs_with(term))
-            want = max(PHRASE_CHECK_LIMIT, offset + limit)
-        else:
-            want = offset + limit
         docs, scores = self.bm25.match(terms)
         if allowed is not None:
             ok = allowed[docs]
             docs, scores = docs[ok], scores[ok]
         total = len(docs)
-        order = _top(scores, docs, want)
+        # With phrases every candidate is ranked: the service checks them in this order.
+        order = _top(scores, docs, total if phrases else offset + limit)
         docs, scores = docs[order], scores[order]
         if not phrases:
             docs, scores = docs[offset:], scores[offset:]
@@ -180,8 +183,7 @@ class Searcher:
     def phrase_ok(self, article: Article, phrases: Sequence[tuple[str, ...]]) -> bool:
         """Whether every phrase occurs as consecutive terms in the article's text."""
         text = " \n ".join((article.title, article.description, article.body))
-        tokens = self.analyzer.tokens(text, article.language)
-        return all(_contains(tokens, list(p)) for p in phrases)
+        return all(contains_phrase(text, p, self.analyzer, article.language) for p in phrases)
 
     def suggest(self, query: Query) -> str | None:
         if not query.words:
@@ -260,9 +262,3 @@ def _top(scores: np.ndarray, docs: np.ndarray, k: int) -> np.ndarray:
     k = max(k, 1)
     part = np.argpartition(-scores, k - 1)[:k] if len(scores) > k else np.arange(len(scores))
     return part[np.lexsort((docs[part], -scores[part]))]
-
-
-def _contains(tokens: list[str], phrase: list[str]) -> bool:
-    n = len(phrase)
-    first = phrase[0]
-    return any(tokens[i : i + n] == phrase for i, t in enumerate(tokens) if t == first)

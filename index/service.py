@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import multiprocessing
-import sqlite3
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
@@ -24,9 +25,10 @@ from index.article import Article
 from index.ask import Answer, compose, rank_passages
 from index.catalog import Catalog
 from index.config import IndexConfig
-from index.reindex import CATALOG_PREFIX, is_stale, load_state, run_reindex, scan
+from index.query import MAX_CHARS
+from index.reindex import CATALOG_PREFIX, die_with_parent, is_stale, load_state, run_reindex, scan
 from index.results import Hit, IndexStats, ReindexReport, SearchResult, Snippet
-from index.searcher import Plan, Searcher
+from index.searcher import PHRASE_SAMPLE, Plan, Searcher
 from index.snippets import make_snippet
 from index.store import StoreError
 
@@ -38,18 +40,28 @@ PROCESS_THRESHOLD = 1000  # files; smaller folders reindex in a thread (no proce
 
 
 def _open_sync(db_path: Path, config: IndexConfig) -> tuple[Searcher, dict[str, str]]:
-    conn = store.connect(db_path)
+    """The searcher over one committed generation: the meta and every blob are read in
+    one read transaction."""
+    conn = store.connect_reader(db_path)
     try:
-        catalog, bm25 = load_state(conn, config, with_words=False)
-        catalog.warm()
+        conn.execute("BEGIN")
         meta = store.read_meta(conn)
+        catalog, bm25 = load_state(conn, config, with_words=False, path=db_path)
+        conn.execute("COMMIT")
     finally:
         conn.close()
+    catalog.warm()
     analyzer = Analyzer(config.default_language)
 
     def load_words() -> dict[str, int]:
-        with sqlite3.connect(db_path) as c:
+        """The spelling vocabulary, read when "did you mean" is first needed. It may come
+        from a newer generation than the searcher's: it holds words and counts, no
+        document numbers, so it cannot mislead a search."""
+        c = store.connect_reader(db_path)
+        try:
             blobs = store.read_blobs(c, CATALOG_PREFIX + "words")
+        finally:
+            c.close()
         return Catalog.words_from_blobs(
             {name.removeprefix(CATALOG_PREFIX): data for name, data in blobs.items()}
         )
@@ -85,12 +97,14 @@ class ArticleIndex:
         """Open (creating if absent) the SQLite index; loads the stored index, reads no
         Markdown. Raises StoreError for a file that is not ours."""
         db_path, content_dir, config = Path(db_path), Path(content_dir), config or IndexConfig()
-        searcher, meta = await asyncio.to_thread(_open_sync, db_path, config)
+        if not db_path.exists():  # a first start: an empty index, filled by reindex()
+            await asyncio.to_thread(lambda: store.connect(db_path).close())
         try:
-            db = await aiosqlite.connect(db_path)
-            await db.execute("PRAGMA query_only=1")
-        except sqlite3.Error as exc:
-            raise StoreError(f"Cannot open the index file {db_path}: {exc}.") from exc
+            searcher, meta = await asyncio.to_thread(_open_sync, db_path, config)
+        except store.NoIndexYet:  # created by another process that has not written yet
+            await asyncio.to_thread(lambda: store.connect(db_path).close())
+            searcher, meta = await asyncio.to_thread(_open_sync, db_path, config)
+        db = await aiosqlite.Connection(functools.partial(store.connect_reader, db_path), 64)
         return cls(db_path, content_dir, config, searcher, meta, db)
 
     @property
@@ -114,7 +128,7 @@ class ArticleIndex:
         """True when files in the content folder changed since the last index (cheap stat)."""
 
         def check() -> bool:
-            conn = store.connect(self.db_path)
+            conn = store.connect_reader(self.db_path)
             try:
                 return is_stale(conn, self.content_dir, self.config)
             finally:
@@ -144,8 +158,11 @@ class ArticleIndex:
         searcher = self._searcher  # one snapshot for the whole request
         limit, offset = max(1, limit), max(0, offset)
         plan = await asyncio.to_thread(searcher.plan, query, limit, offset)
+        estimated = False
         if plan.phrases:
-            docs, scores, total = await self._verify_phrases(searcher, plan, limit, offset)
+            docs, scores, total, estimated = await self._verify_phrases(
+                searcher, plan, limit, offset
+            )
         else:
             docs, scores, total = plan.docs[:limit].tolist(), plan.scores[:limit], plan.total
         articles = await self._articles(searcher, docs)
@@ -153,22 +170,40 @@ class ArticleIndex:
         suggestion = None
         if total == 0:
             suggestion = await asyncio.to_thread(searcher.suggest, plan.query)
-        return SearchResult(query, tuple(hits), total, offset, suggestion)
+        return SearchResult(query, tuple(hits), total, offset, suggestion, estimated)
 
     async def _verify_phrases(
         self, searcher: Searcher, plan: Plan, limit: int, offset: int
-    ) -> tuple[list[int], list[float], int]:
+    ) -> tuple[list[int], list[float], int, bool]:
+        """The page of candidates whose text holds every phrase, the total, and whether
+        the total is an estimate. Candidates are checked in rank order until the page is
+        full and at least ``PHRASE_SAMPLE`` were checked; when some are left unchecked,
+        the total is the matched share of the checked ones times all candidates."""
         matched: list[tuple[int, float]] = []
         candidates = plan.docs.tolist()
-        for start in range(0, len(candidates), 50):
-            batch = candidates[start : start + 50]
+        scores = plan.scores.tolist()
+        checked = 0
+        while checked < len(candidates) and (
+            len(matched) < offset + limit or checked < PHRASE_SAMPLE
+        ):
+            batch = candidates[checked : checked + 50]
             articles = {a.id: a for a in await self._articles(searcher, batch)}
-            for doc, score in zip(batch, plan.scores[start : start + 50].tolist(), strict=True):
-                article = articles.get(searcher.catalog.ids[doc])
-                if article and searcher.phrase_ok(article, plan.phrases):
-                    matched.append((doc, score))
+            ok = await asyncio.to_thread(
+                lambda b=batch, found=articles: [
+                    (a := found.get(searcher.catalog.ids[d])) is not None
+                    and searcher.phrase_ok(a, plan.phrases)
+                    for d in b
+                ]
+            )
+            matched += [
+                (d, s) for d, s, hit in zip(batch, scores[checked:], ok, strict=False) if hit
+            ]
+            checked += len(batch)
         page = matched[offset : offset + limit]
-        return [d for d, _ in page], [s for _, s in page], len(matched)
+        total, estimated = len(matched), checked < len(candidates)
+        if estimated:
+            total = max(total, round(len(matched) * len(candidates) / checked))
+        return [d for d, _ in page], [s for _, s in page], total, estimated
 
     def _hits(self, searcher: Searcher, plan: Plan, articles: list[Article], scores) -> list[Hit]:
         hits = []
@@ -225,6 +260,7 @@ class ArticleIndex:
         follow-up ("what about the train scene?") can lean on it.
         """
         searcher = self._searcher
+        question = question[:MAX_CHARS]  # as search caps a query: an essay costs no more
         terms = await asyncio.to_thread(searcher.question_terms, question)
         if not terms:
             return Answer(question, (), None, 0.0, True)
@@ -257,8 +293,8 @@ class ArticleIndex:
     async def _run_reindex(
         self, progress: Callable[[int, int], None] | None, full: bool
     ) -> ReindexReport:
-        files = await asyncio.to_thread(scan, self.content_dir)
-        if len(files) < PROCESS_THRESHOLD:
+        found = await asyncio.to_thread(scan, self.content_dir)
+        if len(found.posts) < PROCESS_THRESHOLD:
             report = await asyncio.to_thread(
                 run_reindex,
                 self.db_path,
@@ -316,7 +352,10 @@ def _answer(
 def _reindex_in_process(
     db_path: Path, content_dir: Path, config: IndexConfig, full: bool
 ) -> ReindexReport:
-    """Run the reindex in a fresh process, so parsing never holds this process's GIL."""
+    """Run the reindex in a fresh process, so parsing never holds this process's GIL; the
+    process (and its workers) ends by itself if this one dies."""
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(1, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        1, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         return pool.submit(run_reindex, db_path, content_dir, config, full=full).result()

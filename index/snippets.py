@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import weakref
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from itertools import compress, repeat
 from operator import is_
 
@@ -259,3 +259,35 @@ def _best_window(
     last = min(n_chunks, first + width)
     first = max(0, last - width)
     return first, last
+
+
+def contains_phrase(
+    text: str, phrase: Sequence[str], analyzer: Analyzer, language: str = ""
+) -> bool:
+    """Whether the terms of ``phrase`` occur as consecutive terms of ``text`` (stop words
+    and punctuation between them are skipped, as the index skips them).
+
+    Built on the same located words as a snippet, so a check costs about what one snippet
+    costs, not a tokenisation of the whole body: the candidates for a quoted phrase are
+    checked by the hundred.
+    """
+    if not phrase:
+        return True
+    starts, ends = _chunks(text)
+    hits = _hits(text, frozenset(phrase), analyzer, language, starts, ends)
+    adjacent: dict[int, bool] = {}  # hit i -> nothing but stop words up to hit i + 1
+
+    def next_to(i: int) -> bool:
+        found = adjacent.get(i)
+        if found is None:
+            (_, _, end, _), (_, start, _, _) = hits[i], hits[i + 1]
+            found = adjacent[i] = start < end or not analyzer.words(text[end:start])
+        return found
+
+    n = len(phrase)
+    for i in range(len(hits) - n + 1):
+        if all(hits[i + k][3] == phrase[k] for k in range(n)) and all(
+            next_to(i + k) for k in range(n - 1)
+        ):
+            return True
+    return False
