@@ -176,34 +176,51 @@ class ArticleIndex:
         self, searcher: Searcher, plan: Plan, limit: int, offset: int
     ) -> tuple[list[int], list[float], int, bool]:
         """The page of candidates whose text holds every phrase, the total, and whether
-        the total is an estimate. Candidates are checked in rank order until the page is
-        full and at least ``PHRASE_SAMPLE`` were checked; when some are left unchecked,
-        the total is the matched share of the checked ones times all candidates."""
-        matched: list[tuple[int, float]] = []
+        the total is an estimate.
+
+        Candidates are checked in rank order until the page is full; when some are left,
+        an evenly spaced sample of ``PHRASE_SAMPLE`` of them estimates how many of those
+        match (the index has no positions yet, so checking all of them would cost a text
+        scan each).
+        """
         candidates = plan.docs.tolist()
-        scores = plan.scores.tolist()
+        scores = dict(zip(candidates, plan.scores.tolist(), strict=True))
+        matched: list[int] = []
         checked = 0
-        while checked < len(candidates) and (
-            len(matched) < offset + limit or checked < PHRASE_SAMPLE
-        ):
-            batch = candidates[checked : checked + 50]
-            articles = {a.id: a for a in await self._articles(searcher, batch)}
-            ok = await asyncio.to_thread(
-                lambda b=batch, found=articles: [
-                    (a := found.get(searcher.catalog.ids[d])) is not None
-                    and searcher.phrase_ok(a, plan.phrases)
-                    for d in b
-                ]
-            )
-            matched += [
-                (d, s) for d, s, hit in zip(batch, scores[checked:], ok, strict=False) if hit
-            ]
+        while checked < len(candidates) and len(matched) < offset + limit:
+            batch = candidates[checked : checked + max(10, 2 * (offset + limit - len(matched)))]
+            matched += await self._with_phrases(searcher, plan, batch)
             checked += len(batch)
+        rest = candidates[checked:]
+        if len(rest) <= PHRASE_SAMPLE:  # as cheap as a sample: count them exactly
+            matched += await self._with_phrases(searcher, plan, rest)
+            rest = []
+        total, estimated = len(matched), bool(rest)
+        if rest:
+            step = max(1, len(rest) // PHRASE_SAMPLE)
+            sample = rest[::step][:PHRASE_SAMPLE]
+            found = len(await self._with_phrases(searcher, plan, sample))
+            total += round(found * len(rest) / len(sample))
         page = matched[offset : offset + limit]
-        total, estimated = len(matched), checked < len(candidates)
-        if estimated:
-            total = max(total, round(len(matched) * len(candidates) / checked))
-        return [d for d, _ in page], [s for _, s in page], total, estimated
+        return page, [scores[d] for d in page], total, estimated
+
+    async def _with_phrases(self, searcher: Searcher, plan: Plan, docs: list[int]) -> list[int]:
+        """Those of ``docs`` whose text holds every phrase of the plan, in order."""
+        found: list[int] = []
+        for start in range(0, len(docs), 50):
+            batch = docs[start : start + 50]
+            articles = {a.id: a for a in await self._articles(searcher, batch)}
+
+            def check(batch: list[int] = batch, articles: dict = articles) -> list[int]:
+                return [
+                    d
+                    for d in batch
+                    if (a := articles.get(searcher.catalog.ids[d])) is not None
+                    and searcher.phrase_ok(a, plan.phrases)
+                ]
+
+            found += await asyncio.to_thread(check)
+        return found
 
     def _hits(self, searcher: Searcher, plan: Plan, articles: list[Article], scores) -> list[Hit]:
         hits = []

@@ -208,8 +208,8 @@ def prepare(conn: sqlite3.Connection, path: Path) -> None:
     """Check the file is ours, switch to WAL and bring the schema up to date."""
     try:
         version = _check_schema(conn, path, writable=True)
-    except sqlite3.OperationalError as exc:
-        raise StoreError(f"Cannot open the index file {path}: {_damaged_why(exc)}.") from None
+    except sqlite3.OperationalError as exc:  # read-only, locked, cannot make its -shm
+        raise write_error(path, exc) from None
     try:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")

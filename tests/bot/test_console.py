@@ -216,3 +216,33 @@ def test_run_without_token_is_one_line(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.startswith("articlebot: DISCORD_TOKEN is not set")
     assert err.count("\n") == 1
+
+
+def test_terminal_escapes_in_input_never_reach_the_output(settings, tmp_path):
+    hostile = "article \x1b]0;pwned\x07\x1b[2J\x00\nsearch zz:\x1b[31mred\nsearch \x9b2J comet\n"
+    result = run_cli(
+        ["chat", "--content", str(settings.content_dir), "--db", str(settings.db_path)],
+        cwd=tmp_path,
+        stdin=hostile,
+    )
+    assert result.returncode == 0, result.stderr
+    for bad in ("\x1b", "\x07", "\x00", "\x9b"):
+        assert bad not in result.stdout
+    assert "I couldn't find an article called" in result.stdout
+    assert "I don't know the filter" in result.stdout
+
+
+def test_a_line_that_is_not_utf8_is_answered_not_dropped(settings, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--content", str(settings.content_dir),
+         "--db", str(settings.db_path)],
+        cwd=tmp_path,
+        input=b"search caf\xe9 comet\ncategories\n",
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "DISCORD_TOKEN": "", "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    out = result.stdout.decode()
+    assert result.returncode == 0, result.stderr.decode()
+    assert "not UTF-8" in out and "caf\ufffd" in out
+    assert "Categories (" in out  # the next line is still read

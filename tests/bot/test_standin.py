@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 import zlib
 from typing import Any
@@ -188,7 +189,7 @@ async def test_heartbeats_are_acknowledged() -> None:
             bot = make_bot()
             async with running(bot, fast):
                 await fast.wait_until(lambda: fast.heartbeat_count >= 3, timeout=5)
-                assert bot.latency < 1.0
+                assert math.isfinite(bot.latency)  # inf until an ack arrives
 
 
 async def test_bad_token_is_refused(standin: DiscordStandin) -> None:

@@ -166,3 +166,53 @@ async def test_foreign_file_is_refused(tmp_path: Path) -> None:
     bogus.write_bytes(b"not sqlite at all" * 64)
     with pytest.raises(StoreError):
         await ArticleIndex.open(bogus, tmp_path)
+
+
+async def phrase_index(tmp_path: Path, with_phrase: int, without: int) -> ArticleIndex:
+    """Posts that hold "train chase" and posts that hold both words apart."""
+    content = tmp_path / "phrases"
+    content.mkdir()
+    for i in range(with_phrase):
+        body = f"Post {i}: the train chase was filmed at dawn on the viaduct."
+        write_post(content, f"with_{i:03}.md", f"Filming day {i}", "2021-01-01", "tv", body)
+    for i in range(without):
+        body = f"Post {i}: a chase through town, then a train home at night."
+        write_post(content, f"apart_{i:03}.md", f"Night out {i}", "2021-01-01", "tv", body)
+    index = await ArticleIndex.open(tmp_path / "phrases.sqlite3", content, IndexConfig())
+    await index.reindex()
+    return index
+
+
+async def test_a_phrase_total_is_exact_when_every_candidate_was_checked(tmp_path: Path) -> None:
+    index = await phrase_index(tmp_path, 30, 40)
+    try:
+        result = await index.search('"train chase"', limit=5)
+        assert (result.total, result.estimated) == (30, False)
+        seen = []
+        for page in range(6):
+            hits = (await index.search('"train chase"', limit=5, offset=page * 5)).hits
+            seen += [h.article.id for h in hits]
+        assert sorted(seen) == sorted(f"with_{i:03}.md" for i in range(30))
+    finally:
+        await index.close()
+
+
+async def test_a_phrase_with_many_candidates_has_an_estimated_total(tmp_path: Path) -> None:
+    index = await phrase_index(tmp_path, 200, 200)
+    try:
+        result = await index.search('"train chase"', limit=5)
+        assert result.estimated and 160 <= result.total <= 240
+        assert all(h.article.id.startswith("with_") for h in result.hits)
+        deep = await index.search('"train chase"', limit=5, offset=190)  # checks further
+        assert [h.article.id[:5] for h in deep.hits] == ["with_"] * 5
+    finally:
+        await index.close()
+
+
+async def test_a_one_word_phrase_is_a_required_word(tmp_path: Path) -> None:
+    index = await phrase_index(tmp_path, 3, 4)
+    try:
+        result = await index.search('"viaduct"')
+        assert (result.total, result.estimated) == (3, False)
+    finally:
+        await index.close()

