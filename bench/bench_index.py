@@ -223,8 +223,8 @@ def run_child(role: str, args: argparse.Namespace, extra: list[str] = ()) -> dic
 
 
 def role_index(args: argparse.Namespace) -> dict:
-    from index.config import IndexConfig
-    from index.reindex import run_reindex
+    from articlebot.index.config import IndexConfig
+    from articlebot.index.storage.reindex import run_reindex
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{args.db}{suffix}").unlink(missing_ok=True)
@@ -258,10 +258,10 @@ def role_index(args: argparse.Namespace) -> dict:
 
 
 def role_onefile(args: argparse.Namespace) -> dict:
-    from index import store
-    from index.config import IndexConfig
-    from index.reindex import load_state, run_reindex
-    from index.service import ArticleIndex
+    from articlebot.index.config import IndexConfig
+    from articlebot.index.service import ArticleIndex
+    from articlebot.index.storage import store
+    from articlebot.index.storage.reindex import load_state, run_reindex
 
     config = IndexConfig()
     conn = store.connect(args.db)
@@ -314,7 +314,7 @@ t_start = time.perf_counter()
 import asyncio, json, sys
 sys.path.insert(0, {root!r})
 from pathlib import Path
-from index.service import ArticleIndex
+from articlebot.index.service import ArticleIndex
 t_imported = time.perf_counter()
 
 async def main():
@@ -357,9 +357,8 @@ def cold_start(args: argparse.Namespace, query: str, runs: int) -> dict:
 
 def role_serve(args: argparse.Namespace) -> dict:
     import numpy as np
-
-    from index.results import QueryError
-    from index.service import ArticleIndex
+    from articlebot.index.results import QueryError
+    from articlebot.index.service import ArticleIndex
 
     queries = json.loads(Path(args.queries_json).read_text())
     base = proc_status()
@@ -438,14 +437,13 @@ def role_serve(args: argparse.Namespace) -> dict:
 
 def role_rank_bm25(args: argparse.Namespace) -> dict:
     import numpy as np
+    from articlebot.index.config import IndexConfig
+    from articlebot.index.ranking.searcher import Searcher
+    from articlebot.index.storage import store
+    from articlebot.index.storage.reindex import load_state
+    from articlebot.index.text.analysis import Analyzer
+    from articlebot.index.text.fields import document_tokens
     from rank_bm25 import BM25Plus
-
-    from index import store
-    from index.analysis import Analyzer
-    from index.config import IndexConfig
-    from index.fields import document_tokens
-    from index.reindex import load_state
-    from index.searcher import Searcher
 
     config = IndexConfig()
     analyzer = Analyzer(config.default_language)

@@ -54,16 +54,15 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+import articlebot.index.storage.reindex as reindex_module  # noqa: E402
+from articlebot.index.storage import store  # noqa: E402
+from articlebot.index.config import IndexConfig  # noqa: E402
+from articlebot.index.ranking.bm25 import BM25Index  # noqa: E402
+from articlebot.index.ranking.searcher import Searcher  # noqa: E402
+from articlebot.index.results import QueryError  # noqa: E402
+from articlebot.index.storage.reindex import load_state, run_reindex  # noqa: E402
+from articlebot.index.text.analysis import WORD, Analyzer, _normalise  # noqa: E402
 from corpora import real_corpus  # noqa: E402
-
-import index.reindex as reindex_module  # noqa: E402
-from index import store  # noqa: E402
-from index.analysis import WORD, Analyzer, _normalise  # noqa: E402
-from index.bm25 import BM25Index  # noqa: E402
-from index.config import IndexConfig  # noqa: E402
-from index.reindex import load_state, run_reindex  # noqa: E402
-from index.results import QueryError  # noqa: E402
-from index.searcher import Searcher  # noqa: E402
 
 DATA = HERE / ".data"
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -35,10 +35,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from articlebot.index.storage import store  # noqa: E402
+from articlebot.index.config import IndexConfig  # noqa: E402
+from articlebot.index.storage.reindex import load_state  # noqa: E402
+
 from bench.corpora import real_corpus  # noqa: E402
-from index import store  # noqa: E402
-from index.config import IndexConfig  # noqa: E402
-from index.reindex import load_state  # noqa: E402
 
 BODY = (
     "The harbour committee met on Tuesday to discuss the new ferry timetable, the repairs "
@@ -59,7 +60,7 @@ def generate(folder: Path, count: int, seed: int) -> None:
 
 def cli(*args: object) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "bot", *map(str, args)],
+        [sys.executable, "-m", "articlebot.bot", *map(str, args)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

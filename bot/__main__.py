@@ -1,5 +1,5 @@
 """`python -m bot`: the same as the `articlebot` command."""
 
-from bot.cli import main
+from articlebot.bot.cli import main
 
 raise SystemExit(main())

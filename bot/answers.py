@@ -14,13 +14,13 @@ from collections.abc import Callable, Hashable
 from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING
 
-from bot import render
-from bot.render import DISCORD, PAGE_SIZE, Reply, Style
-from index.results import QueryError, SearchResult
-from index.store import StoreError
+from articlebot.bot import render
+from articlebot.bot.render import DISCORD, PAGE_SIZE, Reply, Style
+from articlebot.index.results import QueryError, SearchResult
+from articlebot.index.storage.store import StoreError
 
 if TYPE_CHECKING:
-    from index.service import ArticleIndex
+    from articlebot.index.service import ArticleIndex
 
 MAX_QUERY = 300  # characters; the index caps its own work, this keeps replies readable
 MAX_COUNT = 10
@@ -216,7 +216,9 @@ class Answers:
         )
 
     async def reindex(self, progress: Callable[[int, int], None] | None = None) -> Reply:
-        from index.reindex import ContentError  # the content folder is missing or unreadable
+        from articlebot.index.storage.reindex import (
+            ContentError,  # the content folder is missing or unreadable
+        )
 
         try:
             report = await self.index.reindex(progress)

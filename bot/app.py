@@ -6,22 +6,21 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
+from articlebot.bot import render
+from articlebot.bot.answers import Answers
+from articlebot.bot.embeds import NO_PINGS, send_reply
+from articlebot.bot.render import DISCORD
+from articlebot.bot.settings import Settings
+from articlebot.index.results import QueryError
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
-from bot.answers import Answers
-from bot.embeds import NO_PINGS, send_reply
-from bot.render import DISCORD
-from bot.settings import Settings
-from index.results import QueryError
-
 if TYPE_CHECKING:
-    from index.service import ArticleIndex
+    from articlebot.index.service import ArticleIndex
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.search", "bot.cogs.admin")
+EXTENSIONS = ("articlebot.bot.cogs.search", "articlebot.bot.cogs.admin")
 RATE, PER = 5, 10.0  # commands per user per this many seconds
 # What the bot needs in a channel: see it, answer with embeds, reply to messages, and
 # offer its slash commands.

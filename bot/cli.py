@@ -11,8 +11,8 @@ import asyncio
 import sys
 from dataclasses import replace
 
-from bot.settings import Settings, SettingsError, load_settings
-from index.cli import add_path_options
+from articlebot.bot.settings import Settings, SettingsError, load_settings
+from articlebot.bot.terminal import add_path_options
 
 
 def _with_paths(settings: Settings, args: argparse.Namespace) -> Settings:
@@ -38,7 +38,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     p = sub.add_parser("chat", parents=[common], help="the bot's commands offline, in a terminal")
     p.set_defaults(handler=lambda a: cmd_chat(_with_paths(settings, a)))
     try:
-        from index.cli import register
+        from articlebot.bot.terminal import register
     except ImportError:  # the index package without its command line
         pass
     else:
@@ -47,7 +47,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
 
 
 def cmd_run(settings: Settings) -> int:
-    from bot.run import run_bot
+    from articlebot.bot.run import run_bot
 
     try:
         return asyncio.run(run_bot(settings))
@@ -56,7 +56,7 @@ def cmd_run(settings: Settings) -> int:
 
 
 def cmd_chat(settings: Settings) -> int:
-    from bot.console import chat
+    from articlebot.bot.console import chat
 
     return chat(settings)
 
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     if handler is None:
         return cmd_run(settings) if settings.token else cmd_chat(settings)
     try:
-        from index.cli import run_command
+        from articlebot.bot.terminal import run_command
     except ImportError:
         return handler(args)
     return run_command(handler, args)

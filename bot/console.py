@@ -16,10 +16,10 @@ import sys
 import threading
 from typing import TextIO
 
-from bot.answers import Answers, looks_like_question
-from bot.render import Reply, page_count, plain_style, to_text
-from bot.run import StartupError, open_index
-from bot.settings import Settings
+from articlebot.bot.answers import Answers, looks_like_question
+from articlebot.bot.render import Reply, page_count, plain_style, to_text
+from articlebot.bot.run import StartupError, open_index
+from articlebot.bot.settings import Settings
 
 PROMPT = "articlebot> "
 QUIT = frozenset({"quit", "exit", "q", ":q", "bye"})

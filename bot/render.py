@@ -15,10 +15,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from urllib.parse import urljoin
 
-from bot import limits
-from index.article import Article
-from index.ask import Answer
-from index.results import IndexStats, ReindexReport, SearchResult, Snippet
+from articlebot.bot import limits
+from articlebot.index.posts.article import Article
+from articlebot.index.ranking.ask import Answer
+from articlebot.index.results import IndexStats, ReindexReport, SearchResult, Snippet
 
 PAGE_SIZE = 5
 

@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
-
-from bot.app import create_bot, default_intents
-from bot.settings import Settings, setup_logging
-from index.store import StoreError
+from articlebot.bot.app import create_bot, default_intents
+from articlebot.bot.settings import Settings, setup_logging
+from articlebot.index.storage.store import StoreError
 
 if TYPE_CHECKING:
-    from index.service import ArticleIndex
+    from articlebot.index.service import ArticleIndex
 
 log = logging.getLogger("articlebot")
 
@@ -40,8 +39,8 @@ class StartupError(RuntimeError):
 async def open_index(settings: Settings, say: Callable[[str], None]) -> ArticleIndex:
     """Open the index at ``settings.db_path``, first (re)indexing the content folder when
     the index is empty or older than the files. ``say`` gets one-line progress messages."""
-    from index.reindex import ContentError
-    from index.service import ArticleIndex
+    from articlebot.index.service import ArticleIndex
+    from articlebot.index.storage.reindex import ContentError
 
     content = settings.content_dir
     if not content.is_dir():

@@ -10,16 +10,31 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from articlebot.index.config import DEFAULT_URL_TEMPLATE, IndexConfig
 from dotenv import dotenv_values
 from platformdirs import user_data_dir
 
-from index.config import DEFAULT_URL_TEMPLATE, IndexConfig
 
-BUNDLED_CONTENT = Path(__file__).resolve().parents[1] / "content"
+def bundled_content() -> Path:
+    """The sample posts shipped with the package (``articlebot/content`` in the wheel),
+    found through importlib.resources. An editable install maps ``articlebot.content`` to
+    the checkout's ``content/`` folder, which importlib.resources cannot list for a
+    package without ``__init__.py``; there the folder beside ``bot/`` is the same one."""
+    try:
+        found = Path(str(resources.files("articlebot.content")))
+    except (ModuleNotFoundError, NotADirectoryError, TypeError):
+        found = None
+    if found is not None and found.is_dir():
+        return found
+    return Path(__file__).resolve().parents[1] / "content"
+
+
+BUNDLED_CONTENT = bundled_content()
 MAX_PREFIX = 10
 
 

@@ -7,14 +7,13 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
-
-from bot import render
-from bot.embeds import NO_PINGS, message_kwargs
-from bot.render import page_count
-from index.results import SearchResult
+from articlebot.bot import render
+from articlebot.bot.embeds import NO_PINGS, message_kwargs
+from articlebot.bot.render import page_count
+from articlebot.index.results import SearchResult
 
 if TYPE_CHECKING:
-    from bot.answers import Answers
+    from articlebot.bot.answers import Answers
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from index.article import Article, Refusal
+from articlebot.index.posts.article import Article, Refusal
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,19 +18,25 @@ from datetime import datetime
 from pathlib import Path
 
 import aiosqlite
-
-from index import store
-from index.analysis import Analyzer
-from index.article import Article
-from index.ask import Answer, compose, rank_passages
-from index.catalog import Catalog
-from index.config import IndexConfig
-from index.query import MAX_CHARS
-from index.reindex import CATALOG_PREFIX, die_with_parent, is_stale, load_state, run_reindex, scan
-from index.results import Hit, IndexStats, ReindexReport, SearchResult, Snippet
-from index.searcher import PHRASE_SAMPLE, Plan, Searcher
-from index.snippets import make_snippet
-from index.store import StoreError
+from articlebot.index.config import IndexConfig
+from articlebot.index.posts.article import Article
+from articlebot.index.ranking.ask import Answer, compose, rank_passages
+from articlebot.index.ranking.catalog import Catalog
+from articlebot.index.ranking.query import MAX_CHARS
+from articlebot.index.ranking.searcher import PHRASE_SAMPLE, Plan, Searcher
+from articlebot.index.results import Hit, IndexStats, ReindexReport, SearchResult, Snippet
+from articlebot.index.storage import store
+from articlebot.index.storage.reindex import (
+    CATALOG_PREFIX,
+    die_with_parent,
+    is_stale,
+    load_state,
+    run_reindex,
+    scan,
+)
+from articlebot.index.storage.store import StoreError
+from articlebot.index.text.analysis import Analyzer
+from articlebot.index.text.snippets import make_snippet
 
 __all__ = ["ArticleIndex", "StoreError"]
 

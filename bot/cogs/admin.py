@@ -6,14 +6,13 @@ import logging
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
+from articlebot.bot import render
+from articlebot.bot.embeds import send_reply
 from discord.ext import commands
 
-from bot import render
-from bot.embeds import send_reply
-
 if TYPE_CHECKING:
-    from bot.app import ArticleBot
-    from bot.settings import Settings
+    from articlebot.bot.app import ArticleBot
+    from articlebot.bot.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -12,16 +12,15 @@ from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 import discord
+from articlebot.bot import limits, render
+from articlebot.bot.answers import looks_like_question
+from articlebot.bot.embeds import in_time, send_reply
+from articlebot.bot.views import SearchPages
 from discord import app_commands
 from discord.ext import commands
 
-from bot import limits, render
-from bot.answers import looks_like_question
-from bot.embeds import in_time, send_reply
-from bot.views import SearchPages
-
 if TYPE_CHECKING:
-    from bot.app import ArticleBot
+    from articlebot.bot.app import ArticleBot
 
 _MENTION = re.compile(r"\s*<@!?(\d+)>")
 

@@ -27,7 +27,7 @@ from tests.bot.discord_standin import (
     message_text,
     running,
 )
-from tests.index.posts import write_post
+from tests.sample_posts import write_post
 
 
 @pytest_asyncio.fixture
@@ -227,7 +227,7 @@ class E2E:
 def payload_problems(request: RecordedRequest) -> list[str]:
     """What is wrong with one message-carrying request: Discord's limits (the bot's own
     validator), a ping that could go out, a traceback or an unescaped @everyone shown."""
-    from bot.limits import validate_message_payload
+    from articlebot.bot.limits import validate_message_payload
 
     message = request.message
     if message is None:
@@ -270,9 +270,9 @@ async def e2e(
 ) -> AsyncIterator[E2E]:
     """One articlebot per module. A module may define ``E2E_ENV(standin) -> dict`` for
     extra settings (admin ids, prefix)."""
-    from bot.app import create_bot
-    from bot.settings import load_settings
-    from index.service import ArticleIndex
+    from articlebot.bot.app import create_bot
+    from articlebot.bot.settings import load_settings
+    from articlebot.index.service import ArticleIndex
 
     folder = tmp_path_factory.mktemp("site")
     content = write_articles(folder / "posts")

@@ -9,26 +9,38 @@ from unittest.mock import AsyncMock, MagicMock
 
 import discord
 import pytest
-from discord.ext import commands
-
-from bot import limits, render
-from bot.answers import FOLLOW_UP_WINDOW, Answers, FollowUps, QueryLog, looks_like_question
-from bot.app import ArticleBot, create_bot, error_sentence
-from bot.cogs.admin import NotAdmin, admin_check, is_admin_member
-from bot.cogs.search import (
+from articlebot.bot import limits, render
+from articlebot.bot.answers import (
+    FOLLOW_UP_WINDOW,
+    Answers,
+    FollowUps,
+    QueryLog,
+    looks_like_question,
+)
+from articlebot.bot.app import ArticleBot, create_bot, error_sentence
+from articlebot.bot.cogs.admin import NotAdmin, admin_check, is_admin_member
+from articlebot.bot.cogs.search import (
     category_choices,
     conversation,
     mention_query,
     split_latest_args,
     title_choices,
 )
-from bot.console import Console, split_latest
-from bot.render import PLAIN
-from bot.settings import Settings
-from bot.views import SearchPages
-from index.article import Article
-from index.ask import Answer
-from index.results import Hit, IndexStats, QueryError, ReindexReport, SearchResult, Snippet
+from articlebot.bot.console import Console, split_latest
+from articlebot.bot.render import PLAIN
+from articlebot.bot.settings import Settings
+from articlebot.bot.views import SearchPages
+from articlebot.index.posts.article import Article
+from articlebot.index.ranking.ask import Answer
+from articlebot.index.results import (
+    Hit,
+    IndexStats,
+    QueryError,
+    ReindexReport,
+    SearchResult,
+    Snippet,
+)
+from discord.ext import commands
 
 
 def make_article(n: int, category: str = "tv") -> Article:
@@ -725,7 +737,7 @@ class FakeBot:
 
 class TestServe:
     async def run(self, monkeypatch, outcomes):
-        from bot import run
+        from articlebot.bot import run
 
         made = []
 
@@ -756,7 +768,7 @@ class TestServe:
 
 
 def test_invite_url():
-    from bot.app import invite_url
+    from articlebot.bot.app import invite_url
 
     url = invite_url(123)
     assert url.startswith("https://discord.com/oauth2/authorize?client_id=123&")

@@ -11,10 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from bot.cli import main
-from bot.console import run_console
-from bot.settings import Settings
+from articlebot.bot.cli import main
+from articlebot.bot.console import run_console
+from articlebot.bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT = ROOT / "content"
@@ -166,7 +165,7 @@ async def test_missing_content_folder(tmp_path):
 def run_cli(args: list[str], cwd: Path, stdin: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("ARTICLEBOT_", "DISCORD_"))}
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, "-m", "articlebot.bot", *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -234,7 +233,7 @@ def test_terminal_escapes_in_input_never_reach_the_output(settings, tmp_path):
 
 def test_a_line_that_is_not_utf8_is_answered_not_dropped(settings, tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "chat", "--content", str(settings.content_dir),
+        [sys.executable, "-m", "articlebot.bot", "chat", "--content", str(settings.content_dir),
          "--db", str(settings.db_path)],
         cwd=tmp_path,
         input=b"search caf\xe9 comet\ncategories\n",

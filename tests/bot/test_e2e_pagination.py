@@ -37,7 +37,7 @@ def short_view_timeout() -> Iterator[None]:
     """The page view's 180 s timeout, shortened for this test. bot.views.SearchPages takes
     ``timeout`` as a keyword whose default is bound at definition, and the search cog does
     not pass one, so the default itself is swapped (and restored)."""
-    from bot.views import SearchPages
+    from articlebot.bot.views import SearchPages
 
     defaults = SearchPages.__init__.__kwdefaults__
     assert defaults is not None and "timeout" in defaults

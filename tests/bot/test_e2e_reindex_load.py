@@ -140,10 +140,9 @@ class LoopGuard:
     """
 
     def __init__(self) -> None:
-        import index.reindex
-        import index.searcher
-        import index.service
-        import index.store
+        from articlebot.index import service
+        from articlebot.index.ranking import searcher
+        from articlebot.index.storage import reindex, store
 
         self.calls: list[str] = []
         self._loop_thread = threading.get_ident()
@@ -151,16 +150,16 @@ class LoopGuard:
             (sqlite3, "connect"),
             (time, "sleep"),
             (os, "scandir"),
-            (index.reindex, "run_reindex"),
-            (index.service, "run_reindex"),
-            (index.service, "_open_sync"),
-            (index.service, "_reindex_in_process"),
-            (index.service, "scan"),
-            (index.service, "make_snippet"),
-            (index.store, "connect"),
-            (index.store, "connect_reader"),
-            (index.searcher.Searcher, "plan"),
-            (index.searcher.Searcher, "phrase_ok"),
+            (reindex, "run_reindex"),
+            (service, "run_reindex"),
+            (service, "_open_sync"),
+            (service, "_reindex_in_process"),
+            (service, "scan"),
+            (service, "make_snippet"),
+            (store, "connect"),
+            (store, "connect_reader"),
+            (searcher.Searcher, "plan"),
+            (searcher.Searcher, "phrase_ok"),
             (threading.Thread, "join"),
         ]
         self._saved: list[tuple[object, str, object]] = []

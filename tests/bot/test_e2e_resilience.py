@@ -129,7 +129,7 @@ async def test_refused_message_content_intent_falls_back(e2e: E2E) -> None:
     """bot.run.serve: Discord closes with 4014 when Message Content is not enabled; the
     runner reconnects without it, and slash commands and mentions keep working. (Last in
     the module: while it runs, discord.py points at a second stand-in.)"""
-    from bot.run import serve
+    from articlebot.bot.run import serve
 
     async with DiscordStandin() as other:
         with other.patch_discord():

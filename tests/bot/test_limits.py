@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from bot import limits
+from articlebot.bot import limits
 
 # A character that Discord would still read as Markdown: not preceded by an odd run of
 # backslashes.

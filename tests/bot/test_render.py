@@ -8,13 +8,12 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from bot import limits, render
-from bot.embeds import payload, to_embed
-from bot.render import DISCORD, PLAIN, Reply
-from index.article import Article, Refusal
-from index.ask import Answer
-from index.results import Hit, IndexStats, ReindexReport, SearchResult, Snippet
+from articlebot.bot import limits, render
+from articlebot.bot.embeds import payload, to_embed
+from articlebot.bot.render import DISCORD, PLAIN, Reply
+from articlebot.index.posts.article import Article, Refusal
+from articlebot.index.ranking.ask import Answer
+from articlebot.index.results import Hit, IndexStats, ReindexReport, SearchResult, Snippet
 
 HOSTILE = (
     "@everyone @here <@123> <@!123456789012345678> <@&5> **bold** __under__ ~~s~~ "
@@ -531,7 +530,7 @@ def test_to_text():
 
 
 def test_index_sentences_keep_code_spans_but_not_their_markup() -> None:
-    from bot.render import DISCORD, sentence_with_code
+    from articlebot.bot.render import DISCORD, sentence_with_code
 
     text = "I don't know the filter `**x**<@&1>:` — try category: or *tag:*."
     shown = sentence_with_code(text, DISCORD)

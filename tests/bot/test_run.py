@@ -7,9 +7,8 @@ import socket
 
 import discord.http
 import pytest
-
-from bot.run import serve
-from bot.settings import Settings
+from articlebot.bot.run import serve
+from articlebot.bot.settings import Settings
 
 
 def closed_port() -> int:

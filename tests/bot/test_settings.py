@@ -8,15 +8,14 @@ import os
 from pathlib import Path
 
 import pytest
-
-from bot.settings import (
+from articlebot.bot.settings import (
     BUNDLED_CONTENT,
     RedactingFilter,
     Settings,
     SettingsError,
     load_settings,
 )
-from index.config import DEFAULT_URL_TEMPLATE
+from articlebot.index.config import DEFAULT_URL_TEMPLATE
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GAbCdE.secret-part-of-the-token_0123456789abcdef"
 

@@ -6,11 +6,11 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from articlebot.index.config import IndexConfig
+from articlebot.index.results import QueryError
+from articlebot.index.service import ArticleIndex, StoreError
 
-from index.config import IndexConfig
-from index.results import QueryError
-from index.service import ArticleIndex, StoreError
-from tests.index.posts import write_post, write_posts
+from tests.sample_posts import write_post, write_posts
 
 
 @pytest.fixture

@@ -1,0 +1,338 @@
+"""Read one Markdown post into an Article record: one bad file is reported, never fatal.
+
+``parse_post`` is pure (bytes in, Article out) so the reindex can run it in worker
+processes and tests can feed it literal bytes; ``folder.py`` finds and reads the files.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from datetime import datetime
+from urllib.parse import quote, urljoin, urlsplit
+
+from articlebot.index.config import IndexConfig
+from articlebot.index.posts.article import Article
+from articlebot.index.posts.dates import date_from_filename, parse_date, site_zone
+from articlebot.index.posts.front_matter import PostError, parse_front_matter
+from articlebot.index.posts.plaintext import clean_text, markdown_to_text
+
+__all__ = ["PostError", "parse_or_skip", "parse_post"]
+
+_JEKYLL_PREFIX = re.compile(r"\d{4}-\d{1,2}-\d{1,2}-")
+_DOUBLE_SLASH = re.compile(r"(?<=[^:/])/{2,}")  # left by empty {year}/{category} parts
+_FIRST_HEADING = re.compile(r"\s*#[ \t]+([^\n]+)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_DATE_KEYS = ("date", "publishdate", "pubdate", "published_at", "created", "published")
+_TRUE = frozenset({"true", "yes", "y", "on", "1"})
+_FALSE = frozenset({"false", "no", "n", "off", "0"})
+_LANGUAGES = {
+    "english": "en", "englisch": "en", "german": "de", "deutsch": "de", "ger": "de",
+    "deu": "de", "spanish": "es", "español": "es", "espanol": "es", "castellano": "es",
+    "spa": "es", "russian": "ru", "русский": "ru", "rus": "ru", "french": "fr",
+    "français": "fr", "francais": "fr", "fra": "fr", "fre": "fr", "italian": "it",
+    "italiano": "it", "ita": "it", "portuguese": "pt", "português": "pt", "por": "pt",
+    "dutch": "nl", "nederlands": "nl", "nld": "nl", "polish": "pl", "polski": "pl",
+    "pol": "pl", "eng": "en", "ukrainian": "uk", "українська": "uk", "ukr": "uk",
+    "swedish": "sv", "svenska": "sv", "turkish": "tr", "türkçe": "tr", "japanese": "ja",
+    "日本語": "ja", "chinese": "zh", "中文": "zh",
+}  # fmt: skip
+_PERMALINK_TOKENS = (
+    ("categories", "category"), ("title", "slug"), ("slug", "slug"),
+    ("year", "year"), ("month", "month"), ("day", "day"),
+)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _decode(data: bytes, warnings: list[str]) -> str:
+    """UTF-8 (BOM or not) first; old posts in cp1252/latin-1 are kept with a warning."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data[:8192]:
+        raise PostError("file is binary (it contains NUL bytes), not Markdown text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        try:
+            text, encoding = data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:  # cp1252 leaves five bytes undefined
+            text, encoding = data.decode("latin-1"), "latin-1"
+        warnings.append(f"file is not valid UTF-8 (byte {err.start}); read it as {encoding}")
+    sample = text[:8192]
+    if sample and len(_CONTROL.findall(sample)) > max(8, len(sample) // 50):
+        raise PostError("file looks binary (many control characters), not Markdown text")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+# --------------------------------------------------------------------------- fields
+
+
+def _lookup(meta: dict[str, object], *keys: str) -> object:
+    """First of ``keys`` present; ``meta`` keys are already lower-cased."""
+    for key in keys:
+        if key in meta:
+            return meta[key]
+    return None
+
+
+def _lower_keys(meta: dict[str, object]) -> dict[str, object]:
+    """``Title:`` and ``title:`` mean the same; the first spelling written wins."""
+    if all(key.islower() for key in meta):
+        return meta
+    lowered: dict[str, object] = {}
+    for key, value in meta.items():
+        lowered.setdefault(key.lower(), value)
+    return lowered
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("title") or ""
+    if isinstance(value, list | tuple):
+        return ", ".join(t for t in (clean_text(v) for v in _flatten(list(value))) if t)
+    if value is None or value is False or value is True:
+        return ""
+    return clean_text(str(value))
+
+
+def _visible(text: str) -> bool:
+    """Whether ``text`` shows anything: letters, digits, punctuation or symbols, not only
+    spaces, marks and control or format characters."""
+    return any(unicodedata.category(ch)[0] in "LNPS" for ch in text)
+
+
+def _storable(text: str) -> str:
+    """``text`` as SQLite can hold it: a lone surrogate (from an escape such as
+    ``"\\ud800"`` in YAML) cannot be encoded as UTF-8, so it becomes U+FFFD."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
+
+
+def _safe_link(value: str, what: str, warnings: list[str]) -> str:
+    """``value`` unless it names a scheme other than http(s) (``javascript:``, ``data:``):
+    such a link in a post is dropped with a warning, never passed on."""
+    try:
+        scheme = urlsplit(value).scheme
+    except ValueError:
+        scheme = "invalid"
+    if scheme and scheme.lower() not in ("http", "https"):
+        warnings.append(f"{what} {value[:40]!r} is not an http(s) address; left out")
+        return ""
+    return value
+
+
+def _flatten(value: object) -> Iterator[str]:
+    """The strings of a label value, however deeply lists nest (without recursion: a
+    front matter can nest a thousand levels deep)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if item is None or isinstance(item, bool):
+            continue
+        if isinstance(item, list | tuple | set):
+            stack.extend(reversed(list(item)))
+        elif isinstance(item, dict):
+            stack.extend(reversed(list(item.keys())))
+        else:
+            yield from str(item).split(",")
+
+
+def _labels(*values: object) -> tuple[str, ...]:
+    """List, comma string or nothing; spelling kept, duplicates dropped case-insensitively."""
+    seen: set[str] = set()
+    labels: list[str] = []
+    for value in values:
+        for item in _flatten(value):
+            label = clean_text(item).strip("\"'")
+            if label and (folded := label.casefold()) not in seen:
+                seen.add(folded)
+                labels.append(label)
+    return tuple(labels)
+
+
+def _truthy(value: object) -> bool | None:
+    """Booleans as YAML, TOML and hand-written front matter spell them; None = not a bool."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+    return None
+
+
+def _language(value: object, default: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        return default
+    lowered = value.strip().lower()
+    if lowered in _LANGUAGES:
+        return _LANGUAGES[lowered]
+    code = re.split(r"[-_]", lowered, maxsplit=1)[0]
+    if len(code) == 2 and code.isalpha() and code.isascii():
+        return code
+    return _LANGUAGES.get(code, default)
+
+
+def _image(meta: dict[str, object]) -> str:
+    value = _lookup(meta, "image", "featured_image", "cover", "thumbnail", "images")
+    if isinstance(value, list | tuple):
+        value = value[0] if value else ""
+    if isinstance(value, dict):
+        value = value.get("image") or value.get("src") or value.get("url") or ""
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _slug(meta: dict[str, object], stem: str) -> str:
+    given = _lookup(meta, "slug")
+    if isinstance(given, str | int) and not isinstance(given, bool) and str(given).strip():
+        return str(given).strip().strip("/")
+    return _JEKYLL_PREFIX.sub("", stem, count=1) or stem
+
+
+def _title_from_slug(slug: str) -> str:
+    words = " ".join(re.split(r"[-_\s]+", slug)).strip()
+    return words[:1].upper() + words[1:]
+
+
+def _date(meta: dict[str, object], rel_id: str, tz: str, warnings: list[str]) -> datetime | None:
+    raw: object = None
+    for key in _DATE_KEYS:
+        raw = _lookup(meta, key)
+        if raw is not None and not isinstance(raw, bool) and raw != "":
+            break
+        raw = None
+    from_name = date_from_filename(rel_id, tz)
+    if raw is None:
+        return from_name
+    parsed = parse_date(raw, tz)
+    if parsed is not None:
+        return parsed
+    fallback = "used the date in the file name" if from_name else "the post has no date"
+    warnings.append(f"date {str(raw)[:40]!r} is not a date I can read; {fallback}")
+    return from_name
+
+
+class _Blank(dict[str, str]):
+    """Unknown template placeholders become empty instead of raising KeyError."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _url(
+    meta: dict[str, object],
+    config: IndexConfig,
+    rel_id: str,
+    slug: str,
+    date: datetime | None,
+    categories: tuple[str, ...],
+    warnings: list[str],
+) -> str:
+    try:
+        local = date.astimezone(site_zone(config.site_timezone)) if date else None
+    except (OverflowError, ValueError):  # a date at the edge of the calendar
+        local = None
+    parts = _Blank(
+        slug=quote(slug),
+        id=quote(rel_id),
+        path=quote(rel_id.rsplit(".", 1)[0]),
+        year=f"{local.year:04d}" if local else "",
+        month=f"{local.month:02d}" if local else "",
+        day=f"{local.day:02d}" if local else "",
+        category=quote(categories[0]) if categories else "",
+    )
+    given = _lookup(meta, "url", "permalink")
+    if isinstance(given, str) and given.strip():
+        given = _safe_link(given.strip(), "permalink", warnings)
+    if isinstance(given, str) and given:
+        link = given
+        for name, key in _PERMALINK_TOKENS:  # Jekyll permalink placeholders
+            if ":" + name in link:
+                link = link.replace(":" + name, parts[key])
+        if urlsplit(link).scheme:
+            return link
+        site = urlsplit(config.url_template)
+        if site.scheme and site.netloc:
+            return urljoin(f"{site.scheme}://{site.netloc}/", link)
+        return link
+    try:
+        return _DOUBLE_SLASH.sub("/", config.url_template.format_map(parts))
+    except (ValueError, IndexError, AttributeError) as err:
+        warnings.append(f"url_template cannot be filled ({err}); used it with only the slug")
+        return config.url_template.replace("{slug}", parts["slug"])
+
+
+# --------------------------------------------------------------------------- posts
+
+
+def parse_or_skip(data: bytes, rel_id: str, config: IndexConfig) -> Article | str:
+    """An Article, or why the post is deliberately left out ("draft", "unpublished")."""
+    warnings: list[str] = []
+    text = _decode(data, warnings)
+    if not text.strip():
+        raise PostError("file is empty")
+    meta, markdown, fm_warnings = parse_front_matter(text)
+    meta = _lower_keys(meta)
+    warnings.extend(fm_warnings)
+    if _truthy(_lookup(meta, "draft")):
+        return "draft"
+    if _truthy(_lookup(meta, "published")) is False:
+        return "unpublished"
+    name = rel_id.rsplit("/", 1)[-1]
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    slug = _slug(meta, stem)
+    body = markdown_to_text(markdown)
+    title = _as_text(_lookup(meta, "title"))
+    if not meta and not body:
+        raise PostError("file has neither front matter nor text")
+    if not _visible(title) and (heading := _FIRST_HEADING.match(markdown)):
+        title = clean_text(heading.group(1).rstrip("# \t"))
+        warnings.append("no title in the front matter; used the first heading")
+    if not _visible(title):
+        title = next((t for t in (_title_from_slug(slug), stem, rel_id) if _visible(t)), "Untitled")
+        warnings.append("no title in the front matter; made one from the file name")
+    categories = _labels(_lookup(meta, "categories"), _lookup(meta, "category"))
+    date = _date(meta, rel_id, config.site_timezone, warnings)
+    return Article(
+        id=rel_id,
+        path=rel_id,
+        slug=_storable(slug),
+        title=_storable(title),
+        description=_storable(_as_text(_lookup(meta, "description", "summary", "excerpt"))),
+        date=date,
+        categories=tuple(map(_storable, categories)),
+        tags=tuple(map(_storable, _labels(_lookup(meta, "tags"), _lookup(meta, "tag")))),
+        author=_storable(_as_text(_lookup(meta, "author", "authors"))),
+        image=_storable(_safe_link(_image(meta), "image", warnings)),
+        featured=bool(_truthy(_lookup(meta, "featured"))),
+        language=_language(_lookup(meta, "lang", "language"), config.default_language),
+        url=_storable(_url(meta, config, rel_id, slug, date, categories, warnings)),
+        body=_storable(body),
+        warnings=tuple(warnings),
+    )
+
+
+def parse_post(data: bytes, rel_id: str, config: IndexConfig) -> Article | None:
+    """The post's Article, ``None`` for drafts and ``published: false``.
+
+    Pure (no I/O); raises PostError with a reason a person can act on.
+    """
+    result = parse_or_skip(data, rel_id, config)
+    return result if isinstance(result, Article) else None

@@ -1,0 +1,263 @@
+"""Turn a query into ranked document numbers over the in-memory index.
+
+Pure and synchronous: the service runs it off the event loop and fetches the articles.
+Only the postings of the query's terms are touched; filters are boolean masks.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from articlebot.index.posts.article import Article
+from articlebot.index.ranking.ask import QUESTION_WORDS
+from articlebot.index.ranking.bm25 import BM25Index
+from articlebot.index.ranking.catalog import Catalog, title_words
+from articlebot.index.ranking.query import MAX_TOKENS, Query, parse_query
+from articlebot.index.results import QueryError
+from articlebot.index.text.analysis import Analyzer
+from articlebot.index.text.snippets import contains_phrase
+from articlebot.index.text.suggest import Suggester
+
+# Quoted phrases are checked against the text (the index has no positions yet): the
+# candidates a page needs, in rank order, then all the rest when there are at most this
+# many, else an evenly spaced sample of this many to estimate the total (±13% at worst).
+PHRASE_SAMPLE = 60
+PREFIX_WORDS_LIMIT = 200  # title words a typed prefix may expand to in autocomplete
+_NO_DOCS = np.zeros(0, dtype=np.int32)  # candidates read to verify an exact phrase
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Ranked candidates for one query, before articles are fetched.
+
+    When ``phrases`` is set the candidates still have to be checked against the text, so
+    ``docs`` holds more than one page and ``total`` is an upper bound until verified.
+    """
+
+    query: Query
+    docs: np.ndarray
+    scores: np.ndarray
+    total: int
+    terms: frozenset[str]
+    phrases: tuple[tuple[str, ...], ...] = ()
+    listing: bool = False  # filters only: newest first, no scores
+
+
+class Searcher:
+    def __init__(
+        self,
+        bm25: BM25Index,
+        catalog: Catalog,
+        analyzer: Analyzer,
+        timezone: str = "UTC",
+        load_words: Callable[[], dict[str, int]] | None = None,
+    ) -> None:
+        self.bm25 = bm25
+        self.catalog = catalog
+        self.analyzer = analyzer
+        self.timezone = timezone
+        self._load_words = load_words
+
+    @cached_property
+    def languages(self) -> tuple[str, ...]:
+        default = self.analyzer.default_language
+        return tuple(sorted({lang for lang in self.catalog.languages if lang and lang != default}))
+
+    @cached_property
+    def suggester(self) -> Suggester:
+        words = self._load_words() if self._load_words else dict(self.catalog.words)
+        return Suggester(words)
+
+    # --- searching ----------------------------------------------------------------------
+
+    def terms_for(self, text: str) -> list[str]:
+        """Stems of the words in ``text`` that the index knows (unknown ones kept once)."""
+        terms: list[str] = []
+        for word in self.analyzer.words(text):
+            stems = self.analyzer.query_terms(word, self.languages)
+            known = [s for s in stems if s in self.bm25.vocab]
+            terms.extend(known or stems[:1])
+        return terms
+
+    def question_terms(self, question: str) -> list[str]:
+        """The terms of a question without its question words ("how many", "who")."""
+        words = [w for w in self.analyzer.words(question) if w not in QUESTION_WORDS]
+        return self.terms_for(" ".join(words[:MAX_TOKENS]))
+
+    def rank_terms(self, terms: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+        docs, scores = self.bm25.match(terms)
+        order = _top(scores, docs, k)
+        return docs[order], scores[order]
+
+    def plan(self, text: str, limit: int, offset: int = 0) -> Plan:
+        query = parse_query(text, self.timezone)
+        allowed = self._filter_mask(query)
+        phrases = tuple(tuple(self.terms_for(" ".join(p))) for p in query.phrases)
+        phrases = tuple(p for p in phrases if p)
+        terms = self.terms_for(" ".join(query.words)) + [t for p in phrases for t in p]
+        for phrase in phrases:  # every phrase term is required
+            for term in phrase:
+                allowed = self._and(allowed, self.bm25.docs_with(term))
+        # A one-word phrase is its required term; only longer ones need the text checked.
+        phrases = tuple(p for p in phrases if len(p) > 1)
+        if not terms:
+            if not query.has_filters or query.phrases or query.words:
+                raise QueryError(
+                    "There's nothing to search for in that — try a few distinctive words, "
+                    'like `cruise stunt` or `"train chase"`.'
+                )
+            docs = self._newest(allowed)
+            return Plan(
+                query,
+                docs[offset : offset + limit],
+                np.zeros(0),
+                len(docs),
+                frozenset(),
+                listing=True,
+            )
+        docs, scores = self.bm25.match(terms)
+        if allowed is not None:
+            ok = allowed[docs]
+            docs, scores = docs[ok], scores[ok]
+        total = len(docs)
+        # With phrases every candidate is ranked: the service checks them in this order.
+        order = _top(scores, docs, total if phrases else offset + limit)
+        docs, scores = docs[order], scores[order]
+        if not phrases:
+            docs, scores = docs[offset:], scores[offset:]
+        return Plan(query, docs, scores, total, frozenset(terms), phrases)
+
+    def _filter_mask(self, query: Query) -> np.ndarray | None:
+        n = self.bm25.n_docs
+        mask: np.ndarray | None = None
+
+        def any_of(groups: dict[str, np.ndarray], values: Sequence[str]) -> np.ndarray:
+            hit = np.zeros(n, dtype=bool)
+            for value in values:
+                hit[groups.get(value.casefold(), np.zeros(0, dtype=np.int32))] = True
+            return hit
+
+        if query.categories:
+            unknown = [c for c in query.categories if c.casefold() not in self.catalog.by_category]
+            if unknown:
+                known = ", ".join(sorted(self.catalog.category_names.values())[:12])
+                raise QueryError(
+                    f"There's no category `{unknown[0]}` — try one of: {known}."
+                    if known
+                    else f"There's no category `{unknown[0]}` yet."
+                )
+            mask = any_of(self.catalog.by_category, query.categories)
+        if query.tags:
+            mask = self._and(mask, any_of(self.catalog.by_tag, query.tags))
+        if query.authors:
+            mask = self._and(mask, any_of(self.catalog.by_author, query.authors))
+        dates = self.catalog.dates
+        if query.after is not None:
+            mask = self._and(mask, dates >= query.after.timestamp())
+        if query.before is not None:
+            mask = self._and(mask, dates < query.before.timestamp())
+        for word in query.excluded:
+            for term in self.terms_for(word):
+                if term in self.bm25.vocab:
+                    if mask is None:
+                        mask = np.ones(n, dtype=bool)
+                    mask[self.bm25.docs_with(term)] = False
+        return mask
+
+    def _and(self, mask: np.ndarray | None, other: np.ndarray) -> np.ndarray:
+        if other.dtype != bool:
+            hit = np.zeros(self.bm25.n_docs, dtype=bool)
+            hit[other] = True
+            other = hit
+        return other if mask is None else mask & other
+
+    def _newest(self, allowed: np.ndarray | None) -> np.ndarray:
+        order = self.catalog.newest_first
+        return order if allowed is None else order[allowed[order]]
+
+    def phrase_ok(self, article: Article, phrases: Sequence[tuple[str, ...]]) -> bool:
+        """Whether every phrase occurs as consecutive terms in the article's text."""
+        text = " \n ".join((article.title, article.description, article.body))
+        return all(contains_phrase(text, p, self.analyzer, article.language) for p in phrases)
+
+    def suggest(self, query: Query) -> str | None:
+        if not query.words:
+            return None
+        return self.suggester.suggest_query(
+            list(query.words), known=lambda w: any(t in self.bm25.vocab for t in self.terms_for(w))
+        )
+
+    # --- listings -----------------------------------------------------------------------
+
+    def latest(self, limit: int, category: str | None = None) -> list[int]:
+        allowed = None
+        if category:
+            docs = self.catalog.by_category.get(category.casefold())
+            if docs is None:
+                return []
+            allowed = self._and(None, docs)
+        return self._newest(allowed)[:limit].tolist()
+
+    def categories(self) -> list[tuple[str, int]]:
+        names = self.catalog.category_names
+        counts = [(names[key], len(docs)) for key, docs in self.catalog.by_category.items()]
+        return sorted(counts, key=lambda item: (-item[1], item[0].casefold()))
+
+    def resolve(self, ref: str) -> int | None:
+        """An article by id or slug, else the best search match for the words given."""
+        ref = ref.strip()
+        if not ref:
+            return None
+        doc = self.catalog.by_id.get(ref)
+        if doc is None:
+            doc = self.catalog.by_slug.get(ref.casefold().strip("/").rsplit("/", 1)[-1])
+        if doc is not None:
+            return doc
+        terms = self.terms_for(ref)
+        if not terms:
+            return None
+        docs, scores = self.bm25.match(terms)
+        return int(docs[_top(scores, docs, 1)][0]) if len(docs) else None
+
+    def complete_categories(self, prefix: str, limit: int = 25) -> list[str]:
+        folded = prefix.casefold().strip()
+        names = [name for _, name in sorted(self.catalog.category_names.items())]
+        return [n for n in names if n.casefold().startswith(folded)][:limit] or [
+            n for n in names if folded in n.casefold()
+        ][:limit]
+
+    def complete_titles(self, text: str, limit: int = 25) -> list[int]:
+        """Docs whose title has every typed word (the last one as a prefix), newest first."""
+        words = title_words(text)
+        if not words:
+            return self._newest(None)[:limit].tolist()
+        sorted_words, docs_of = self.catalog.title_words
+        allowed: np.ndarray | None = None
+        for word in words[:-1]:
+            allowed = self._and(allowed, docs_of.get(word, _NO_DOCS))
+        last = words[-1]
+        lo = bisect.bisect_left(sorted_words, last)
+        hi = bisect.bisect_left(sorted_words, last + "\U0010ffff")
+        prefixed = sorted_words[lo : min(hi, lo + PREFIX_WORDS_LIMIT)]
+        hits = np.concatenate([docs_of[w] for w in prefixed]) if prefixed else _NO_DOCS
+        allowed = self._and(allowed, hits)
+        found = self._newest(allowed)[:limit].tolist()
+        if found or len(text.strip()) < 3:
+            return found
+        # No title has these words: offer the articles that are about them.
+        terms = self.terms_for(text)
+        if not terms:
+            return []
+        docs, scores = self.bm25.match(terms)
+        return docs[_top(scores, docs, limit)].tolist()
+
+
+def _top(scores: np.ndarray, docs: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` best scores, best first, ties by lower document number."""
+    k = max(k, 1)
+    part = np.argpartition(-scores, k - 1)[:k] if len(scores) > k else np.arange(len(scores))
+    return part[np.lexsort((docs[part], -scores[part]))]

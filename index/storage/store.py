@@ -1,0 +1,452 @@
+"""The SQLite file that holds the index: schema, migrations and the rows and blobs in it.
+
+Everything is plain ``sqlite3`` so the reindex worker process can use it directly; the
+bot reads through aiosqlite with the same SQL (see ``service.py``). WAL mode lets readers
+keep the last committed index while a reindex writes the next one in one transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from articlebot.index.posts.article import Article
+
+APPLICATION_ID = 0x41524231  # "ARB1": marks the file as ours
+SCHEMA_VERSION = 1
+TABLES = frozenset({"meta", "files", "articles", "blobs"})
+LOCK_WAIT = 120.0  # seconds a reindex waits for another one on the same file
+_MAGIC = b"SQLite format 3\x00"
+
+
+class StoreError(RuntimeError):
+    """The index file cannot be used; ``str(error)`` is one sentence naming the file."""
+
+
+class DamagedIndex(StoreError):
+    """An index file of ours that cannot be read: ``articlebot index --full`` rebuilds it
+    (it is derived data: the posts are the source)."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(
+            f"The index file {path} is damaged ({why}); `articlebot index --full` rebuilds "
+            "it from the content folder."
+        )
+        self.path = path
+
+
+class NoIndexYet(StoreError):
+    """The file exists but no index was ever completed in it (a first index was killed)."""
+
+
+def _damaged_why(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:120] or type(exc).__name__
+
+
+_SCHEMA_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    status TEXT NOT NULL,          -- indexed | refused | skipped
+    reason TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE articles (
+    id TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    slug TEXT NOT NULL,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    date TEXT,                     -- ISO 8601 UTC, NULL when the post has none
+    categories TEXT NOT NULL,      -- JSON list
+    tags TEXT NOT NULL,            -- JSON list
+    author TEXT NOT NULL,
+    image TEXT NOT NULL,
+    featured INTEGER NOT NULL,
+    language TEXT NOT NULL,
+    url TEXT NOT NULL,
+    body TEXT NOT NULL,
+    warnings TEXT NOT NULL         -- JSON list
+);
+CREATE TABLE blobs (name TEXT PRIMARY KEY, data BLOB NOT NULL);
+"""
+
+# Each entry upgrades the schema from version i+1 to i+2; append, never edit.
+_MIGRATIONS: list[str] = []
+
+
+def _header(path: Path) -> bytes | None:
+    """The first 100 bytes of the file (SQLite's header), or None when there is no file."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(100)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError(f"Cannot read the index file {path}: {exc.strerror or exc}.") from None
+
+
+def _check_header(path: Path, header: bytes | None) -> None:
+    """Refuse, from the raw header alone, a file that is not ours: another program's data
+    must never be touched, let alone rebuilt over."""
+    if not header:
+        return  # no file, or an empty one: a new index
+    if not header.startswith(_MAGIC[: len(header)]):
+        raise StoreError(
+            f"{path} is not an articlebot index (it is not a SQLite database); choose "
+            "another --db or ARTICLEBOT_DB, or move that file away."
+        )
+    if len(header) < 100:
+        raise DamagedIndex(path, "the file is cut short")
+    app_id = int.from_bytes(header[68:72], "big")
+    version = int.from_bytes(header[60:64], "big")
+    if app_id not in (0, APPLICATION_ID) or (app_id == 0 and version != 0):
+        raise StoreError(
+            f"{path} is a SQLite database of another program, not an articlebot index; "
+            "choose another --db or ARTICLEBOT_DB."
+        )
+
+
+def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
+    """Open the index file for writing, creating and migrating it; refuse files that are
+    not ours, and raise DamagedIndex for ours that cannot be read."""
+    if not create and not path.exists():
+        raise StoreError(f"There is no index at {path}; run `articlebot index` first.")
+    _check_header(path, _header(path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"Cannot open the index file {path}: {_damaged_why(exc)}.") from None
+    try:
+        prepare(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def connect_reader(path: Path) -> sqlite3.Connection:
+    """Open the index file read-only, as searches do: nothing is created or changed, so a
+    good index in a read-only folder (or on a read-only mount) still serves."""
+    header = _header(path)
+    if header is None:
+        raise NoIndexYet(f"There is no index at {path} yet; run `articlebot index` first.")
+    _check_header(path, header)
+    if not header:
+        raise NoIndexYet(f"There is no index at {path} yet; run `articlebot index` first.")
+    last: BaseException | None = None
+    # mode=ro needs the -shm file of a WAL database; where it cannot be created (a
+    # read-only folder), nobody can be writing either, so immutable is safe.
+    for query in ("mode=ro", "immutable=1"):
+        uri = f"{path.resolve().as_uri()}?{query}"
+        try:
+            conn = sqlite3.connect(
+                uri, uri=True, timeout=30, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            last = exc
+            continue
+        try:
+            _check_schema(conn, path, writable=False)
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            last = exc
+            continue
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+    raise StoreError(f"Cannot open the index file {path}: {_damaged_why(last)}.") from None
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path, *, writable: bool) -> int:
+    """The schema version of a file that passed the header check; raises for a file that
+    is another program's, newer than this code, or damaged. Returns 0 for a blank file."""
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.OperationalError:
+        raise  # cannot open at all (locking, permissions): the caller tells
+    except sqlite3.DatabaseError as exc:
+        raise DamagedIndex(path, _damaged_why(exc)) from None
+    if app_id != APPLICATION_ID:
+        if tables or version:
+            raise StoreError(
+                f"{path} is a SQLite database of another program, not an articlebot index; "
+                "choose another --db or ARTICLEBOT_DB."
+            )
+        if not writable:
+            raise NoIndexYet(f"There is no index at {path} yet; run `articlebot index` first.")
+        return 0
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} was written by a newer articlebot (schema {version}); upgrade articlebot."
+        )
+    if version < 1:
+        raise DamagedIndex(path, f"schema version {version}")
+    missing = TABLES - tables
+    if missing:
+        raise DamagedIndex(path, f"the {', '.join(sorted(missing))} table is missing")
+    try:
+        conn.execute("SELECT count(*) FROM meta").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise DamagedIndex(path, _damaged_why(exc)) from None
+    return version
+
+
+def prepare(conn: sqlite3.Connection, path: Path) -> None:
+    """Check the file is ours, switch to WAL and bring the schema up to date."""
+    try:
+        version = _check_schema(conn, path, writable=True)
+    except sqlite3.OperationalError as exc:  # read-only, locked, cannot make its -shm
+        raise write_error(path, exc) from None
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        # executescript() commits first, so each script carries its own transaction.
+        if version == 0:
+            conn.executescript(
+                f"BEGIN IMMEDIATE; {_SCHEMA_V1}; PRAGMA application_id={APPLICATION_ID}; "
+                f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
+            )
+            version = SCHEMA_VERSION
+        while version < SCHEMA_VERSION:
+            conn.executescript(
+                f"BEGIN IMMEDIATE; {_MIGRATIONS[version - 1]}; "
+                f"PRAGMA user_version={version + 1}; COMMIT;"
+            )
+            version += 1
+    except sqlite3.Error as exc:
+        rollback(conn)
+        raise write_error(path, exc) from None
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """Roll back if a transaction is open: SQLite rolls back by itself after some errors
+    (a full disk), and a second ROLLBACK would hide the real error."""
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
+def write_error(path: Path, exc: BaseException) -> StoreError:
+    """One sentence for a failed write; the previous index is always kept."""
+    text = str(exc).lower()
+    if "full" in text:
+        why = "the disk is full; free some space"
+    elif "readonly" in text or "read-only" in text or "permission" in text:
+        why = "the file or its folder is read-only; check their permissions"
+    elif "locked" in text or "busy" in text:
+        why = "another program is holding it; try again when it is done"
+    elif isinstance(exc, sqlite3.DatabaseError) and "malformed" in text:
+        return DamagedIndex(path, _damaged_why(exc))
+    else:
+        why = _damaged_why(exc)
+    return StoreError(f"Cannot write the index file {path} ({why}); the previous index is kept.")
+
+
+def remove_index(path: Path) -> None:
+    """Delete a damaged index of ours (and its -wal and -shm files) so it can be rebuilt."""
+    header = _header(path)
+    if header and len(header) >= 72 and int.from_bytes(header[68:72], "big") != APPLICATION_ID:
+        raise StoreError(f"{path} is not an articlebot index; it was left alone.")
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            Path(f"{path}{suffix}").unlink()
+
+
+@contextlib.contextmanager
+def writer_lock(
+    path: Path, wait: float = LOCK_WAIT, on_wait: Callable[[str], None] | None = None
+) -> Iterator[None]:
+    """Hold the index's writer lock (``<file>.lock``, an advisory ``flock`` that the
+    kernel releases when the holder dies, even by kill -9) for a whole reindex, so two
+    reindexes never interleave: the second waits up to ``wait`` seconds, said once
+    through ``on_wait``, then gives up with one sentence."""
+    try:
+        import fcntl
+    except ImportError:  # no flock: SQLite's own write lock and the generation check remain
+        yield
+        return
+    lock_path = Path(f"{path}.lock")
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StoreError(
+            f"Cannot write beside the index file {path} ({exc.strerror or exc}); "
+            "check the folder's permissions."
+        ) from None
+    try:
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"Another reindex of {path} has been running for over {wait:.0f} s; "
+                        "try again when it has finished."
+                    ) from None
+                if not told and on_wait is not None:
+                    on_wait(f"another reindex of {path} is running; waiting for it to finish")
+                    told = True
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+# --- meta -------------------------------------------------------------------------------
+
+
+def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
+    return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+
+
+def write_meta(conn: sqlite3.Connection, values: Mapping[str, str]) -> None:
+    conn.executemany(
+        "INSERT INTO meta(key, value) VALUES(?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+        list(values.items()),
+    )
+
+
+# --- files ------------------------------------------------------------------------------
+
+FileRow = tuple[str, int, int, str, str, str]  # path, size, mtime_ns, sha256, status, reason
+
+
+def read_files(conn: sqlite3.Connection) -> dict[str, FileRow]:
+    rows = conn.execute("SELECT path, size, mtime_ns, sha256, status, reason FROM files")
+    return {row[0]: row for row in rows}
+
+
+def replace_files(conn: sqlite3.Connection, rows: Iterable[FileRow], removed: Iterable[str]):
+    conn.executemany("DELETE FROM files WHERE path=?", [(p,) for p in removed])
+    conn.executemany("INSERT OR REPLACE INTO files VALUES(?, ?, ?, ?, ?, ?)", list(rows))
+
+
+# --- articles ---------------------------------------------------------------------------
+
+ARTICLE_COLUMNS = (
+    "id, path, slug, title, description, date, categories, tags, author, image, featured, "
+    "language, url, body, warnings"
+)
+
+
+def article_row(a: Article) -> tuple[object, ...]:
+    return (
+        a.id,
+        a.path,
+        a.slug,
+        a.title,
+        a.description,
+        a.date.astimezone(UTC).isoformat() if a.date else None,
+        _json_list(a.categories),
+        _json_list(a.tags),
+        a.author,
+        a.image,
+        int(a.featured),
+        a.language,
+        a.url,
+        a.body,
+        _json_list(a.warnings),
+    )
+
+
+def _json_list(values: Sequence[str]) -> str:
+    """``values`` as a JSON list; most posts have no tags or warnings, and skipping
+    ``json.dumps`` for those saves seconds of a 100,000-post index."""
+    return json.dumps(list(values), ensure_ascii=False) if values else "[]"
+
+
+def row_article(row: Sequence[object]) -> Article:
+    (id_, path, slug, title, desc, date, cats, tags, author, image, feat, lang, url, body, warn) = (
+        row
+    )
+    return Article(
+        id=str(id_),
+        path=str(path),
+        slug=str(slug),
+        title=str(title),
+        description=str(desc),
+        date=datetime.fromisoformat(str(date)) if date else None,
+        categories=tuple(json.loads(str(cats))),
+        tags=tuple(json.loads(str(tags))),
+        author=str(author),
+        image=str(image),
+        featured=bool(feat),
+        language=str(lang),
+        url=str(url),
+        body=str(body),
+        warnings=tuple(json.loads(str(warn))),
+    )
+
+
+SELECT_ARTICLES = f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id IN ({{marks}})"
+
+
+def select_articles_sql(count: int) -> str:
+    return SELECT_ARTICLES.format(marks=",".join("?" * count))
+
+
+def fetch_articles(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Article]:
+    found: dict[str, Article] = {}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        for row in conn.execute(select_articles_sql(len(chunk)), chunk):
+            article = row_article(row)
+            found[article.id] = article
+    return found
+
+
+def write_articles(
+    conn: sqlite3.Connection, articles: Iterable[Article], removed: Iterable[str]
+) -> None:
+    conn.executemany("DELETE FROM articles WHERE id=?", [(i,) for i in removed])
+    conn.executemany(
+        f"INSERT OR REPLACE INTO articles({ARTICLE_COLUMNS}) VALUES({','.join('?' * 15)})",
+        [article_row(a) for a in articles],
+    )
+
+
+# --- blobs ------------------------------------------------------------------------------
+
+
+def read_blobs(conn: sqlite3.Connection, prefix: str = "") -> dict[str, bytes]:
+    rows = conn.execute("SELECT name, data FROM blobs WHERE name LIKE ?", (prefix + "%",))
+    return {name: bytes(data) for name, data in rows}
+
+
+def write_blobs(
+    conn: sqlite3.Connection, blobs: Mapping[str, bytes | memoryview], prefix: str = ""
+) -> None:
+    """Replace every blob under ``prefix`` with ``blobs`` (names given without the prefix);
+    memoryviews are bound as they are, without a copy.
+
+    Rows are updated in place and only stale names deleted: deleting then re-inserting
+    45 MB of blobs frees and reallocates every overflow page, twice the time.
+    """
+    stale = {
+        name
+        for (name,) in conn.execute("SELECT name FROM blobs WHERE name LIKE ?", (prefix + "%",))
+    } - {prefix + name for name in blobs}
+    conn.executemany("DELETE FROM blobs WHERE name=?", [(name,) for name in sorted(stale)])
+    conn.executemany(
+        "INSERT INTO blobs(name, data) VALUES(?, ?) "
+        "ON CONFLICT(name) DO UPDATE SET data=excluded.data",
+        [(prefix + name, memoryview(data)) for name, data in blobs.items()],
+    )

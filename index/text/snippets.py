@@ -1,0 +1,292 @@
+"""The passage of a post that best shows why it matched.
+
+A match is exactly what the index matched (stems, not substrings): the same words and terms
+as ``Analyzer.spans``, and a sliding window over the match positions. Bodies run to 164k
+characters and a page shows ten snippets, so nothing here does Python work per word of the
+body: the terms of its distinct chunks come from a cache (analysed in one batch when new),
+only the words that stand for a query term are located (``str.find``), and chunk
+boundaries come from one numpy pass: ten snippets of the real corpus, p95 18 ms -> 5 ms.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import Counter
+from collections.abc import Collection, Sequence
+from itertools import compress, repeat
+from operator import is_
+
+import numpy as np
+from articlebot.index.results import Snippet
+from articlebot.index.text.analysis import STOP_WORDS, WORD, Analyzer, _normalise
+
+ELLIPSIS = "…"
+
+
+def _space_table() -> np.ndarray:
+    """``str.isspace`` (what ``\\s`` and ``str.split`` use) for every code point up to
+    U+3000, the last whitespace character."""
+    table = np.zeros(0x3001, dtype=bool)
+    table[[cp for cp in range(0x3001) if chr(cp).isspace()]] = True
+    return table
+
+
+_SPACE = _space_table()
+
+
+def make_snippet(
+    text: str, terms: Collection[str], analyzer: Analyzer, language: str = "", width: int = 30
+) -> Snippet:
+    """~``width`` words of ``text`` with the most distinct query terms.
+
+    Ties go to more matches in total, then to the earlier passage. Whitespace is collapsed
+    to single spaces so the passage reads as one line in Discord or a terminal.
+    """
+    starts, ends = _chunks(text)
+    if not len(starts):
+        return Snippet("")
+    width = max(1, width)
+    hits = _hits(text, terms, analyzer, language, starts, ends) if terms else []
+    first, last = _best_window(hits, len(starts), width)
+    shown = [h for h in hits if first <= h[0] < last]
+    more = last < len(starts)
+    return _render(text, shown, starts[first:last].tolist(), ends[first:last].tolist(), first, more)
+
+
+def _render(
+    text: str,
+    hits: list[tuple[int, int, int, str]],
+    starts: list[int],
+    ends: list[int],
+    first: int,
+    more: bool,
+) -> Snippet:
+    """Chunks ``first``, ``first + 1``... (``starts``/``ends``) joined by single spaces,
+    with a mark on each hit (all inside them)."""
+    prefix = ELLIPSIS if first > 0 else ""
+    shift: list[int] = []  # per chunk: snippet offset minus text offset
+    at = len(prefix)
+    for start, end in zip(starts, ends, strict=True):
+        shift.append(at - start)
+        at += end - start + 1
+    marks = tuple((shift[c - first] + s, shift[c - first] + e) for c, s, e, _ in hits)
+    body = " ".join([text[s:e] for s, e in zip(starts, ends, strict=True)])
+    return Snippet(prefix + body + (ELLIPSIS if more else ""), marks)
+
+
+def _chunks(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of the ``\\S+`` runs of ``text``, found in one numpy pass.
+
+    A chunk is what the window counts as a word (``\\S+``); ``re.finditer`` would cost a
+    Python object per chunk, 3 ms on the longest bodies.
+    """
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    space = np.ones(len(points) + 2, dtype=bool)  # padded: the text starts and ends in space
+    low = points < len(_SPACE)
+    space[1:-1] = False
+    space[1:-1][low] = _SPACE[points[low]]
+    edges = np.flatnonzero(space[1:] != space[:-1])  # alternately a start and an end
+    return edges[0::2], edges[1::2]
+
+
+def _hits(
+    text: str,
+    terms: Collection[str],
+    analyzer: Analyzer,
+    language: str,
+    starts: np.ndarray,
+    ends: np.ndarray,
+) -> list[tuple[int, int, int, str]]:
+    """(chunk, start, end, term) of every word whose term is a query term, in text order.
+
+    The same as filtering ``analyzer.spans(text)``, which analyses every word: a long body
+    repeats most of its words, and only a few of them match. ``str.find`` locates the
+    matching words at C speed; a find inside a longer word ("train" in "restrain", "19"
+    in "covid-19") is dropped by tokenising just its whitespace-delimited chunk, which
+    gives the same words as tokenising the whole text because no word holds whitespace.
+    """
+    wanted = _query_words(text, terms, analyzer, language)
+    found = [(start, word) for word in wanted for start in _finds(text, word)]
+    if not found:
+        return []
+    found.sort()
+    chunks = np.searchsorted(starts, [start for start, _ in found], side="right") - 1
+    hits: list[tuple[int, int, int, str]] = []
+    chunk_starts, chunk_ends = starts[chunks].tolist(), ends[chunks].tolist()
+    chunk_list = chunks.tolist()
+    for chunk, (start, word), cs, ce in zip(
+        chunk_list, found, chunk_starts, chunk_ends, strict=True
+    ):
+        end = start + len(word)
+        if (cs == start and ce == end) or _is_word(text, cs, ce, start, end):
+            hits.extend([(chunk, start, end, term) for term in wanted[word]])
+    return hits
+
+
+def _query_words(
+    text: str, terms: Collection[str], analyzer: Analyzer, language: str
+) -> dict[str, list[str]]:
+    """Words of ``text`` (as written) that yield query terms -> those terms, in order.
+
+    A word's terms depend on the word alone, so analysing each distinct chunk once gives
+    what ``Analyzer.spans`` gives at every occurrence; chunks met before (most of a body:
+    common words) are looked up with C-level ``map`` and set operations, and only the few
+    chunks that hold a query term are split into words again.
+    """
+    known, several = _known_chunks(analyzer, language)
+    chunks = list(set(text.split()))
+    values = list(map(known.get, chunks))
+    if None in values:
+        _learn(
+            known,
+            several,
+            list(compress(chunks, map(is_, values, repeat(None)))),
+            analyzer,
+            language,
+        )
+        values = list(map(known.__getitem__, chunks))
+    matched = set(values).intersection(terms)
+    hit = list(compress(chunks, map(matched.__contains__, values)))
+    if _SEVERAL in values:
+        query = frozenset(terms)
+        hit += [c for c in compress(chunks, map(_SEVERAL.__eq__, values)) if several[c] & query]
+    wanted: dict[str, list[str]] = {}
+    for word in {word for chunk in hit for word in WORD.findall(chunk)}:
+        word_terms = [t for t in _word_terms(word, analyzer, language) if t in terms]
+        if word_terms:
+            wanted[word] = word_terms
+    return wanted
+
+
+_SEVERAL = "\x00"  # a chunk with several distinct terms (never a term: NUL is dropped)
+# Chunks per analyzer and language: ~21 MiB when full, then started afresh (like the
+# analyzer's stem cache). The 3,751 bodies that bench/queries_news.txt shows hold 134k.
+_KNOWN_LIMIT = 200_000
+_known: weakref.WeakKeyDictionary[Analyzer, dict[str, tuple[dict, dict]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _known_chunks(
+    analyzer: Analyzer, language: str
+) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+    """This analyzer's and language's chunk cache: chunk -> its one term, "" for none or
+    ``_SEVERAL``; and chunk -> its terms for the ``_SEVERAL`` ones ("U.S.-China")."""
+    by_language = _known.setdefault(analyzer, {})
+    cache = by_language.get(language)
+    if cache is None or len(cache[0]) > _KNOWN_LIMIT:
+        cache = by_language[language] = ({}, {})
+    return cache
+
+
+def _learn(
+    known: dict[str, str],
+    several: dict[str, frozenset[str]],
+    chunks: list[str],
+    analyzer: Analyzer,
+    language: str,
+) -> None:
+    """Add the terms of ``chunks`` to the cache, analysing all their words in one batch."""
+    words = [WORD.findall(chunk) for chunk in chunks]
+    flat = [word for chunk_words in words for word in chunk_words]
+    normal = _normalise(flat)
+    if len(normal) == len(flat):
+        pieces, at = [], 0
+        for chunk_words in words:
+            pieces.append(normal[at : at + len(chunk_words)])
+            at += len(chunk_words)
+    else:  # NFKC split a word ("¼" -> "1⁄4"): normalise chunk by chunk
+        pieces = [_normalise(chunk_words) for chunk_words in words]
+    kept = [[n for n in p if n not in STOP_WORDS] for p in pieces]
+    stems = iter(analyzer.stem([n for k in kept for n in k], language))
+    for chunk, k in zip(chunks, kept, strict=True):
+        chunk_terms = frozenset(next(stems) for _ in k)
+        if len(chunk_terms) > 1:
+            known[chunk], several[chunk] = _SEVERAL, chunk_terms
+        else:
+            known[chunk] = next(iter(chunk_terms), "")
+
+
+def _word_terms(word: str, analyzer: Analyzer, language: str) -> list[str]:
+    """The terms of one word, as ``Analyzer.spans`` gives them (several if NFKC splits it)."""
+    return analyzer.stem([n for n in _normalise([word]) if n not in STOP_WORDS], language)
+
+
+def _finds(text: str, word: str) -> list[int]:
+    """Every start of ``word`` in ``text``, words or not."""
+    found: list[int] = []
+    start = text.find(word)
+    while start >= 0:
+        found.append(start)
+        start = text.find(word, start + 1)
+    return found
+
+
+def _is_word(text: str, chunk_start: int, chunk_end: int, start: int, end: int) -> bool:
+    """Whether the word regex finds exactly ``text[start:end]`` in its chunk."""
+    for match in WORD.finditer(text, chunk_start, chunk_end):
+        if match.start() >= start:
+            return match.start() == start and match.end() == end
+    return False
+
+
+def _best_window(
+    hits: list[tuple[int, int, int, str]], n_chunks: int, width: int
+) -> tuple[int, int]:
+    """Chunk range [first, last) of at most ``width`` chunks around the best matches."""
+    if not hits:
+        return 0, min(width, n_chunks)
+    best = (-1, -1)
+    best_left = best_right = 0
+    inside: Counter[str] = Counter()
+    right = 0
+    for left in range(len(hits)):
+        # Windows that start at a match: grow right while the span fits in ``width``.
+        while right < len(hits) and hits[right][0] < hits[left][0] + width:
+            inside[hits[right][3]] += 1
+            right += 1
+        score = (len(inside), right - left)
+        if score > best:
+            best, best_left, best_right = score, left, right
+        term = hits[left][3]
+        inside[term] -= 1
+        if not inside[term]:
+            del inside[term]
+    # Centre the matched span in the window for context on both sides.
+    lo, hi = hits[best_left][0], hits[best_right - 1][0] + 1
+    first = max(0, lo - (width - (hi - lo)) // 2)
+    last = min(n_chunks, first + width)
+    first = max(0, last - width)
+    return first, last
+
+
+def contains_phrase(
+    text: str, phrase: Sequence[str], analyzer: Analyzer, language: str = ""
+) -> bool:
+    """Whether the terms of ``phrase`` occur as consecutive terms of ``text`` (stop words
+    and punctuation between them are skipped, as the index skips them).
+
+    Built on the same located words as a snippet, so a check costs about what one snippet
+    costs, not a tokenisation of the whole body: the candidates for a quoted phrase are
+    checked by the hundred.
+    """
+    if not phrase:
+        return True
+    starts, ends = _chunks(text)
+    hits = _hits(text, frozenset(phrase), analyzer, language, starts, ends)
+    adjacent: dict[int, bool] = {}  # hit i -> nothing but stop words up to hit i + 1
+
+    def next_to(i: int) -> bool:
+        found = adjacent.get(i)
+        if found is None:
+            (_, _, end, _), (_, start, _, _) = hits[i], hits[i + 1]
+            found = adjacent[i] = start < end or not analyzer.words(text[end:start])
+        return found
+
+    n = len(phrase)
+    for i in range(len(hits) - n + 1):
+        if all(hits[i + k][3] == phrase[k] for k in range(n)) and all(
+            next_to(i + k) for k in range(n - 1)
+        ):
+            return True
+    return False

@@ -1,0 +1,150 @@
+"""Tokenising: normalisation, the word regex, stop words, stemming and span offsets."""
+
+from __future__ import annotations
+
+import pickle
+import random
+
+import pytest
+from articlebot.index.text.analysis import STOP_WORDS, Analyzer, algorithm_for
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer("en")
+
+
+def test_words_casefold_and_drop_stop_words(analyzer: Analyzer) -> None:
+    assert analyzer.words("The Train and THE Chase") == ["train", "chase"]
+
+
+def test_hyphenated_words_and_numbers_stay_whole(analyzer: Analyzer) -> None:
+    words = analyzer.words("COVID-19 hit self-driving cars in 2020, not 1999-2000 - or –")
+    assert words == ["covid-19", "hit", "self-driving", "cars", "2020", "1999-2000"]
+
+
+def test_apostrophes_are_folded(analyzer: Analyzer) -> None:
+    assert analyzer.words("Cruise's stunt, rock'n'roll") == ["cruise", "stunt", "rocknroll"]
+    # Curly apostrophes as typed on phones behave the same; "don't" is a stop word.
+    assert analyzer.words("Cruise’s stunt don’t") == ["cruise", "stunt"]
+    assert "dont" in STOP_WORDS and "let" not in STOP_WORDS
+
+
+def test_underscores_and_punctuation_separate_words(analyzer: Analyzer) -> None:
+    assert analyzer.words("snake_case _italic_ stunt--double -edge- 'quoted'") == [
+        "snake",
+        "case",
+        "italic",
+        "stunt",
+        "double",
+        "edge",
+        "quoted",
+    ]
+
+
+def test_nfkc_and_casefold(analyzer: Analyzer) -> None:
+    assert analyzer.words("ﬁne Ｆｕｌｌｗｉｄｔｈ STRASSE Straße") == [
+        "fine",
+        "fullwidth",
+        "strasse",
+        "strasse",
+    ]
+    # Decomposed (NFD) accents join their letter instead of splitting the word.
+    assert analyzer.words("cafe\u0301") == analyzer.words("café") == ["café"]
+
+
+def test_scripts_with_combining_marks_stay_whole(analyzer: Analyzer) -> None:
+    assert analyzer.words("हिन्दी भाषा") == ["हिन्दी", "भाषा"]
+
+
+def test_stop_words_are_the_snowball_english_list() -> None:
+    assert {"the", "and", "of", "which", "itself", "wouldnt", "im"} <= STOP_WORDS
+    assert not {"train", "cruise", "news", "latest"} & STOP_WORDS
+    assert len(STOP_WORDS) > 150
+
+
+def test_english_stemming(analyzer: Analyzer) -> None:
+    assert analyzer.tokens("Running trains chased") == ["run", "train", "chase"]
+    assert analyzer.tokens("cruise cruises cruising") == ["cruis"] * 3
+
+
+def test_german_stemming_by_language_code(analyzer: Analyzer) -> None:
+    assert analyzer.tokens("Häuser Kinder", "de") == ["haus", "kind"]
+    assert analyzer.tokens("Häuser Kinder", "de-AT") == ["haus", "kind"]
+    assert analyzer.tokens("Häuser Kinder", "german") == ["haus", "kind"]
+    assert analyzer.tokens("Häuser", "en") == ["häuser"]
+
+
+def test_unknown_language_uses_the_default() -> None:
+    german = Analyzer("de")
+    assert german.tokens("Häuser", "") == ["haus"]
+    assert german.tokens("Häuser", "xx") == ["haus"]
+    assert german.tokens("Häuser", "en") == ["häuser"]
+    assert Analyzer("ja").tokens("Running", "") == ["running"]  # no Snowball stemmer
+
+
+def test_algorithm_for() -> None:
+    assert algorithm_for("pt_BR") == "portuguese"
+    assert algorithm_for("RU") == "russian"
+    assert algorithm_for("klingon") is None
+
+
+def test_query_terms_cover_corpus_languages(analyzer: Analyzer) -> None:
+    assert analyzer.query_terms("Häuser") == ["häuser"]
+    assert analyzer.query_terms("häuser", ["de", "nl"]) == ["häuser", "haus"]
+    assert analyzer.query_terms("train", ["de"]) == ["train"]  # de-duplicated
+
+
+def test_spans_point_at_the_matched_words(analyzer: Analyzer) -> None:
+    text = "The  Cruise's STUNT, covid-19 …"
+    spans = analyzer.spans(text)
+    assert [(t, text[s:e]) for t, s, e in spans] == [
+        ("cruis", "Cruise's"),
+        ("stunt", "STUNT"),
+        ("covid-19", "covid-19"),
+    ]
+
+
+def test_spans_agree_with_tokens_on_hard_text(analyzer: Analyzer) -> None:
+    text = "½ ¼-mile ﬁnal İstanbul ß Ǆ x\u0301y 😀 a_b don’t ①② Ｘ"
+    spans = analyzer.spans(text)
+    assert [t for t, _, _ in spans] == analyzer.tokens(text)
+    for term, start, end in spans:
+        assert term in analyzer.tokens(text[start:end])
+
+
+def test_spans_agree_with_tokens_on_random_text(analyzer: Analyzer) -> None:
+    pool = [
+        *"abcXYZ019 -'’_.,\n\t",
+        *("ß", "ﬁ", "½", "\u0301", "é", "İ", "Ｆ", "\u00a0", "…", "ि", "😀", "\u2011"),
+    ]
+    rng = random.Random(5)
+    for lang in ("", "de", "ru"):
+        for _ in range(300):
+            text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 40)))
+            spans = analyzer.spans(text, lang)
+            assert [t for t, _, _ in spans] == analyzer.tokens(text, lang), repr(text)
+            assert all(0 <= s < e <= len(text) for _, s, e in spans)
+
+
+def test_empty_text(analyzer: Analyzer) -> None:
+    assert analyzer.words("") == []
+    assert analyzer.tokens("  ... ") == []
+    assert analyzer.spans("") == []
+
+
+def test_analyzer_pickles_for_worker_processes(analyzer: Analyzer) -> None:
+    analyzer.tokens("warm the cache", "de")
+    copy = pickle.loads(pickle.dumps(analyzer))
+    assert copy.default_language == "en"
+    assert copy.tokens("Häuser", "de") == ["haus"]
+
+
+@pytest.mark.parametrize("hidden", ["\u00ad", "\u200b", "\u200d", "\u2060", "\ufeff", "\x00"])
+def test_invisible_characters_inside_a_word_do_not_split_it(hidden: str) -> None:
+    analyzer = Analyzer()
+    text = f"the light{hidden}house keeper"
+    assert analyzer.tokens(text) == analyzer.tokens("the lighthouse keeper")
+    spans = analyzer.spans(text)
+    assert [t for t, _, _ in spans] == analyzer.tokens(text)
+    assert text[spans[0][1] : spans[0][2]] == f"light{hidden}house"

@@ -1,0 +1,81 @@
+"""Field weighting by repetition in the one combined document."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from articlebot.index.config import IndexConfig
+from articlebot.index.posts.article import Article
+from articlebot.index.text.analysis import Analyzer
+from articlebot.index.text.fields import document_terms, document_tokens, document_words
+
+
+def _article(**kwargs: object) -> Article:
+    base: dict[str, object] = {"id": "a.md", "path": "a.md", "slug": "a", "title": ""}
+    return Article(**(base | kwargs))  # type: ignore[arg-type]
+
+
+def test_each_field_repeated_by_its_weight() -> None:
+    article = _article(
+        title="Train chase",
+        description="Stunt",
+        categories=("latest", "Real estate"),
+        tags=("cruise",),
+        author="Jane Doe",
+        body="A train.",
+    )
+    config = IndexConfig(
+        title_weight=3,
+        description_weight=2,
+        categories_weight=1,
+        tags_weight=4,
+        author_weight=1,
+        body_weight=1,
+    )
+    counts = Counter(document_tokens(article, Analyzer(), config))
+    assert counts == {
+        "train": 3 + 1,
+        "chase": 3,
+        "stunt": 2,
+        "latest": 1,
+        "real": 1,
+        "estat": 1,
+        "cruis": 4,
+        "jane": 1,
+        "doe": 1,
+    }
+
+
+def test_zero_weight_leaves_a_field_out() -> None:
+    article = _article(title="Train", author="Jane", body="chase")
+    config = IndexConfig(author_weight=0, title_weight=1)
+    assert document_tokens(article, Analyzer(), config) == ["train", "chase"]
+
+
+def test_fields_stemmed_in_the_articles_language() -> None:
+    article = _article(title="Häuser", body="Kinder laufen", language="de")
+    assert document_tokens(article, Analyzer("en"), IndexConfig(title_weight=1)) == [
+        "haus",
+        "kind",
+        "lauf",
+    ]
+
+
+def test_empty_article_has_no_tokens() -> None:
+    assert document_tokens(_article(), Analyzer(), IndexConfig()) == []
+
+
+def test_document_terms_are_the_tokens_and_words_of_one_pass() -> None:
+    article = _article(
+        title="Train chase",
+        description="Stunt's finale",
+        categories=("latest", "Real estate"),
+        tags=("cruise",),
+        author="Jane Doe",
+        body="A train, the trains and ¼ of Zürich.",
+    )
+    for config in (IndexConfig(), IndexConfig(title_weight=3, author_weight=0, tags_weight=0)):
+        tokens, words = document_terms(article, Analyzer(), config)
+        assert tokens == document_tokens(article, Analyzer(), config)
+        assert words == document_words(article, Analyzer())
+        assert "jane" not in words  # the author is searchable, never offered as a spelling

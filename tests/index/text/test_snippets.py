@@ -1,0 +1,190 @@
+"""Snippet windows: the passage with most query terms, cut at words, marks on the matches."""
+
+from __future__ import annotations
+
+import bisect
+import random
+import re
+
+import pytest
+from articlebot.index.results import Snippet
+from articlebot.index.text.analysis import Analyzer
+from articlebot.index.text.snippets import make_snippet
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer("en")
+
+
+def _terms(analyzer: Analyzer, query: str) -> frozenset[str]:
+    return frozenset(analyzer.tokens(query))
+
+
+def _marked(snippet) -> list[str]:
+    return [snippet.text[start:end] for start, end in snippet.marks]
+
+
+def _filler(prefix: str, n: int) -> str:
+    return " ".join(f"{prefix}{i}" for i in range(n))
+
+
+def test_window_with_most_distinct_terms(analyzer: Analyzer) -> None:
+    text = (
+        f"{_filler('a', 50)} train train train {_filler('b', 50)} "
+        f"the Train chased Cruise's car {_filler('c', 50)}"
+    )
+    snippet = make_snippet(text, _terms(analyzer, "cruise train chase"), analyzer, width=10)
+    assert _marked(snippet) == ["Train", "chased", "Cruise's"]
+    assert snippet.text.startswith("…") and snippet.text.endswith("…")
+    assert len(snippet.text.strip("…").split()) == 10
+
+
+def test_ties_go_to_more_matches_then_earlier(analyzer: Analyzer) -> None:
+    text = f"train {_filler('a', 40)} train train {_filler('b', 40)} train train"
+    snippet = make_snippet(text, _terms(analyzer, "train"), analyzer, width=5)
+    assert _marked(snippet) == ["train", "train"]
+    assert "a39" in snippet.text and "b0" in snippet.text  # the first pair, centred
+    single = make_snippet(f"x train {_filler('a', 40)} train", {"train"}, analyzer, width=5)
+    assert single.text.startswith("x train") and _marked(single) == ["train"]
+
+
+def test_marks_are_exactly_the_matched_words(analyzer: Analyzer) -> None:
+    text = "COVID-19 vaccines: the covid-19 vaccine's trial (vaccinated) — vaccination!"
+    snippet = make_snippet(text, _terms(analyzer, "covid-19 vaccine"), analyzer)
+    assert snippet.text == text  # short text is not cut
+    # Stems, not substrings: "vaccinated" and "vaccination" stem to "vaccin" too.
+    assert _marked(snippet) == [
+        "COVID-19",
+        "vaccines",
+        "covid-19",
+        "vaccine's",
+        "vaccinated",
+        "vaccination",
+    ]
+    only = make_snippet("vaccinology covid vaccine", {"vaccin"}, analyzer)
+    assert _marked(only) == ["vaccine"]
+
+
+def test_whitespace_collapsed_and_marks_still_align(analyzer: Analyzer) -> None:
+    text = "The  train\n\n\tchase   at dawn"
+    snippet = make_snippet(text, _terms(analyzer, "chase dawn"), analyzer)
+    assert snippet.text == "The train chase at dawn"
+    assert _marked(snippet) == ["chase", "dawn"]
+
+
+def test_no_match_gives_the_opening_words(analyzer: Analyzer) -> None:
+    snippet = make_snippet(_filler("w", 100), {"train"}, analyzer, width=30)
+    assert snippet.text == _filler("w", 30) + "…"
+    assert snippet.marks == ()
+
+
+def test_empty_text(analyzer: Analyzer) -> None:
+    snippet = make_snippet("", {"train"}, analyzer)
+    assert snippet.text == "" and snippet.marks == ()
+    assert make_snippet("  \n ", {"train"}, analyzer).text == ""
+
+
+def test_match_at_the_very_end(analyzer: Analyzer) -> None:
+    snippet = make_snippet(_filler("w", 100) + " train.", {"train"}, analyzer, width=8)
+    assert snippet.text.startswith("…") and snippet.text.endswith("train.")
+    assert _marked(snippet) == ["train"]
+    assert len(snippet.text.lstrip("…").split()) == 8
+
+
+def test_language_stemming_is_used(analyzer: Analyzer) -> None:
+    snippet = make_snippet("Die Häuser am See", {"haus"}, analyzer, language="de")
+    assert _marked(snippet) == ["Häuser"]
+
+
+def test_finds_the_match_at_the_end_of_a_long_body(analyzer: Analyzer) -> None:
+    body = " ".join(f"word{i % 700} filler{i % 13}" for i in range(2_500))
+    body += " the train chase at last"
+    terms = _terms(analyzer, "train chase")
+    make_snippet(body, terms, analyzer)  # warm the stem cache
+    snippet = make_snippet(body, terms, analyzer)
+    assert _marked(snippet) == ["train", "chase"]
+
+
+def _reference_snippet(
+    text: str, terms: frozenset[str], analyzer: Analyzer, language: str, width: int
+) -> Snippet:
+    """The plain algorithm: every word through ``Analyzer.spans``, chunks by regex."""
+    chunks = [m.span() for m in re.finditer(r"\S+", text)]
+    if not chunks:
+        return Snippet("")
+    starts = [start for start, _ in chunks]
+    hits = [
+        (bisect.bisect_right(starts, start) - 1, start, end, term)
+        for term, start, end in analyzer.spans(text, language)
+        if term in terms
+    ]
+    first, last = _window_by_brute_force(hits, len(chunks), width)
+    prefix = "…" if first > 0 else ""
+    pieces, marks, at = [], [], len(prefix)
+    for index in range(first, last):
+        start, end = chunks[index]
+        for chunk, hit_start, hit_end, _ in hits:
+            if chunk == index:
+                marks.append((at + hit_start - start, at + hit_end - start))
+        pieces.append(text[start:end])
+        at += end - start + 1
+    suffix = "…" if last < len(chunks) else ""
+    return Snippet(prefix + " ".join(pieces) + suffix, tuple(marks))
+
+
+def _window_by_brute_force(
+    hits: list[tuple[int, int, int, str]], n_chunks: int, width: int
+) -> tuple[int, int]:
+    """Every window that starts at a hit: most distinct terms, then most hits, then first."""
+    if not hits:
+        return 0, min(width, n_chunks)
+    best, lo, hi = (-1, -1), 0, 0
+    for left, (chunk, *_) in enumerate(hits):
+        inside = [h for h in hits[left:] if h[0] < chunk + width]
+        score = (len({h[3] for h in inside}), len(inside))
+        if score > best:
+            best, lo, hi = score, chunk, inside[-1][0] + 1
+    first = max(0, lo - (width - (hi - lo)) // 2)
+    last = min(n_chunks, first + width)
+    return max(0, last - width), last
+
+
+_PARTS = [
+    "train", "Train", "TRAINS", "trained", "restrain", "training", "chase", "chased",
+    "Häuser", "haus", "naïve", "cafe\u0301", "ﬁnal", "¼", "covid", "19", "vaccine",
+    "vaccine's", "Cruise", "don't", "the", "own", "owned", "x", "_", "straße", "STRASSE",
+    "㏂", "İstanbul", "ΣΟΦΟΣ", "नमस्ते", "co\u2010op", "x\u00ad\u00ady", "ʼ", "e\u0301",
+]  # fmt: skip
+_GLUE = ["", "-", "'", "\u2019", "\u00ad", "\u200b", "\u2060", "\x00", "--", ".", ",", "_"]
+_SPACES = [" ", " ", " ", "  ", "\n", "\t", "\u00a0", "\u3000", " (", ") "]
+
+
+def _random_text(rng: random.Random) -> str:
+    out = []
+    for _ in range(rng.randrange(0, 120)):
+        out.append(rng.choice(_PARTS))
+        out.append(rng.choice(_GLUE) if rng.random() < 0.3 else rng.choice(_SPACES))
+    return "".join(out)
+
+
+def test_fast_path_equals_the_plain_algorithm(analyzer: Analyzer) -> None:
+    """make_snippet analyses distinct chunks through a cache and finds words with str.find;
+    it must give exactly what analysing every word does: substrings inside longer words,
+    NFKC splits ("¼", "㏂"), invisible characters inside words, stop words, cold and warm
+    cache, two languages."""
+    rng = random.Random(5)
+    queries = [
+        "train chase", "vaccine covid-19", "haus", "naïve café final", "1 4", "own",
+        "strasse co-op", "a m istanbul",
+    ]  # fmt: skip
+    for case in range(1500):
+        text = _random_text(rng)
+        language = rng.choice(["", "de"])
+        terms = frozenset(
+            t for word in rng.choice(queries).split() for t in analyzer.query_terms(word, ["de"])
+        )
+        width = rng.choice([1, 3, 8, 30])
+        expected = _reference_snippet(text, terms, analyzer, language, width)
+        got = make_snippet(text, terms, analyzer, language, width)
+        assert got == expected, (case, text, terms, language, width)
