@@ -39,9 +39,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from corpora import real_corpus  # noqa: E402
+
 from articlebot.index.config import IndexConfig  # noqa: E402
 from articlebot.index.service import ArticleIndex  # noqa: E402
-from corpora import real_corpus  # noqa: E402
 
 DATA = HERE / ".data"
 QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " ", "\u00ad": ""})

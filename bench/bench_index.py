@@ -260,11 +260,12 @@ def role_index(args: argparse.Namespace) -> dict:
 def role_onefile(args: argparse.Namespace) -> dict:
     from articlebot.index.config import IndexConfig
     from articlebot.index.service import ArticleIndex
-    from articlebot.index.storage import store
-    from articlebot.index.storage.reindex import load_state, run_reindex
+    from articlebot.index.storage import database
+    from articlebot.index.storage.blobs import load_state
+    from articlebot.index.storage.reindex import run_reindex
 
     config = IndexConfig()
-    conn = store.connect(args.db)
+    conn = database.connect(args.db)
     catalog, _ = load_state(conn, config, with_words=False)
     conn.close()
     rel = catalog.ids[len(catalog.ids) // 2]
@@ -357,7 +358,8 @@ def cold_start(args: argparse.Namespace, query: str, runs: int) -> dict:
 
 def role_serve(args: argparse.Namespace) -> dict:
     import numpy as np
-    from articlebot.index.results import QueryError
+
+    from articlebot.index import QueryError
     from articlebot.index.service import ArticleIndex
 
     queries = json.loads(Path(args.queries_json).read_text())
@@ -437,18 +439,19 @@ def role_serve(args: argparse.Namespace) -> dict:
 
 def role_rank_bm25(args: argparse.Namespace) -> dict:
     import numpy as np
+    from rank_bm25 import BM25Plus
+
     from articlebot.index.config import IndexConfig
     from articlebot.index.ranking.searcher import Searcher
-    from articlebot.index.storage import store
-    from articlebot.index.storage.reindex import load_state
+    from articlebot.index.storage import database, tables
+    from articlebot.index.storage.blobs import load_state
     from articlebot.index.text.analysis import Analyzer
     from articlebot.index.text.fields import document_tokens
-    from rank_bm25 import BM25Plus
 
     config = IndexConfig()
     analyzer = Analyzer(config.default_language)
     base = proc_status()["VmRSS"]
-    conn = store.connect(args.db)
+    conn = database.connect(args.db)
     catalog, bm25 = load_state(conn, config, with_words=False)
     ids = list(catalog.ids)
     del bm25
@@ -457,7 +460,7 @@ def role_rank_bm25(args: argparse.Namespace) -> dict:
     corpus: list[list[str]] = []
     for start in range(0, len(ids), 1000):
         chunk = ids[start : start + 1000]
-        found = store.fetch_articles(conn, chunk)
+        found = tables.fetch_articles(conn, chunk)
         corpus.extend(document_tokens(found[i], analyzer, config) for i in chunk)
     tokens_s = time.perf_counter() - t0
     t0 = time.perf_counter()

@@ -34,7 +34,6 @@ from articlebot.bot.app import create_bot  # noqa: E402
 from articlebot.bot.limits import validate_message_payload  # noqa: E402
 from articlebot.bot.settings import load_settings  # noqa: E402
 from articlebot.index.service import ArticleIndex  # noqa: E402
-
 from tests.bot.conftest import write_articles  # noqa: E402
 from tests.bot.discord_standin import DiscordStandin, running  # noqa: E402
 

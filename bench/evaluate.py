@@ -54,15 +54,17 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from corpora import real_corpus  # noqa: E402
+
 import articlebot.index.storage.reindex as reindex_module  # noqa: E402
-from articlebot.index.storage import store  # noqa: E402
+from articlebot.index import QueryError  # noqa: E402
 from articlebot.index.config import IndexConfig  # noqa: E402
 from articlebot.index.ranking.bm25 import BM25Index  # noqa: E402
 from articlebot.index.ranking.searcher import Searcher  # noqa: E402
-from articlebot.index.results import QueryError  # noqa: E402
-from articlebot.index.storage.reindex import load_state, run_reindex  # noqa: E402
+from articlebot.index.storage import database  # noqa: E402
+from articlebot.index.storage.blobs import load_state  # noqa: E402
+from articlebot.index.storage.reindex import run_reindex  # noqa: E402
 from articlebot.index.text.analysis import WORD, Analyzer, _normalise  # noqa: E402
-from corpora import real_corpus  # noqa: E402
 
 DATA = HERE / ".data"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -267,7 +269,7 @@ class Indexes:
             with analyzer_for_build(cls):
                 report = run_reindex(db, coll.content, config, full=True, workers=self.workers)
             self.build_seconds[key] = time.perf_counter() - t0
-            conn = store.connect(db)
+            conn = database.connect(db)
             try:
                 catalog, bm = load_state(conn, config, with_words=False)
             finally:

@@ -35,10 +35,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from articlebot.index.storage import store  # noqa: E402
 from articlebot.index.config import IndexConfig  # noqa: E402
-from articlebot.index.storage.reindex import load_state  # noqa: E402
-
+from articlebot.index.errors import NoIndexYet  # noqa: E402
+from articlebot.index.storage import database  # noqa: E402
+from articlebot.index.storage.blobs import load_state  # noqa: E402
 from bench.corpora import real_corpus  # noqa: E402
 
 BODY = (
@@ -84,7 +84,7 @@ def alive(pid: int) -> bool:
 
 
 def indexed_ids(db: Path) -> set[str]:
-    conn = store.connect_reader(db)
+    conn = database.connect_reader(db)
     try:
         catalog, bm25 = load_state(conn, IndexConfig(), path=db)
     finally:
@@ -142,7 +142,7 @@ def trial(content: Path, db: Path, full: bool, delay: float, rng: random.Random)
     try:
         indexed_ids(db)  # the last committed generation, consistent (or an empty index)
         result["opens"] = True
-    except store.NoIndexYet:
+    except NoIndexYet:
         result["opens"] = True
     except Exception as exc:  # what the trial is looking for
         result["opens"] = f"{type(exc).__name__}: {exc}"

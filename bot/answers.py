@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING
 
 from articlebot.bot import render
 from articlebot.bot.render import DISCORD, PAGE_SIZE, Reply, Style
-from articlebot.index.results import QueryError, SearchResult
-from articlebot.index.storage.store import StoreError
+from articlebot.index import ArticleIndexError, QueryError, SearchResult
 
 if TYPE_CHECKING:
-    from articlebot.index.service import ArticleIndex
+    from articlebot.index import ArticleIndex
 
 MAX_QUERY = 300  # characters; the index caps its own work, this keeps replies readable
 MAX_COUNT = 10
@@ -216,13 +215,9 @@ class Answers:
         )
 
     async def reindex(self, progress: Callable[[int, int], None] | None = None) -> Reply:
-        from articlebot.index.storage.reindex import (
-            ContentError,  # the content folder is missing or unreadable
-        )
-
         try:
             report = await self.index.reindex(progress)
-        except (ContentError, StoreError, OSError) as exc:
+        except (ArticleIndexError, OSError) as exc:  # the folder or the index file
             return render.error(
                 "The reindex failed and the previous index is still in use: "
                 + self._escape_sentence(str(exc))

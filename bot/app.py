@@ -6,17 +6,18 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
+from discord import app_commands
+from discord.ext import commands
+
 from articlebot.bot import render
 from articlebot.bot.answers import Answers
 from articlebot.bot.embeds import NO_PINGS, send_reply
 from articlebot.bot.render import DISCORD
 from articlebot.bot.settings import Settings
-from articlebot.index.results import QueryError
-from discord import app_commands
-from discord.ext import commands
+from articlebot.index import QueryError
 
 if TYPE_CHECKING:
-    from articlebot.index.service import ArticleIndex
+    from articlebot.index import ArticleIndex
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,9 @@ from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 import discord
-from articlebot.bot.render import Reply, finish
 from discord.ext import commands
+
+from articlebot.bot.render import Reply, finish
 
 NO_PINGS = discord.AllowedMentions.none()
 T = TypeVar("T")

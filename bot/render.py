@@ -16,9 +16,7 @@ from datetime import UTC, datetime, tzinfo
 from urllib.parse import urljoin
 
 from articlebot.bot import limits
-from articlebot.index.posts.article import Article
-from articlebot.index.ranking.ask import Answer
-from articlebot.index.results import IndexStats, ReindexReport, SearchResult, Snippet
+from articlebot.index import Answer, Article, IndexStats, ReindexReport, SearchResult, Snippet
 
 PAGE_SIZE = 5
 

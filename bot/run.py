@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
+
 from articlebot.bot.app import create_bot, default_intents
 from articlebot.bot.settings import Settings, setup_logging
-from articlebot.index.storage.store import StoreError
+from articlebot.index import StoreError
 
 if TYPE_CHECKING:
-    from articlebot.index.service import ArticleIndex
+    from articlebot.index import ArticleIndex
 
 log = logging.getLogger("articlebot")
 
@@ -39,8 +40,7 @@ class StartupError(RuntimeError):
 async def open_index(settings: Settings, say: Callable[[str], None]) -> ArticleIndex:
     """Open the index at ``settings.db_path``, first (re)indexing the content folder when
     the index is empty or older than the files. ``say`` gets one-line progress messages."""
-    from articlebot.index.service import ArticleIndex
-    from articlebot.index.storage.reindex import ContentError
+    from articlebot.index import ArticleIndex, ContentError
 
     content = settings.content_dir
     if not content.is_dir():

@@ -15,9 +15,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from articlebot.index.config import DEFAULT_URL_TEMPLATE, IndexConfig
 from dotenv import dotenv_values
 from platformdirs import user_data_dir
+
+from articlebot.index import DEFAULT_URL_TEMPLATE, IndexConfig
 
 
 def bundled_content() -> Path:

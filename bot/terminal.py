@@ -14,16 +14,23 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
-from articlebot.index.config import IndexConfig
-from articlebot.index.posts.article import Article
-from articlebot.index.ranking.ask import Answer
-from articlebot.index.results import Hit, QueryError, ReindexReport, Snippet
-from articlebot.index.service import ArticleIndex
-from articlebot.index.storage.reindex import ContentError, run_reindex
-from articlebot.index.storage.store import StoreError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.text import Text
+
+from articlebot.index import (
+    Answer,
+    Article,
+    ArticleIndex,
+    ContentError,
+    Hit,
+    IndexConfig,
+    QueryError,
+    ReindexReport,
+    Snippet,
+    StoreError,
+    run_reindex,
+)
 
 
 class CliSettings(Protocol):

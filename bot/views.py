@@ -7,10 +7,11 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
+
 from articlebot.bot import render
 from articlebot.bot.embeds import NO_PINGS, message_kwargs
 from articlebot.bot.render import page_count
-from articlebot.index.results import SearchResult
+from articlebot.index import SearchResult
 
 if TYPE_CHECKING:
     from articlebot.bot.answers import Answers

@@ -42,10 +42,6 @@ class SearchResult:
     estimated: bool = False  # ``total`` is estimated (a quoted phrase with many candidates)
 
 
-class QueryError(ValueError):
-    """A query that cannot run; ``str(error)`` is one friendly sentence for the user."""
-
-
 @dataclass(frozen=True, slots=True)
 class ReindexReport:
     added: tuple[str, ...] = ()

@@ -18,27 +18,24 @@ from datetime import datetime
 from pathlib import Path
 
 import aiosqlite
+
 from articlebot.index.config import IndexConfig
+from articlebot.index.errors import NoIndexYet
 from articlebot.index.posts.article import Article
 from articlebot.index.ranking.ask import Answer, compose, rank_passages
 from articlebot.index.ranking.catalog import Catalog
 from articlebot.index.ranking.query import MAX_CHARS
 from articlebot.index.ranking.searcher import PHRASE_SAMPLE, Plan, Searcher
 from articlebot.index.results import Hit, IndexStats, ReindexReport, SearchResult, Snippet
-from articlebot.index.storage import store
-from articlebot.index.storage.reindex import (
-    CATALOG_PREFIX,
-    die_with_parent,
-    is_stale,
-    load_state,
-    run_reindex,
-    scan,
-)
-from articlebot.index.storage.store import StoreError
+from articlebot.index.storage import database, tables
+from articlebot.index.storage.blobs import CATALOG_PREFIX, load_state
+from articlebot.index.storage.plan import is_stale, scan
+from articlebot.index.storage.reindex import run_reindex
+from articlebot.index.storage.workers import die_with_parent
 from articlebot.index.text.analysis import Analyzer
 from articlebot.index.text.snippets import make_snippet
 
-__all__ = ["ArticleIndex", "StoreError"]
+__all__ = ["ArticleIndex"]
 
 ASK_ARTICLES = 5  # articles whose sentences compete to answer a question
 ASK_PRIOR = 1.0  # weight of the article's own rank in a passage's score
@@ -48,10 +45,10 @@ PROCESS_THRESHOLD = 1000  # files; smaller folders reindex in a thread (no proce
 def _open_sync(db_path: Path, config: IndexConfig) -> tuple[Searcher, dict[str, str]]:
     """The searcher over one committed generation: the meta and every blob are read in
     one read transaction."""
-    conn = store.connect_reader(db_path)
+    conn = database.connect_reader(db_path)
     try:
         conn.execute("BEGIN")
-        meta = store.read_meta(conn)
+        meta = tables.read_meta(conn)
         catalog, bm25 = load_state(conn, config, with_words=False, path=db_path)
         conn.execute("COMMIT")
     finally:
@@ -63,9 +60,9 @@ def _open_sync(db_path: Path, config: IndexConfig) -> tuple[Searcher, dict[str, 
         """The spelling vocabulary, read when "did you mean" is first needed. It may come
         from a newer generation than the searcher's: it holds words and counts, no
         document numbers, so it cannot mislead a search."""
-        c = store.connect_reader(db_path)
+        c = database.connect_reader(db_path)
         try:
-            blobs = store.read_blobs(c, CATALOG_PREFIX + "words")
+            blobs = tables.read_blobs(c, CATALOG_PREFIX + "words")
         finally:
             c.close()
         return Catalog.words_from_blobs(
@@ -104,13 +101,13 @@ class ArticleIndex:
         Markdown. Raises StoreError for a file that is not ours."""
         db_path, content_dir, config = Path(db_path), Path(content_dir), config or IndexConfig()
         if not db_path.exists():  # a first start: an empty index, filled by reindex()
-            await asyncio.to_thread(lambda: store.connect(db_path).close())
+            await asyncio.to_thread(lambda: database.connect(db_path).close())
         try:
             searcher, meta = await asyncio.to_thread(_open_sync, db_path, config)
-        except store.NoIndexYet:  # created by another process that has not written yet
-            await asyncio.to_thread(lambda: store.connect(db_path).close())
+        except NoIndexYet:  # created by another process that has not written yet
+            await asyncio.to_thread(lambda: database.connect(db_path).close())
             searcher, meta = await asyncio.to_thread(_open_sync, db_path, config)
-        db = await aiosqlite.Connection(functools.partial(store.connect_reader, db_path), 64)
+        db = await aiosqlite.Connection(functools.partial(database.connect_reader, db_path), 64)
         return cls(db_path, content_dir, config, searcher, meta, db)
 
     @property
@@ -134,7 +131,7 @@ class ArticleIndex:
         """True when files in the content folder changed since the last index (cheap stat)."""
 
         def check() -> bool:
-            conn = store.connect_reader(self.db_path)
+            conn = database.connect_reader(self.db_path)
             try:
                 return is_stale(conn, self.content_dir, self.config)
             finally:
@@ -148,9 +145,9 @@ class ArticleIndex:
         found: dict[str, Article] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            async with self._db.execute(store.select_articles_sql(len(chunk)), chunk) as cur:
+            async with self._db.execute(tables.select_articles_sql(len(chunk)), chunk) as cur:
                 for row in await cur.fetchall():
-                    article = store.row_article(row)
+                    article = tables.row_article(row)
                     found[article.id] = article
         return found
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from articlebot.index.config import IndexConfig
 from articlebot.index.posts.article import Article
 from articlebot.index.results import ReindexReport
-from articlebot.index.storage import store
+from articlebot.index.storage import database, tables
 from articlebot.index.storage.reindex import run_reindex
 
 POSTS = {
@@ -73,10 +73,10 @@ def index_folder(
     """The folder through the real pipeline (scan, read, parse, store), and the articles
     as stored, by id."""
     report = run_reindex(db, folder, config, workers=workers)
-    conn = store.connect_reader(db)
+    conn = database.connect_reader(db)
     try:
         ids = [row[0] for row in conn.execute("SELECT id FROM articles ORDER BY id")]
-        found = store.fetch_articles(conn, ids)
+        found = tables.fetch_articles(conn, ids)
     finally:
         conn.close()
     return [found[i] for i in ids], report

@@ -6,9 +6,10 @@ import logging
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
+from discord.ext import commands
+
 from articlebot.bot import render
 from articlebot.bot.embeds import send_reply
-from discord.ext import commands
 
 if TYPE_CHECKING:
     from articlebot.bot.app import ArticleBot

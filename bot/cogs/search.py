@@ -12,12 +12,13 @@ from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 import discord
+from discord import app_commands
+from discord.ext import commands
+
 from articlebot.bot import limits, render
 from articlebot.bot.answers import looks_like_question
 from articlebot.bot.embeds import in_time, send_reply
 from articlebot.bot.views import SearchPages
-from discord import app_commands
-from discord.ext import commands
 
 if TYPE_CHECKING:
     from articlebot.bot.app import ArticleBot

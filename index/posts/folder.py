@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from articlebot.index.posts.front_matter import PostError
+from articlebot.index.errors import PostError
 
 POST_SUFFIXES = (".md", ".markdown")
 

@@ -15,10 +15,7 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import BaseHandler
 
-
-class PostError(Exception):
-    """A post that cannot be indexed; ``str(err)`` is a reason a person can act on."""
-
+from articlebot.index.errors import PostError
 
 # A front matter holds tens of values; aliases that would expand past this many are an
 # attack ("billion laughs": 387 bytes that expand to billions of strings), not a post.

@@ -13,9 +13,10 @@ from datetime import datetime
 from urllib.parse import quote, urljoin, urlsplit
 
 from articlebot.index.config import IndexConfig
+from articlebot.index.errors import PostError
 from articlebot.index.posts.article import Article
 from articlebot.index.posts.dates import date_from_filename, parse_date, site_zone
-from articlebot.index.posts.front_matter import PostError, parse_front_matter
+from articlebot.index.posts.front_matter import parse_front_matter
 from articlebot.index.posts.plaintext import clean_text, markdown_to_text
 
 __all__ = ["PostError", "parse_or_skip", "parse_post"]

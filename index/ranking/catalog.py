@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
+
 from articlebot.index.posts.article import Article
 
 _ROW = "\n"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from articlebot.index.results import QueryError
+from articlebot.index.errors import QueryError
 
 MAX_CHARS = 1_000  # a pasted essay costs no more than a long query
 MAX_TOKENS = 100

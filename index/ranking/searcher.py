@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+
+from articlebot.index.errors import QueryError
 from articlebot.index.posts.article import Article
 from articlebot.index.ranking.ask import QUESTION_WORDS
 from articlebot.index.ranking.bm25 import BM25Index
 from articlebot.index.ranking.catalog import Catalog, title_words
 from articlebot.index.ranking.query import MAX_TOKENS, Query, parse_query
-from articlebot.index.results import QueryError
 from articlebot.index.text.analysis import Analyzer
 from articlebot.index.text.snippets import contains_phrase
 from articlebot.index.text.suggest import Suggester

@@ -17,6 +17,7 @@ from itertools import compress, repeat
 from operator import is_
 
 import numpy as np
+
 from articlebot.index.results import Snippet
 from articlebot.index.text.analysis import STOP_WORDS, WORD, Analyzer, _normalise
 

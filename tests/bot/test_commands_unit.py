@@ -9,6 +9,8 @@ from unittest.mock import AsyncMock, MagicMock
 
 import discord
 import pytest
+from discord.ext import commands
+
 from articlebot.bot import limits, render
 from articlebot.bot.answers import (
     FOLLOW_UP_WINDOW,
@@ -30,9 +32,9 @@ from articlebot.bot.console import Console, split_latest
 from articlebot.bot.render import PLAIN
 from articlebot.bot.settings import Settings
 from articlebot.bot.views import SearchPages
-from articlebot.index.posts.article import Article
-from articlebot.index.ranking.ask import Answer
-from articlebot.index.results import (
+from articlebot.index import (
+    Answer,
+    Article,
     Hit,
     IndexStats,
     QueryError,
@@ -40,7 +42,6 @@ from articlebot.index.results import (
     SearchResult,
     Snippet,
 )
-from discord.ext import commands
 
 
 def make_article(n: int, category: str = "tv") -> Article:

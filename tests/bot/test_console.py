@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from articlebot.bot.cli import main
 from articlebot.bot.console import run_console
 from articlebot.bot.settings import Settings

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from articlebot.bot import render
 from articlebot.bot.answers import FOLLOW_UP_WINDOW, FollowUps
 from articlebot.bot.limits import validate_message_payload
-
 from tests.bot.conftest import E2E
 from tests.bot.discord_standin import CHANNEL_MESSAGE, EPHEMERAL, message_text
 

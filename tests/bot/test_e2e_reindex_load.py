@@ -142,7 +142,7 @@ class LoopGuard:
     def __init__(self) -> None:
         from articlebot.index import service
         from articlebot.index.ranking import searcher
-        from articlebot.index.storage import reindex, store
+        from articlebot.index.storage import database, reindex
 
         self.calls: list[str] = []
         self._loop_thread = threading.get_ident()
@@ -156,8 +156,8 @@ class LoopGuard:
             (service, "_reindex_in_process"),
             (service, "scan"),
             (service, "make_snippet"),
-            (store, "connect"),
-            (store, "connect_reader"),
+            (database, "connect"),
+            (database, "connect_reader"),
             (searcher.Searcher, "plan"),
             (searcher.Searcher, "phrase_ok"),
             (threading.Thread, "join"),

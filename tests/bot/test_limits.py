@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from articlebot.bot import limits
 
 # A character that Discord would still read as Markdown: not preceded by an odd run of

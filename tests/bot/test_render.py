@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from articlebot.bot import limits, render
 from articlebot.bot.embeds import payload, to_embed
 from articlebot.bot.render import DISCORD, PLAIN, Reply

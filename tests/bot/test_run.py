@@ -7,6 +7,7 @@ import socket
 
 import discord.http
 import pytest
+
 from articlebot.bot.run import serve
 from articlebot.bot.settings import Settings
 

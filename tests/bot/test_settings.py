@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from articlebot.bot.settings import (
     BUNDLED_CONTENT,
     RedactingFilter,

@@ -8,8 +8,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from articlebot.bot.cli import main
 
+from articlebot.bot.cli import main
 from tests.sample_posts import write_posts
 
 

@@ -6,10 +6,9 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from articlebot.index.config import IndexConfig
-from articlebot.index.results import QueryError
-from articlebot.index.service import ArticleIndex, StoreError
 
+from articlebot.index import ArticleIndex, QueryError, StoreError
+from articlebot.index.config import IndexConfig
 from tests.sample_posts import write_post, write_posts
 
 

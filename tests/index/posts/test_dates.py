@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+
 from articlebot.index.posts.dates import date_from_filename, parse_date
 
 

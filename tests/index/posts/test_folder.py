@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from articlebot.index import PostError
 from articlebot.index.config import IndexConfig
 from articlebot.index.posts.folder import (
     LINK_OUTSIDE,
@@ -19,10 +21,8 @@ from articlebot.index.posts.folder import (
     read_post_bytes,
     scan_folder,
 )
-from articlebot.index.posts.front_matter import PostError
 from articlebot.index.service import ArticleIndex
 from articlebot.index.storage.reindex import run_reindex
-
 from tests.sample_posts import write_post, write_posts
 from tests.unprivileged import run_unprivileged
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from articlebot.index.posts.front_matter import (
     PostError,
     parse_front_matter,

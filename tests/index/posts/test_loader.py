@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from articlebot.bot.settings import BUNDLED_CONTENT
+from articlebot.index import PostError
 from articlebot.index.config import IndexConfig
 from articlebot.index.posts.article import Article, Refusal
 from articlebot.index.posts.folder import POST_SUFFIXES, post_sort_key, read_post_bytes, scan_folder
-from articlebot.index.posts.loader import PostError, parse_or_skip, parse_post
-
+from articlebot.index.posts.loader import parse_or_skip, parse_post
 from tests.sample_posts import index_folder
 
 POSTS = Path(__file__).parent / "fixtures" / "posts"

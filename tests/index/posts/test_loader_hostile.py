@@ -10,14 +10,16 @@ import string
 from datetime import UTC, datetime
 
 import pytest
-from articlebot.index.config import IndexConfig
-from articlebot.index.posts.article import Article
-from articlebot.index.posts.front_matter import MAX_YAML_VALUES, PostError, parse_front_matter
-from articlebot.index.posts.loader import parse_post
-from articlebot.index.posts.plaintext import markdown_to_text
-from articlebot.index.storage import store
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+
+from articlebot.index import PostError
+from articlebot.index.config import IndexConfig
+from articlebot.index.posts.article import Article
+from articlebot.index.posts.front_matter import MAX_YAML_VALUES, parse_front_matter
+from articlebot.index.posts.loader import parse_post
+from articlebot.index.posts.plaintext import markdown_to_text
+from articlebot.index.storage import database, tables
 
 CONFIG = IndexConfig(url_template="https://news.example.com/{year}/{slug}")
 # A hang guard, not a speed target: each case takes milliseconds when it works and minutes
@@ -141,9 +143,9 @@ def test_emphasis_and_code_still_come_out_as_words() -> None:
 def stored(article: Article) -> Article:
     """The article after a round trip through a real SQLite articles table."""
     conn = sqlite3.connect(":memory:")
-    conn.executescript(store._SCHEMA_V1)
-    store.write_articles(conn, [article], ())
-    found = store.fetch_articles(conn, [article.id])
+    conn.executescript(database._SCHEMA_V1)
+    tables.write_articles(conn, [article], ())
+    found = tables.fetch_articles(conn, [article.id])
     conn.close()
     return found[article.id]
 

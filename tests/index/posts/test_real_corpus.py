@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from articlebot.index.config import IndexConfig
 from articlebot.index.posts.article import Article, Refusal
-
 from tests.sample_posts import index_folder
 
 ARCHIVE = Path(__file__).resolve().parents[4] / "shared/corpora/finescoop-2020.tar.xz"

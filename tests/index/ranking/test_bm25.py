@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from rank_bm25 import BM25Plus
+
 from articlebot.index.ranking import bm25 as bm25_module
 from articlebot.index.ranking.bm25 import BM25Index
-from rank_bm25 import BM25Plus
 
 PARAMS = [(1.2, 0.75, 1.0), (1.5, 0.75, 1.0), (0.9, 0.4, 0.5), (2.0, 1.0, 0.0)]
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from articlebot.index.ranking.query import Query, parse_query
-from articlebot.index.results import QueryError
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+
+from articlebot.index import QueryError
+from articlebot.index.ranking.query import Query, parse_query
 
 
 def test_plain_words_as_typed() -> None:

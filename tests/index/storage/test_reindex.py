@@ -7,13 +7,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
+from articlebot.index import ContentError, run_reindex
 from articlebot.index.config import IndexConfig
 from articlebot.index.ranking.bm25 import BM25Index
-from articlebot.index.storage import store
-from articlebot.index.storage.reindex import ContentError, load_state, run_reindex
+from articlebot.index.storage import database, tables
+from articlebot.index.storage.blobs import load_state
 from articlebot.index.text.analysis import Analyzer
 from articlebot.index.text.fields import document_tokens
-
 from tests.sample_posts import write_post, write_posts
 
 CONFIG = IndexConfig()
@@ -25,7 +26,7 @@ def content(tmp_path: Path) -> Path:
 
 
 def state(db: Path):
-    conn = store.connect(db)
+    conn = database.connect(db)
     try:
         return load_state(conn, CONFIG)
     finally:
@@ -141,7 +142,7 @@ def test_a_failed_write_keeps_the_last_good_index(
     def explode(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(store, "write_blobs", explode)
+    monkeypatch.setattr(tables, "write_blobs", explode)
     with pytest.raises(OSError):
         run_reindex(db, content, CONFIG)
     monkeypatch.undo()
@@ -177,9 +178,9 @@ def _many_posts(folder: Path, count: int) -> Path:
 
 
 def _files(db: Path) -> dict[str, tuple]:
-    conn = store.connect(db)
+    conn = database.connect(db)
     try:
-        return {rel: row[3:] for rel, row in store.read_files(conn).items()}
+        return {rel: row[3:] for rel, row in tables.read_files(conn).items()}
     finally:
         conn.close()
 
@@ -212,9 +213,9 @@ def test_worker_processes_build_the_same_index_as_one_process(tmp_path: Path) ->
 
 
 def _articles(db: Path, ids: list[str]):
-    conn = store.connect(db)
+    conn = database.connect(db)
     try:
-        found = store.fetch_articles(conn, ids)
+        found = tables.fetch_articles(conn, ids)
     finally:
         conn.close()
     return [found[i] for i in ids]

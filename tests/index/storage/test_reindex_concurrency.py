@@ -14,10 +14,12 @@ import time
 from pathlib import Path
 
 import pytest
-from articlebot.index.config import IndexConfig
-from articlebot.index.storage import reindex, store
-from articlebot.index.storage.reindex import load_state, run_reindex
 
+from articlebot.index.config import IndexConfig
+from articlebot.index.errors import StoreError
+from articlebot.index.storage import database, reindex, tables
+from articlebot.index.storage.blobs import load_state
+from articlebot.index.storage.reindex import run_reindex
 from tests.sample_posts import write_post, write_posts
 
 CONFIG = IndexConfig()
@@ -41,7 +43,7 @@ def cli(*args: object) -> subprocess.Popen[str]:
 
 
 def ids(db: Path) -> set[str]:
-    conn = store.connect_reader(db)
+    conn = database.connect_reader(db)
     try:
         catalog, bm25 = load_state(conn, CONFIG)
     finally:
@@ -54,7 +56,7 @@ def test_a_second_writer_waits_for_the_first_and_says_so(content: Path, tmp_path
     db = tmp_path / "i.sqlite3"
     run_reindex(db, content, CONFIG)
     write_post(content, "new_ferry.md", "New ferry", "2021-05-01", "travel", "A ferry.")
-    with store.writer_lock(db):  # another reindex holds the index
+    with database.writer_lock(db):  # another reindex holds the index
         second = cli("index", "--content", content, "--db", db)
         time.sleep(1.0)
         assert second.poll() is None  # waiting, not failing
@@ -71,7 +73,7 @@ def test_a_writer_that_cannot_get_the_lock_gives_up_in_one_sentence(
 ) -> None:
     db = tmp_path / "i.sqlite3"
     run_reindex(db, content, CONFIG)
-    with store.writer_lock(db), pytest.raises(store.StoreError) as error:
+    with database.writer_lock(db), pytest.raises(StoreError) as error:
         run_reindex(db, content, CONFIG, lock_wait=0.3)
     assert str(error.value) == (
         f"Another reindex of {db} has been running for over 0 s; try again when it has finished."
@@ -101,7 +103,7 @@ def test_a_commit_between_plan_and_write_makes_the_reindex_plan_again(
     the first is between its plan and its write."""
     db = tmp_path / "i.sqlite3"
     run_reindex(db, content, CONFIG)
-    monkeypatch.setattr(store, "writer_lock", lambda *a, **k: _nothing())
+    monkeypatch.setattr(database, "writer_lock", lambda *a, **k: _nothing())
     real_load = reindex.load_state
     intruded = []
 
@@ -137,7 +139,7 @@ def test_a_reader_sees_one_generation_while_a_reindex_commits(
     db = tmp_path / "i.sqlite3"
     run_reindex(db, content, CONFIG)
     before = ids(db)
-    real_read = store.read_blobs
+    real_read = tables.read_blobs
     calls = []
 
     def read_then_commit(conn, prefix=""):
@@ -154,8 +156,8 @@ def test_a_reader_sees_one_generation_while_a_reindex_commits(
             thread.join()
         return found
 
-    reader = store.connect_reader(db)
-    monkeypatch.setattr(store, "read_blobs", read_then_commit)
+    reader = database.connect_reader(db)
+    monkeypatch.setattr(tables, "read_blobs", read_then_commit)
     try:
         catalog, bm25 = load_state(reader, CONFIG)
     finally:

@@ -10,12 +10,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from articlebot.bot.terminal import cmd_search
 from articlebot.index.config import IndexConfig
+from articlebot.index.errors import DamagedIndex, StoreError
 from articlebot.index.service import ArticleIndex
-from articlebot.index.storage import store
+from articlebot.index.storage import database
 from articlebot.index.storage.reindex import run_reindex
-
 from tests.sample_posts import write_post, write_posts
 from tests.unprivileged import run_unprivileged
 
@@ -46,7 +47,7 @@ def titles(db: Path, content: Path, query: str) -> list[str]:
 
 
 def open_error(db: Path, content: Path) -> str:
-    with pytest.raises(store.StoreError) as error:
+    with pytest.raises(StoreError) as error:
         titles(db, content, "comet")
     return str(error.value)
 
@@ -65,7 +66,7 @@ def test_schema_version_zero_with_tables(db: Path, content: Path) -> None:
         f"The index file {db} is damaged (schema version 0); `articlebot index --full` "
         "rebuilds it from the content folder."
     )
-    with pytest.raises(store.DamagedIndex):
+    with pytest.raises(DamagedIndex):
         run_reindex(db, content, CONFIG)
     assert_rebuilt_by_full(db, content)
 
@@ -81,7 +82,7 @@ def test_a_corrupt_catalog_blob(db: Path, content: Path) -> None:
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE blobs SET data=x'0a' WHERE name='catalog:ids'")
     assert "is damaged" in open_error(db, content)
-    with pytest.raises(store.DamagedIndex):  # an incremental reindex reads it too
+    with pytest.raises(DamagedIndex):  # an incremental reindex reads it too
         run_reindex(db, content, CONFIG)
     assert_rebuilt_by_full(db, content)
 
@@ -101,7 +102,7 @@ def test_random_bytes_are_not_ours_and_never_deleted(tmp_path: Path, content: Pa
     path.write_bytes(b"my thesis draft, do not lose\n" * 10)
     expected = f"{path} is not an articlebot index (it is not a SQLite database)"
     assert open_error(path, content).startswith(expected)
-    with pytest.raises(store.StoreError, match="not a SQLite database"):
+    with pytest.raises(StoreError, match="not a SQLite database"):
         run_reindex(path, content, CONFIG, full=True)
     assert path.read_bytes() == b"my thesis draft, do not lose\n" * 10
 
@@ -116,14 +117,14 @@ def test_another_programs_database_is_left_alone(tmp_path: Path, content: Path) 
     for path in (empty_high_version, with_tables):
         before = path.read_bytes()
         assert "a SQLite database of another program" in open_error(path, content)
-        with pytest.raises(store.StoreError, match="another program"):
+        with pytest.raises(StoreError, match="another program"):
             run_reindex(path, content, CONFIG, full=True)
         assert path.read_bytes() == before
 
 
 def test_written_by_a_newer_articlebot(db: Path, content: Path) -> None:
     with sqlite3.connect(db) as conn:
-        conn.execute(f"PRAGMA user_version={store.SCHEMA_VERSION + 1}")
+        conn.execute(f"PRAGMA user_version={database.SCHEMA_VERSION + 1}")
     assert "written by a newer articlebot" in open_error(db, content)
 
 
@@ -132,7 +133,7 @@ def test_a_full_disk_keeps_the_previous_index(
 ) -> None:
     """SQLite reports a full disk as SQLITE_FULL; max_page_count makes it report exactly
     that on a real file, at the page where the disk would have run out."""
-    real_connect = store.connect
+    real_connect = database.connect
 
     def small_disk(path: Path, **kwargs: object) -> sqlite3.Connection:
         conn = real_connect(path, **kwargs)
@@ -140,9 +141,9 @@ def test_a_full_disk_keeps_the_previous_index(
         conn.execute(f"PRAGMA max_page_count={pages + 2}")
         return conn
 
-    monkeypatch.setattr(store, "connect", small_disk)
+    monkeypatch.setattr(database, "connect", small_disk)
     write_post(content, "big.md", "Long read", "2021-05-01", "news", "paragraph " * 50_000)
-    with pytest.raises(store.StoreError) as error:
+    with pytest.raises(StoreError) as error:
         run_reindex(db, content, CONFIG)
     assert str(error.value) == (
         f"Cannot write the index file {db} (the disk is full; free some space); "
@@ -162,7 +163,7 @@ from pathlib import Path
 from articlebot.index.config import IndexConfig
 from articlebot.index.storage.reindex import run_reindex
 from articlebot.index.service import ArticleIndex
-from articlebot.index.storage.store import StoreError
+from articlebot.index import StoreError
 db, content = Path(sys.argv[1]), Path(sys.argv[2])
 async def search():
     index = await ArticleIndex.open(db, content, IndexConfig())
@@ -196,7 +197,7 @@ def test_an_interrupted_first_index_is_built_not_reported_empty(
     tmp_path: Path, content: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "fresh.sqlite3"
-    store.connect(db).close()  # what a kill -9 during the first index leaves: a bare schema
+    database.connect(db).close()  # what a kill -9 during the first index leaves: a bare schema
     args = type("Args", (), {"query": ["comet"], "json": False, "limit": 5, "db": db})()
     args.content = content
     assert cmd_search(args, CONFIG) == 0
@@ -211,6 +212,6 @@ def test_remove_index_refuses_a_file_that_is_not_ours(tmp_path: Path) -> None:
     with sqlite3.connect(other) as conn:
         conn.execute("PRAGMA application_id=1234")
         conn.execute("CREATE TABLE t (x)")
-    with pytest.raises(store.StoreError):
-        store.remove_index(other)
+    with pytest.raises(StoreError):
+        database.remove_index(other)
     assert other.exists() and os.path.getsize(other) > 0

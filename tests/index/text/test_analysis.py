@@ -6,6 +6,7 @@ import pickle
 import random
 
 import pytest
+
 from articlebot.index.text.analysis import STOP_WORDS, Analyzer, algorithm_for
 
 

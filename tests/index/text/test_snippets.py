@@ -7,6 +7,7 @@ import random
 import re
 
 import pytest
+
 from articlebot.index.results import Snippet
 from articlebot.index.text.analysis import Analyzer
 from articlebot.index.text.snippets import make_snippet

@@ -1,48 +1,35 @@
-"""The SQLite file that holds the index: schema, migrations and the rows and blobs in it.
+"""The index file itself: what is ours, opening it to read or to write, its schema and
+migrations, the writer lock, and one sentence for each way it can fail.
 
-Everything is plain ``sqlite3`` so the reindex worker process can use it directly; the
-bot reads through aiosqlite with the same SQL (see ``service.py``). WAL mode lets readers
-keep the last committed index while a reindex writes the next one in one transaction.
+Plain ``sqlite3`` everywhere (the one driver), so the reindex worker process and the
+service's reader thread use the same functions. WAL mode lets readers keep the last
+committed index while a reindex writes the next one in one transaction.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from articlebot.index.posts.article import Article
+from articlebot.index.errors import DamagedIndex, NoIndexYet, StoreError
 
 APPLICATION_ID = 0x41524231  # "ARB1": marks the file as ours
+
+
 SCHEMA_VERSION = 1
+
+
 TABLES = frozenset({"meta", "files", "articles", "blobs"})
+
+
 LOCK_WAIT = 120.0  # seconds a reindex waits for another one on the same file
+
+
 _MAGIC = b"SQLite format 3\x00"
-
-
-class StoreError(RuntimeError):
-    """The index file cannot be used; ``str(error)`` is one sentence naming the file."""
-
-
-class DamagedIndex(StoreError):
-    """An index file of ours that cannot be read: ``articlebot index --full`` rebuilds it
-    (it is derived data: the posts are the source)."""
-
-    def __init__(self, path: Path, why: str) -> None:
-        super().__init__(
-            f"The index file {path} is damaged ({why}); `articlebot index --full` rebuilds "
-            "it from the content folder."
-        )
-        self.path = path
-
-
-class NoIndexYet(StoreError):
-    """The file exists but no index was ever completed in it (a first index was killed)."""
 
 
 def _damaged_why(exc: BaseException) -> str:
@@ -78,6 +65,7 @@ CREATE TABLE articles (
 );
 CREATE TABLE blobs (name TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
+
 
 # Each entry upgrades the schema from version i+1 to i+2; append, never edit.
 _MIGRATIONS: list[str] = []
@@ -307,146 +295,3 @@ def writer_lock(
         yield
     finally:
         os.close(fd)  # releases the lock
-
-
-# --- meta -------------------------------------------------------------------------------
-
-
-def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
-    return dict(conn.execute("SELECT key, value FROM meta").fetchall())
-
-
-def write_meta(conn: sqlite3.Connection, values: Mapping[str, str]) -> None:
-    conn.executemany(
-        "INSERT INTO meta(key, value) VALUES(?, ?) "
-        "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-        list(values.items()),
-    )
-
-
-# --- files ------------------------------------------------------------------------------
-
-FileRow = tuple[str, int, int, str, str, str]  # path, size, mtime_ns, sha256, status, reason
-
-
-def read_files(conn: sqlite3.Connection) -> dict[str, FileRow]:
-    rows = conn.execute("SELECT path, size, mtime_ns, sha256, status, reason FROM files")
-    return {row[0]: row for row in rows}
-
-
-def replace_files(conn: sqlite3.Connection, rows: Iterable[FileRow], removed: Iterable[str]):
-    conn.executemany("DELETE FROM files WHERE path=?", [(p,) for p in removed])
-    conn.executemany("INSERT OR REPLACE INTO files VALUES(?, ?, ?, ?, ?, ?)", list(rows))
-
-
-# --- articles ---------------------------------------------------------------------------
-
-ARTICLE_COLUMNS = (
-    "id, path, slug, title, description, date, categories, tags, author, image, featured, "
-    "language, url, body, warnings"
-)
-
-
-def article_row(a: Article) -> tuple[object, ...]:
-    return (
-        a.id,
-        a.path,
-        a.slug,
-        a.title,
-        a.description,
-        a.date.astimezone(UTC).isoformat() if a.date else None,
-        _json_list(a.categories),
-        _json_list(a.tags),
-        a.author,
-        a.image,
-        int(a.featured),
-        a.language,
-        a.url,
-        a.body,
-        _json_list(a.warnings),
-    )
-
-
-def _json_list(values: Sequence[str]) -> str:
-    """``values`` as a JSON list; most posts have no tags or warnings, and skipping
-    ``json.dumps`` for those saves seconds of a 100,000-post index."""
-    return json.dumps(list(values), ensure_ascii=False) if values else "[]"
-
-
-def row_article(row: Sequence[object]) -> Article:
-    (id_, path, slug, title, desc, date, cats, tags, author, image, feat, lang, url, body, warn) = (
-        row
-    )
-    return Article(
-        id=str(id_),
-        path=str(path),
-        slug=str(slug),
-        title=str(title),
-        description=str(desc),
-        date=datetime.fromisoformat(str(date)) if date else None,
-        categories=tuple(json.loads(str(cats))),
-        tags=tuple(json.loads(str(tags))),
-        author=str(author),
-        image=str(image),
-        featured=bool(feat),
-        language=str(lang),
-        url=str(url),
-        body=str(body),
-        warnings=tuple(json.loads(str(warn))),
-    )
-
-
-SELECT_ARTICLES = f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id IN ({{marks}})"
-
-
-def select_articles_sql(count: int) -> str:
-    return SELECT_ARTICLES.format(marks=",".join("?" * count))
-
-
-def fetch_articles(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Article]:
-    found: dict[str, Article] = {}
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start : start + 500])
-        for row in conn.execute(select_articles_sql(len(chunk)), chunk):
-            article = row_article(row)
-            found[article.id] = article
-    return found
-
-
-def write_articles(
-    conn: sqlite3.Connection, articles: Iterable[Article], removed: Iterable[str]
-) -> None:
-    conn.executemany("DELETE FROM articles WHERE id=?", [(i,) for i in removed])
-    conn.executemany(
-        f"INSERT OR REPLACE INTO articles({ARTICLE_COLUMNS}) VALUES({','.join('?' * 15)})",
-        [article_row(a) for a in articles],
-    )
-
-
-# --- blobs ------------------------------------------------------------------------------
-
-
-def read_blobs(conn: sqlite3.Connection, prefix: str = "") -> dict[str, bytes]:
-    rows = conn.execute("SELECT name, data FROM blobs WHERE name LIKE ?", (prefix + "%",))
-    return {name: bytes(data) for name, data in rows}
-
-
-def write_blobs(
-    conn: sqlite3.Connection, blobs: Mapping[str, bytes | memoryview], prefix: str = ""
-) -> None:
-    """Replace every blob under ``prefix`` with ``blobs`` (names given without the prefix);
-    memoryviews are bound as they are, without a copy.
-
-    Rows are updated in place and only stale names deleted: deleting then re-inserting
-    45 MB of blobs frees and reallocates every overflow page, twice the time.
-    """
-    stale = {
-        name
-        for (name,) in conn.execute("SELECT name FROM blobs WHERE name LIKE ?", (prefix + "%",))
-    } - {prefix + name for name in blobs}
-    conn.executemany("DELETE FROM blobs WHERE name=?", [(name,) for name in sorted(stale)])
-    conn.executemany(
-        "INSERT INTO blobs(name, data) VALUES(?, ?) "
-        "ON CONFLICT(name) DO UPDATE SET data=excluded.data",
-        [(prefix + name, memoryview(data)) for name, data in blobs.items()],
-    )

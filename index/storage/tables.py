@@ -1,0 +1,156 @@
+"""Rows in the index file: meta, files, articles and blobs, each read and written here and
+nowhere else (the one SQLite access path of the index).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from articlebot.index.posts.article import Article
+
+
+def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
+    return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+
+
+def write_meta(conn: sqlite3.Connection, values: Mapping[str, str]) -> None:
+    conn.executemany(
+        "INSERT INTO meta(key, value) VALUES(?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+        list(values.items()),
+    )
+
+
+class FileRow(NamedTuple):
+    """What the index knows of one file of the content folder."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str  # "" when the file could not be read (it is tried again next time)
+    status: str  # indexed | refused | skipped
+    reason: str = ""
+
+
+def read_files(conn: sqlite3.Connection) -> dict[str, FileRow]:
+    rows = conn.execute("SELECT path, size, mtime_ns, sha256, status, reason FROM files")
+    return {row[0]: FileRow(*row) for row in rows}
+
+
+def replace_files(
+    conn: sqlite3.Connection, rows: Iterable[FileRow], removed: Iterable[str]
+) -> None:
+    conn.executemany("DELETE FROM files WHERE path=?", [(p,) for p in removed])
+    conn.executemany("INSERT OR REPLACE INTO files VALUES(?, ?, ?, ?, ?, ?)", list(rows))
+
+
+ARTICLE_COLUMNS = (
+    "id, path, slug, title, description, date, categories, tags, author, image, featured, "
+    "language, url, body, warnings"
+)
+
+
+def article_row(a: Article) -> tuple[object, ...]:
+    return (
+        a.id,
+        a.path,
+        a.slug,
+        a.title,
+        a.description,
+        a.date.astimezone(UTC).isoformat() if a.date else None,
+        _json_list(a.categories),
+        _json_list(a.tags),
+        a.author,
+        a.image,
+        int(a.featured),
+        a.language,
+        a.url,
+        a.body,
+        _json_list(a.warnings),
+    )
+
+
+def _json_list(values: Sequence[str]) -> str:
+    """``values`` as a JSON list; most posts have no tags or warnings, and skipping
+    ``json.dumps`` for those saves seconds of a 100,000-post index."""
+    return json.dumps(list(values), ensure_ascii=False) if values else "[]"
+
+
+def row_article(row: Sequence[object]) -> Article:
+    (id_, path, slug, title, desc, date, cats, tags, author, image, feat, lang, url, body, warn) = (
+        row
+    )
+    return Article(
+        id=str(id_),
+        path=str(path),
+        slug=str(slug),
+        title=str(title),
+        description=str(desc),
+        date=datetime.fromisoformat(str(date)) if date else None,
+        categories=tuple(json.loads(str(cats))),
+        tags=tuple(json.loads(str(tags))),
+        author=str(author),
+        image=str(image),
+        featured=bool(feat),
+        language=str(lang),
+        url=str(url),
+        body=str(body),
+        warnings=tuple(json.loads(str(warn))),
+    )
+
+
+SELECT_ARTICLES = f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id IN ({{marks}})"
+
+
+def select_articles_sql(count: int) -> str:
+    return SELECT_ARTICLES.format(marks=",".join("?" * count))
+
+
+def fetch_articles(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Article]:
+    found: dict[str, Article] = {}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        for row in conn.execute(select_articles_sql(len(chunk)), chunk):
+            article = row_article(row)
+            found[article.id] = article
+    return found
+
+
+def write_articles(
+    conn: sqlite3.Connection, articles: Iterable[Article], removed: Iterable[str]
+) -> None:
+    conn.executemany("DELETE FROM articles WHERE id=?", [(i,) for i in removed])
+    conn.executemany(
+        f"INSERT OR REPLACE INTO articles({ARTICLE_COLUMNS}) VALUES({','.join('?' * 15)})",
+        [article_row(a) for a in articles],
+    )
+
+
+def read_blobs(conn: sqlite3.Connection, prefix: str = "") -> dict[str, bytes]:
+    rows = conn.execute("SELECT name, data FROM blobs WHERE name LIKE ?", (prefix + "%",))
+    return {name: bytes(data) for name, data in rows}
+
+
+def write_blobs(
+    conn: sqlite3.Connection, blobs: Mapping[str, bytes | memoryview], prefix: str = ""
+) -> None:
+    """Replace every blob under ``prefix`` with ``blobs`` (names given without the prefix);
+    memoryviews are bound as they are, without a copy.
+
+    Rows are updated in place and only stale names deleted: deleting then re-inserting
+    45 MB of blobs frees and reallocates every overflow page, twice the time.
+    """
+    stale = {
+        name
+        for (name,) in conn.execute("SELECT name FROM blobs WHERE name LIKE ?", (prefix + "%",))
+    } - {prefix + name for name in blobs}
+    conn.executemany("DELETE FROM blobs WHERE name=?", [(name,) for name in sorted(stale)])
+    conn.executemany(
+        "INSERT INTO blobs(name, data) VALUES(?, ?) "
+        "ON CONFLICT(name) DO UPDATE SET data=excluded.data",
+        [(prefix + name, memoryview(data)) for name, data in blobs.items()],
+    )

@@ -1,0 +1,239 @@
+"""Worker processes of a reindex: read, hash, parse and analyse posts in batches.
+
+Each worker numbers terms and words itself and sends int32 arrays with only the strings
+it has not sent before, so the parent does one look-up per distinct string, not per token.
+A worker ends by itself when its parent dies (kill -9 included).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from articlebot.index.config import IndexConfig
+from articlebot.index.errors import PostError
+from articlebot.index.posts.article import Article
+from articlebot.index.posts.folder import read_post_bytes
+from articlebot.index.posts.loader import parse_or_skip
+from articlebot.index.text.analysis import Analyzer
+from articlebot.index.text.fields import document_fields
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class FileOutcome:
+    """One file after a worker read it: its digest and article, or why it is left out."""
+
+    rel: str
+    digest: str = ""  # sha256 of the bytes read; "" when the file could not be read
+    article: Article | None = None
+    skipped: str = ""  # reason when the post is deliberately left out (draft)
+    refused: str = ""  # reason when the post could not be read
+
+
+@dataclass(slots=True)
+class PreparedBatch:
+    """A batch of files, analysed: the heavy per-token work is done by the worker.
+
+    Tokens and words travel as int32 ids numbered by the worker (``source``), which keeps
+    its numbering across its batches and sends only the strings first seen in this one.
+    The parent thus looks up each distinct string once per worker, not once per token or
+    per batch, and pickling moves a few arrays, not millions of small strings. The
+    ``*_lens`` arrays give each indexed article's share, in the order of ``files``.
+    """
+
+    source: str  # which worker numbered the ids
+    files: list[FileOutcome]
+    new_terms: list[str]  # the source's term ids continue with these
+    term_ids: np.ndarray  # int32, every indexed article's tokens back to back
+    term_lens: np.ndarray  # int32 tokens per indexed article
+    new_words: list[str]  # the source's word ids continue with these
+    word_ids: np.ndarray  # int32, each indexed article's distinct surface words
+    word_lens: np.ndarray  # int32 distinct words per indexed article
+
+    @property
+    def articles(self) -> list[Article]:
+        return [f.article for f in self.files if f.article is not None]
+
+
+class Numbering(dict[str, int]):
+    """String -> id in order of first sight; remembers the strings not yet sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fresh: list[str] = []
+
+    def __missing__(self, key: str) -> int:
+        number = self[key] = len(self)
+        self.fresh.append(key)
+        return number
+
+    def ids(self, strings: list[str] | set[str]) -> np.ndarray:
+        return np.fromiter(map(self.__getitem__, strings), np.int32, len(strings))
+
+    def take_fresh(self) -> list[str]:
+        fresh, self.fresh = self.fresh, []
+        return fresh
+
+
+def read_post(root: str, rel: str, config: IndexConfig) -> FileOutcome:
+    """Read, hash and parse one file; never raises. A file that cannot be read has no
+    digest, so the next reindex tries it again (its permissions may have been fixed)."""
+    try:
+        data = read_post_bytes(root, rel, config.max_post_bytes)
+    except PostError as exc:
+        return FileOutcome(rel, refused=str(exc))
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        article = parse_or_skip(data, rel, config)
+    except PostError as exc:
+        return FileOutcome(rel, digest, refused=str(exc))
+    except Exception as exc:  # a bug on one odd file must not stop the other 100,000
+        return FileOutcome(rel, digest, refused=f"unexpected error while reading: {exc!r}")
+    if isinstance(article, str):
+        return FileOutcome(rel, digest, skipped=article)
+    return FileOutcome(rel, digest, article)
+
+
+class _TermsOfWords(dict[str, int]):
+    """Surface word -> term id for one language: a word is stemmed and numbered once per
+    worker, so each token costs one dict look-up instead of a stem look-up and a number
+    look-up."""
+
+    def __init__(self, analyzer: Analyzer, language: str, terms: Numbering) -> None:
+        super().__init__()
+        self._stem = analyzer.stem
+        self._language = language
+        self._terms = terms
+
+    def __missing__(self, word: str) -> int:
+        number = self[word] = self._terms[self._stem([word], self._language)[0]]
+        return number
+
+
+@dataclass
+class _WorkerState:
+    root: str
+    config: IndexConfig
+    analyzer: Analyzer
+    source: str = field(default_factory=lambda: os.urandom(8).hex())
+    terms: Numbering = field(default_factory=Numbering)
+    words: Numbering = field(default_factory=Numbering)
+    by_language: dict[str, _TermsOfWords] = field(default_factory=dict)
+
+    def term_ids(self, surface: list[str], language: str) -> np.ndarray:
+        table = self.by_language.get(language)
+        if table is None:
+            table = self.by_language[language] = _TermsOfWords(self.analyzer, language, self.terms)
+        return np.fromiter(map(table.__getitem__, surface), np.int32, len(surface))
+
+
+def article_ids(article: Article, state: _WorkerState) -> tuple[np.ndarray, np.ndarray]:
+    """``document_terms`` of the article as the worker's term and word ids: each field's
+    words are numbered once, then repeated by its weight."""
+    parts: list[np.ndarray] = []
+    words: set[str] = set()
+    for text, weight, offered in document_fields(article, state.config):
+        if not text or (weight <= 0 and not offered):
+            continue
+        surface = state.analyzer.words(text)
+        if offered:
+            words.update(surface)
+        if weight > 0:
+            ids = state.term_ids(surface, article.language)
+            parts.append(np.tile(ids, weight) if weight > 1 else ids)
+    return _concat(parts), state.words.ids(words)
+
+
+def analyse_batch(files: list[FileOutcome], state: _WorkerState) -> PreparedBatch:
+    """Tokens and distinct words of every article in ``files``, as the worker's ids."""
+    term_parts: list[np.ndarray] = []
+    word_parts: list[np.ndarray] = []
+    for f in files:
+        if f.article is not None:
+            term_ids, word_ids = article_ids(f.article, state)
+            term_parts.append(term_ids)
+            word_parts.append(word_ids)
+    return PreparedBatch(
+        state.source,
+        files,
+        state.terms.take_fresh(),
+        _concat(term_parts),
+        np.array([len(p) for p in term_parts], dtype=np.int32),
+        state.words.take_fresh(),
+        _concat(word_parts),
+        np.array([len(p) for p in word_parts], dtype=np.int32),
+    )
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, np.int32)
+
+
+_worker: _WorkerState | None = None
+
+
+def _init_worker(root: str, config: IndexConfig, parent: int | None = None) -> None:
+    global _worker
+    if parent is not None:
+        die_with_parent(parent)
+    _worker = _WorkerState(root, config, Analyzer(config.default_language))
+
+
+def die_with_parent(parent: int, every: float = 0.5) -> None:
+    """End this worker process as soon as ``parent`` is gone (killed with -9, crashed):
+    a worker left behind would keep reading posts for nobody. A daemon thread checks the
+    parent id, which becomes another process's once the parent has died."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
+
+
+def _prepare_batch(rels: list[str]) -> PreparedBatch:
+    assert _worker is not None
+    files = [read_post(_worker.root, rel, _worker.config) for rel in rels]
+    return analyse_batch(files, _worker)
+
+
+def prepare_all(
+    root: Path,
+    rels: list[str],
+    config: IndexConfig,
+    workers: int,
+    progress: Progress | None = None,
+) -> Iterator[PreparedBatch]:
+    """Read, hash, parse and analyse files in batches, in parallel when there are enough
+    to pay for processes; batches come back in order."""
+    total, done = len(rels), 0
+    size = 200
+    batches = [rels[i : i + size] for i in range(0, total, size)]
+    if workers <= 1 or total < 400:
+        _init_worker(str(root), config)
+        results: Iterable[PreparedBatch] = map(_prepare_batch, batches)
+        for batch in results:
+            done += len(batch.files)
+            if progress:
+                progress(done, total)
+            yield batch
+        return
+    with ProcessPoolExecutor(
+        workers, initializer=_init_worker, initargs=(str(root), config, os.getpid())
+    ) as pool:
+        for batch in pool.map(_prepare_batch, batches, chunksize=1):
+            done += len(batch.files)
+            if progress:
+                progress(done, total)
+            yield batch
