@@ -94,13 +94,13 @@ def indexed_ids(db: Path) -> set[str]:
     return set(catalog.ids)
 
 
-def index_once(content: Path, db: Path) -> str:
-    """Run `articlebot index` to the end; returns its report line."""
-    proc = cli("index", "--content", content, "--db", db)
+def index_once(content: Path, db: Path) -> dict:
+    """Run `articlebot index` to the end; returns its report."""
+    proc = cli("index", "--json", "--content", content, "--db", db)
     out, err = proc.communicate(timeout=900)
     if proc.returncode != 0:
         raise AssertionError(f"index failed: {err.decode()[-500:]}")
-    return out.decode()
+    return json.loads(out)
 
 
 def mutate(content: Path, rng: random.Random, n: int) -> None:
@@ -148,7 +148,7 @@ def trial(content: Path, db: Path, full: bool, delay: float, rng: random.Random)
         result["opens"] = f"{type(exc).__name__}: {exc}"
     index_once(content, db)
     again = index_once(content, db)
-    result["converged"] = "0 added, 0 updated, 0 removed" in again
+    result["converged"] = not (again["added"] or again["updated"] or again["removed"])
     fresh = db.with_name("fresh.sqlite3")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{fresh}{suffix}").unlink(missing_ok=True)

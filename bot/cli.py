@@ -12,7 +12,7 @@ import sys
 from dataclasses import replace
 
 from articlebot.bot.settings import Settings, SettingsError, load_settings
-from articlebot.bot.terminal import add_path_options
+from articlebot.bot.terminal import add_path_options, register, run_command
 
 
 def _with_paths(settings: Settings, args: argparse.Namespace) -> Settings:
@@ -37,12 +37,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     p.set_defaults(handler=lambda a: cmd_run(_with_paths(settings, a)))
     p = sub.add_parser("chat", parents=[common], help="the bot's commands offline, in a terminal")
     p.set_defaults(handler=lambda a: cmd_chat(_with_paths(settings, a)))
-    try:
-        from articlebot.bot.terminal import register
-    except ImportError:  # the index package without its command line
-        pass
-    else:
-        register(sub, settings)
+    register(sub, settings)
     return parser
 
 
@@ -79,10 +74,6 @@ def main(argv: list[str] | None = None) -> int:
     handler = getattr(args, "handler", None)
     if handler is None:
         return cmd_run(settings) if settings.token else cmd_chat(settings)
-    try:
-        from articlebot.bot.terminal import run_command
-    except ImportError:
-        return handler(args)
     return run_command(handler, args)
 
 

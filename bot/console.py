@@ -11,13 +11,12 @@ without a terminal there is no prompt, and it reads lines until end of input.
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import threading
 from typing import TextIO
 
 from articlebot.bot.answers import Answers, looks_like_question
-from articlebot.bot.render import Reply, page_count, plain_style, to_text
+from articlebot.bot.render import Reply, page_count, plain_style, to_text, wants_colour
 from articlebot.bot.run import StartupError, open_index
 from articlebot.bot.settings import Settings
 
@@ -26,16 +25,6 @@ QUIT = frozenset({"quit", "exit", "q", ":q", "bye"})
 NEXT = frozenset({"more", "next", "n"})
 BACK = frozenset({"back", "prev", "previous", "p"})
 CONVERSATION = "console"  # the console is one conversation, for follow-up questions
-
-
-def wants_colour(stream: TextIO) -> bool:
-    isatty = getattr(stream, "isatty", None)
-    return bool(
-        isatty
-        and isatty()
-        and "NO_COLOR" not in os.environ
-        and os.environ.get("TERM", "") != "dumb"
-    )
 
 
 def split_latest(text: str) -> tuple[str | None, int]:

@@ -1,6 +1,9 @@
-"""`articlebot index`, `search` and `latest`: the index from a terminal or a script.
+"""`articlebot index`, `search`, `latest` and `ask`: the index from a terminal or a script.
 
-Errors are one line on standard error and a non-zero exit, never a traceback.
+Text goes through the same reply builders and text renderer as the console and Discord,
+so a search reads the same everywhere; ``--json`` writes one JSON line per result (or per
+query, or per question, when they come from standard input). Errors are one line on
+standard error and a non-zero exit, never a traceback.
 """
 
 from __future__ import annotations
@@ -9,35 +12,29 @@ import argparse
 import asyncio
 import json
 import os
+import sqlite3
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-from rich.text import Text
 
+from articlebot.bot import render
+from articlebot.bot.render import Style, plain_style, to_text, wants_colour
+from articlebot.bot.settings import Settings
 from articlebot.index import (
     Answer,
     Article,
     ArticleIndex,
-    ContentError,
+    ArticleIndexError,
     Hit,
     IndexConfig,
     QueryError,
     ReindexReport,
-    Snippet,
-    StoreError,
     run_reindex,
 )
-
-
-class CliSettings(Protocol):
-    content_dir: Path
-    db_path: Path
-
-    def index_config(self) -> IndexConfig: ...
 
 
 class CliError(RuntimeError):
@@ -45,7 +42,7 @@ class CliError(RuntimeError):
 
 
 def add_path_options(
-    parser: argparse.ArgumentParser, settings: CliSettings, *, suppress: bool = False
+    parser: argparse.ArgumentParser, settings: Settings, *, suppress: bool = False
 ) -> None:
     """`--content` and `--db`, defaulting to the settings (or absent when ``suppress``, so
     options given before the subcommand are not overwritten by its defaults)."""
@@ -62,14 +59,15 @@ def add_path_options(
         )
 
 
-def register(subparsers: Any, settings: CliSettings) -> None:
-    """Add the index commands to the top-level parser (the bot adds `run` and `chat`)."""
+def register(subparsers: Any, settings: Settings) -> None:
+    """Add the index commands to the top-level parser (cli.py adds `run` and `chat`)."""
     common = argparse.ArgumentParser(add_help=False)
     add_path_options(common, settings)
     config = settings.index_config()
 
     p = subparsers.add_parser("index", parents=[common], help="index the content folder")
     p.add_argument("--full", action="store_true", help="re-read every file")
+    p.add_argument("--json", action="store_true", help="the report as one JSON object")
     p.set_defaults(handler=lambda a: cmd_index(a, config))
 
     p = subparsers.add_parser("search", parents=[common], help="search the articles")
@@ -104,8 +102,15 @@ def run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
     """Run a handler, turning every expected failure into one line on stderr."""
     try:
         return handler(args)
-    except (CliError, StoreError, ContentError, QueryError) as exc:
+    except (CliError, ArticleIndexError) as exc:
         print(f"articlebot: {exc}", file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as exc:  # damage found while reading rows
+        print(
+            f"articlebot: the index file {getattr(args, 'db', '')} cannot be read "
+            f"({' '.join(str(exc).split())}); `articlebot index --full` rebuilds it.",
+            file=sys.stderr,
+        )
         return 2
     except BrokenPipeError:
         # The reader (e.g. `| head`) went away: stop quietly, as Unix tools do.
@@ -114,6 +119,14 @@ def run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
     except KeyboardInterrupt:
         print("articlebot: interrupted; the last complete index is kept.", file=sys.stderr)
         return 130
+
+
+def _style() -> Style:
+    return plain_style(colour=wants_colour(sys.stdout))
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
 
 
 # --- index ------------------------------------------------------------------------------
@@ -136,25 +149,32 @@ def cmd_index(args: argparse.Namespace, config: IndexConfig) -> int:
             bar.update(task, completed=done, total=total)
 
         def waiting(message: str) -> None:
-            bar.console.print(f"articlebot: {message} …", highlight=False)
+            # Plain print: rich's Progress shows it above the bar on a terminal, and
+            # leaves it whole (unwrapped) in a log.
+            print(f"articlebot: {message} …", file=sys.stderr, flush=True)
 
         report = run_reindex(
             args.db, args.content, config, full=args.full, progress=progress, on_wait=waiting
         )
-    print(format_report(report))
+    if args.json:
+        _say(json.dumps(report_json(report), ensure_ascii=False))
+    else:
+        _say(to_text(render.reindex_reply(report, style=_style()), _style()))
     return 0
 
 
-def format_report(report: ReindexReport) -> str:
-    kind = "Full index" if report.full else "Reindex"
-    lines = [
-        f"{kind}: {report.total} articles in {report.seconds:.2f} s — "
-        f"{len(report.added)} added, {len(report.updated)} updated, "
-        f"{len(report.removed)} removed, {report.unchanged} unchanged, "
-        f"{len(report.refused)} refused, {len(report.skipped)} skipped."
-    ]
-    lines += [f"  refused {r.path}: {r.reason}" for r in report.refused]
-    return "\n".join(lines)
+def report_json(report: ReindexReport) -> dict[str, Any]:
+    return {
+        "full": report.full,
+        "total": report.total,
+        "added": list(report.added),
+        "updated": list(report.updated),
+        "removed": list(report.removed),
+        "unchanged": report.unchanged,
+        "refused": [{"path": r.path, "reason": r.reason} for r in report.refused],
+        "skipped": [{"path": r.path, "reason": r.reason} for r in report.skipped],
+        "seconds": round(report.seconds, 3),
+    }
 
 
 def _check_content(content: Path) -> None:
@@ -186,29 +206,27 @@ def cmd_search(args: argparse.Namespace, config: IndexConfig) -> int:
 
 
 async def _search(args: argparse.Namespace, config: IndexConfig, text: str) -> int:
-    index = await _open(args, config)
-    try:
+    async with await _open(args, config) as index:
         if text:
             result = await index.search(text, limit=args.limit)
             if args.json:
                 for hit in result.hits:
-                    print(json.dumps(hit_json(hit), ensure_ascii=False))
+                    _say(json.dumps(hit_json(hit), ensure_ascii=False))
             else:
-                print_hits(result.hits, result.total, result.suggestion)
+                style = _style()
+                reply = render.search_page(result, style=style, prefix="", page_size=args.limit)
+                _say(to_text(reply, style))
             return 0
         # One query per line from standard input, one JSON line (a list) per query.
         status = 0
         for line in sys.stdin:
             try:
                 result = await index.search(line.strip(), limit=args.limit)
-                print(json.dumps([hit_json(h) for h in result.hits], ensure_ascii=False))
+                _say(json.dumps([hit_json(h) for h in result.hits], ensure_ascii=False))
             except QueryError as exc:
-                print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+                _say(json.dumps({"error": str(exc)}, ensure_ascii=False))
                 status = 1
-            sys.stdout.flush()
         return status
-    finally:
-        await index.close()
 
 
 def article_json(article: Article) -> dict[str, Any]:
@@ -230,34 +248,6 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     }
 
 
-def marked(snippet: Snippet) -> Text:
-    text = Text(snippet.text)
-    for start, end in snippet.marks:
-        text.stylize("bold yellow", start, end)
-    return text
-
-
-def _date(article: Article) -> str:
-    return article.date.strftime("%Y-%m-%d %H:%M UTC") if article.date else "undated"
-
-
-def print_hits(hits: Iterable[Hit], total: int, suggestion: str | None) -> None:
-    out = Console(highlight=False, soft_wrap=True)
-    hits = list(hits)
-    if not hits:
-        out.print("No articles match." + (f" Did you mean: {suggestion}?" if suggestion else ""))
-        return
-    out.print(f"{total} matching article{'s' if total != 1 else ''}:")
-    for n, hit in enumerate(hits, 1):
-        print_article(out, hit.article, n)
-        out.print(Text("   ") + marked(hit.snippet))
-
-
-def print_article(out: Console, article: Article, n: int) -> None:
-    out.print(Text(f"{n}. {article.title}", style="bold"))
-    out.print(f"   {_date(article)} · {', '.join(article.categories) or '—'} · {article.url}")
-
-
 # --- latest -----------------------------------------------------------------------------
 
 
@@ -266,23 +256,21 @@ def cmd_latest(args: argparse.Namespace, config: IndexConfig) -> int:
 
 
 async def _latest(args: argparse.Namespace, config: IndexConfig) -> int:
-    index = await _open(args, config)
-    try:
-        if args.category and args.category.casefold() not in index.searcher.catalog.by_category:
-            known = ", ".join(name for name, _ in await index.categories())
-            raise CliError(f"there is no category {args.category!r}; known: {known}.")
-        articles = await index.latest(args.limit, args.category)
-    finally:
-        await index.close()
+    async with await _open(args, config) as index:
+        known = [name for name, _ in await index.categories()]
+        name = None
+        if args.category:
+            name = next((n for n in known if n.casefold() == args.category.casefold()), None)
+            if name is None:
+                reply = render.unknown_category(args.category, known, style=_style(), prefix="")
+                raise CliError(to_text(reply, _style()))
+        articles = await index.latest(args.limit, name)
     if args.json:
         for article in articles:
-            print(json.dumps(article_json(article), ensure_ascii=False))
+            _say(json.dumps(article_json(article), ensure_ascii=False))
         return 0
-    out = Console(highlight=False, soft_wrap=True)
-    if not articles:
-        out.print("No articles yet.")
-    for n, article in enumerate(articles, 1):
-        print_article(out, article, n)
+    style = _style()
+    _say(to_text(render.latest_list(articles, category=name, style=style, prefix=""), style))
     return 0
 
 
@@ -300,9 +288,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     return {
         "question": answer.question,
         "sentences": list(answer.sentences),
-        "source": {**article_json(answer.article), "path": answer.article.path}
-        if answer.article
-        else None,
+        "source": article_json(answer.article) if answer.article else None,
         "confidence": answer.confidence,
         "declined": answer.declined,
         "related": [article_json(a) for a in answer.related],
@@ -310,29 +296,13 @@ def answer_json(answer: Answer) -> dict[str, Any]:
 
 
 async def _ask(args: argparse.Namespace, config: IndexConfig, text: str) -> int:
-    index = await _open(args, config)
-    try:
+    async with await _open(args, config) as index:
         questions = [text] if text else (line.strip() for line in sys.stdin)
+        style = _style()
         for question in questions:
             answer = await index.ask(question)
             if args.json:
-                print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
+                _say(json.dumps(answer_json(answer), ensure_ascii=False))
             else:
-                print_answer(answer)
+                _say(to_text(render.answer_reply(answer, style=style), style))
         return 0
-    finally:
-        await index.close()
-
-
-def print_answer(answer: Answer) -> None:
-    out = Console(highlight=False, soft_wrap=True)
-    if answer.declined or answer.article is None:
-        out.print("I couldn't find an answer to that in the articles.")
-        if answer.related:
-            out.print("The closest articles:")
-            for n, article in enumerate(answer.related[:3], 1):
-                print_article(out, article, n)
-        return
-    for sentence in answer.sentences:
-        out.print(f"> {sentence}")
-    out.print(f"— {answer.article.title}, {_date(answer.article)}: {answer.article.url}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from articlebot.index.posts.article import Article, Refusal
@@ -64,4 +64,3 @@ class IndexStats:
     db_bytes: int
     content_dir: str
     refused: int = 0
-    extra: dict[str, object] = field(default_factory=dict)

@@ -1,8 +1,13 @@
 """The asynchronous face of the index that the bot and the command line use.
 
-Ranking runs in a thread, article rows come through aiosqlite, and a reindex runs in a
-worker process (a thread for small folders) and is swapped in only once committed, so
-searches are answered from the old index the whole time.
+Ranking runs in a thread; article rows are read by one reader thread that owns the read-only
+SQLite connection (plain sqlite3 and the same ``tables`` functions as the reindex: one
+driver, one access path); a reindex runs in a worker process (a thread for small folders)
+and is swapped in only once committed, so searches are answered from the old index the
+whole time.
+
+    async with ArticleIndex.open(db_path, content_dir, config) as index:
+        result = await index.search("cruise stunt")
 """
 
 from __future__ import annotations
@@ -12,12 +17,12 @@ import contextlib
 import functools
 import multiprocessing
 import os
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+import sqlite3
+from collections.abc import Callable, Generator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-
-import aiosqlite
+from typing import Any, TypeVar
 
 from articlebot.index.config import IndexConfig
 from articlebot.index.errors import NoIndexYet
@@ -36,6 +41,8 @@ from articlebot.index.text.analysis import Analyzer
 from articlebot.index.text.snippets import make_snippet
 
 __all__ = ["ArticleIndex"]
+
+T = TypeVar("T")
 
 ASK_ARTICLES = 5  # articles whose sentences compete to answer a question
 ASK_PRIOR = 1.0  # weight of the article's own rank in a passage's score
@@ -83,7 +90,8 @@ class ArticleIndex:
         config: IndexConfig,
         searcher: Searcher,
         meta: dict[str, str],
-        db: aiosqlite.Connection,
+        db: sqlite3.Connection,
+        reader: ThreadPoolExecutor,
     ) -> None:
         self.db_path = db_path
         self.content_dir = content_dir
@@ -91,15 +99,19 @@ class ArticleIndex:
         self._searcher = searcher
         self._meta = meta
         self._db = db
+        self._reader = reader  # the one thread that uses ``_db``
         self._reindex: asyncio.Task[ReindexReport] | None = None
+        self._closed = False
 
     @classmethod
-    async def open(
-        cls, db_path: Path, content_dir: Path, config: IndexConfig | None = None
-    ) -> ArticleIndex:
+    def open(cls, db_path: Path, content_dir: Path, config: IndexConfig | None = None) -> _Opening:
         """Open (creating if absent) the SQLite index; loads the stored index, reads no
-        Markdown. Raises StoreError for a file that is not ours."""
-        db_path, content_dir, config = Path(db_path), Path(content_dir), config or IndexConfig()
+        Markdown. Raises StoreError for a file that is not ours. Await it, or use it as
+        ``async with``, which closes the index at the end."""
+        return _Opening(cls._open(Path(db_path), Path(content_dir), config or IndexConfig()))
+
+    @classmethod
+    async def _open(cls, db_path: Path, content_dir: Path, config: IndexConfig) -> ArticleIndex:
         if not db_path.exists():  # a first start: an empty index, filled by reindex()
             await asyncio.to_thread(lambda: database.connect(db_path).close())
         try:
@@ -107,8 +119,25 @@ class ArticleIndex:
         except NoIndexYet:  # created by another process that has not written yet
             await asyncio.to_thread(lambda: database.connect(db_path).close())
             searcher, meta = await asyncio.to_thread(_open_sync, db_path, config)
-        db = await aiosqlite.Connection(functools.partial(database.connect_reader, db_path), 64)
-        return cls(db_path, content_dir, config, searcher, meta, db)
+        reader = ThreadPoolExecutor(1, thread_name_prefix="articlebot-index-reader")
+        loop = asyncio.get_running_loop()
+        try:
+            db = await loop.run_in_executor(reader, database.connect_reader, db_path)
+        except BaseException:
+            reader.shutdown(wait=False)
+            raise
+        return cls(db_path, content_dir, config, searcher, meta, db, reader)
+
+    async def __aenter__(self) -> ArticleIndex:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _read(self, read: Callable[..., T], *args: Any) -> T:
+        """``read(connection, *args)`` on the reader thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._reader, functools.partial(read, self._db, *args))
 
     @property
     def searcher(self) -> Searcher:
@@ -141,19 +170,9 @@ class ArticleIndex:
 
     # --- reading ------------------------------------------------------------------------
 
-    async def _fetch(self, ids: list[str]) -> dict[str, Article]:
-        found: dict[str, Article] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            async with self._db.execute(tables.select_articles_sql(len(chunk)), chunk) as cur:
-                for row in await cur.fetchall():
-                    article = tables.row_article(row)
-                    found[article.id] = article
-        return found
-
     async def _articles(self, searcher: Searcher, docs: list[int]) -> list[Article]:
         ids = [searcher.catalog.ids[d] for d in docs]
-        found = await self._fetch(ids)
+        found = await self._read(tables.fetch_articles, ids)
         return [found[i] for i in ids if i in found]
 
     async def search(self, query: str, limit: int = 5, offset: int = 0) -> SearchResult:
@@ -341,8 +360,7 @@ class ArticleIndex:
         size = sum(
             p.stat().st_size for p in (self.db_path, Path(f"{self.db_path}-wal")) if p.exists()
         )
-        async with self._db.execute("SELECT count(*) FROM files WHERE status='refused'") as cur:
-            row = await cur.fetchone()
+        refused = await self._read(tables.count_files, "refused")
         return IndexStats(
             articles=len(searcher.catalog),
             categories=len(searcher.catalog.by_category),
@@ -350,7 +368,7 @@ class ArticleIndex:
             built_at=self.built_at,
             db_bytes=size,
             content_dir=str(self.content_dir),
-            refused=int(row[0]) if row else 0,
+            refused=refused,
         )
 
     async def close(self) -> None:
@@ -358,7 +376,11 @@ class ArticleIndex:
             # The caller is shutting down; a failed reindex leaves the old index intact.
             with contextlib.suppress(Exception):
                 await self._reindex
-        await self._db.close()
+        if self._closed:  # closing twice is harmless
+            return
+        self._closed = True
+        await self._read(sqlite3.Connection.close)
+        self._reader.shutdown(wait=False)
 
 
 def _answer(
@@ -379,3 +401,23 @@ def _reindex_in_process(
         1, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
     ) as pool:
         return pool.submit(run_reindex, db_path, content_dir, config, full=full).result()
+
+
+class _Opening:
+    """``ArticleIndex.open(...)``: awaitable (the index) and an async context manager (the
+    index, closed at the end)."""
+
+    def __init__(self, opening: Any) -> None:
+        self._opening = opening
+        self._index: ArticleIndex | None = None
+
+    def __await__(self) -> Generator[Any, None, ArticleIndex]:
+        return self._opening.__await__()
+
+    async def __aenter__(self) -> ArticleIndex:
+        self._index = await self._opening
+        return self._index
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._index is not None:
+            await self._index.close()

@@ -10,7 +10,6 @@ the question, the answer declines rather than quote something loosely related.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -222,12 +221,6 @@ def question_shape(question: str) -> str:
     if re.search(r"\b(wie viele|wie viel|wie lange|wie hoch|was kostet)\b", q):
         return "number"
     return ""
-
-
-def shape_bonus(shape: str, sentence: str) -> float:
-    """1.0 when ``sentence`` has what a question of ``shape`` asks for, else 0.0."""
-    pattern = {"number": _NUMBER, "date": _DATE, "person": _CAPITALISED, "place": _PLACE}.get(shape)
-    return 1.0 if pattern is None or pattern.search(sentence) else 0.0
 
 
 def sentences(text: str) -> list[str]:
@@ -490,7 +483,3 @@ def compose(
         chosen.append(texts[best.index + 1])
     others = tuple(a for a in related if a.id != best.article.id)
     return Answer(question, tuple(chosen), best.article, round(confidence, 3), False, others)
-
-
-def idf_table(n_docs: int, doc_freq: dict[str, int]) -> dict[str, float]:
-    return {t: math.log((n_docs + 1) / max(df, 1)) for t, df in doc_freq.items()}

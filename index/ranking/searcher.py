@@ -45,7 +45,6 @@ class Plan:
     total: int
     terms: frozenset[str]
     phrases: tuple[tuple[str, ...], ...] = ()
-    listing: bool = False  # filters only: newest first, no scores
 
 
 class Searcher:
@@ -118,7 +117,6 @@ class Searcher:
                 np.zeros(0),
                 len(docs),
                 frozenset(),
-                listing=True,
             )
         docs, scores = self.bm25.match(terms)
         if allowed is not None:

@@ -41,6 +41,11 @@ def read_files(conn: sqlite3.Connection) -> dict[str, FileRow]:
     return {row[0]: FileRow(*row) for row in rows}
 
 
+def count_files(conn: sqlite3.Connection, status: str) -> int:
+    """How many files of the folder have this status (refused, skipped, indexed)."""
+    return int(conn.execute("SELECT count(*) FROM files WHERE status=?", (status,)).fetchone()[0])
+
+
 def replace_files(
     conn: sqlite3.Connection, rows: Iterable[FileRow], removed: Iterable[str]
 ) -> None:

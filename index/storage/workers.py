@@ -138,7 +138,8 @@ class _WorkerState:
 
 
 def article_ids(article: Article, state: _WorkerState) -> tuple[np.ndarray, np.ndarray]:
-    """``document_terms`` of the article as the worker's term and word ids: each field's
+    """The article's BM25 tokens and distinct surface words (``document_fields``, each
+    analysed once) as the worker's term and word ids: each field's
     words are numbered once, then repeated by its weight."""
     parts: list[np.ndarray] = []
     words: set[str] = set()

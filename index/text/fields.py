@@ -25,28 +25,6 @@ def document_fields(article: Article, config: IndexConfig) -> tuple[tuple[str, i
     )
 
 
-def document_terms(
-    article: Article, analyzer: Analyzer, config: IndexConfig
-) -> tuple[list[str], set[str]]:
-    """The article's BM25 tokens and its distinct surface words, from one analysis pass.
-
-    Indexing needs both; splitting the body into words twice was a third of a worker's
-    time. Words never span whitespace, so analysing field by field gives exactly the words
-    of the fields joined.
-    """
-    tokens: list[str] = []
-    words: set[str] = set()
-    for text, weight, offered in document_fields(article, config):
-        if not text or (weight <= 0 and not offered):
-            continue
-        surface = analyzer.words(text)
-        if offered:
-            words.update(surface)
-        if weight > 0:
-            tokens.extend(analyzer.stem(surface, article.language) * weight)
-    return tokens, words
-
-
 def document_tokens(article: Article, analyzer: Analyzer, config: IndexConfig) -> list[str]:
     """The article as one BM25 document: each field's tokens repeated by its weight."""
     tokens: list[str] = []

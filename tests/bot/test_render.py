@@ -12,6 +12,7 @@ import pytest
 from articlebot.bot import limits, render
 from articlebot.bot.embeds import payload, to_embed
 from articlebot.bot.render import DISCORD, PLAIN, Reply
+from articlebot.bot.render.answer import QUOTE_ROOM
 from articlebot.index.posts.article import Article, Refusal
 from articlebot.index.ranking.ask import Answer
 from articlebot.index.results import Hit, IndexStats, ReindexReport, SearchResult, Snippet
@@ -338,7 +339,7 @@ class TestAnswerReply:
         assert_safe(reply)
         assert reply.description.startswith("> ")
         quote, source = reply.description.split("\n\n", 1)
-        assert "\n" not in quote and limits.length(quote) <= render.QUOTE_ROOM + 2
+        assert "\n" not in quote and limits.length(quote) <= QUOTE_ROOM + 2
         assert source.startswith("Source: ")
         # Only our own link: none smuggled in through the title or the sentences.
         assert len(re.findall(r"(?<!\\)\]\(", reply.description)) <= 1

@@ -152,12 +152,8 @@ async def test_reopen_loads_without_reading_markdown(index: ArticleIndex, tmp_pa
     await index.close()
     for path in index.content_dir.glob("*.md"):
         path.unlink()
-    again = await ArticleIndex.open(index.db_path, index.content_dir)
-    try:
+    async with ArticleIndex.open(index.db_path, index.content_dir) as again:
         assert (await again.search("sourdough")).total == 1
-    finally:
-        await again.close()
-    index._db = await __import__("aiosqlite").connect(index.db_path)  # for the fixture
 
 
 async def test_foreign_file_is_refused(tmp_path: Path) -> None:

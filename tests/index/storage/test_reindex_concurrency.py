@@ -52,17 +52,18 @@ def ids(db: Path) -> set[str]:
     return set(catalog.ids)
 
 
+@pytest.mark.timeout(120)
 def test_a_second_writer_waits_for_the_first_and_says_so(content: Path, tmp_path: Path) -> None:
     db = tmp_path / "i.sqlite3"
     run_reindex(db, content, CONFIG)
     write_post(content, "new_ferry.md", "New ferry", "2021-05-01", "travel", "A ferry.")
-    with database.writer_lock(db):  # another reindex holds the index
+    with database.writer_lock(db):  # another reindex holds the index until it says so
         second = cli("index", "--content", content, "--db", db)
-        time.sleep(1.0)
+        said = second.stderr.readline()  # type: ignore[union-attr]  # blocks until it waits
+        assert "another reindex of" in said and "waiting for it to finish" in said
         assert second.poll() is None  # waiting, not failing
     out, err = second.communicate(timeout=60)
     assert second.returncode == 0, err
-    assert "another reindex of" in err and "waiting for it to finish" in err
     assert "Traceback" not in err and "database is locked" not in err
     assert "1 added" in out
     assert "new_ferry.md" in ids(db)

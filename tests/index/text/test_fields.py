@@ -6,8 +6,9 @@ from collections import Counter
 
 from articlebot.index.config import IndexConfig
 from articlebot.index.posts.article import Article
+from articlebot.index.storage.workers import _WorkerState, article_ids
 from articlebot.index.text.analysis import Analyzer
-from articlebot.index.text.fields import document_terms, document_tokens, document_words
+from articlebot.index.text.fields import document_tokens, document_words
 
 
 def _article(**kwargs: object) -> Article:
@@ -65,7 +66,9 @@ def test_empty_article_has_no_tokens() -> None:
     assert document_tokens(_article(), Analyzer(), IndexConfig()) == []
 
 
-def test_document_terms_are_the_tokens_and_words_of_one_pass() -> None:
+def test_the_workers_one_pass_gives_the_same_tokens_and_words() -> None:
+    """The reindex workers analyse each field once and send ids; decoded, those are
+    exactly ``document_tokens`` and ``document_words``."""
     article = _article(
         title="Train chase",
         description="Stunt's finale",
@@ -75,7 +78,11 @@ def test_document_terms_are_the_tokens_and_words_of_one_pass() -> None:
         body="A train, the trains and ¼ of Zürich.",
     )
     for config in (IndexConfig(), IndexConfig(title_weight=3, author_weight=0, tags_weight=0)):
-        tokens, words = document_terms(article, Analyzer(), config)
+        state = _WorkerState("", config, Analyzer())
+        term_ids, word_ids = article_ids(article, state)
+        terms, surface = list(state.terms), list(state.words)
+        tokens = [terms[i] for i in term_ids.tolist()]
+        words = {surface[i] for i in word_ids.tolist()}
         assert tokens == document_tokens(article, Analyzer(), config)
         assert words == document_words(article, Analyzer())
         assert "jane" not in words  # the author is searchable, never offered as a spelling

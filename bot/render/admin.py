@@ -1,0 +1,106 @@
+"""What a reindex did, and the index's figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+
+from articlebot.bot.render.pieces import (
+    format_date,
+    list_lines,
+    plural,
+)
+from articlebot.bot.render.reply import (
+    BRAND,
+    DISCORD,
+    GREEN,
+    ORANGE,
+    Field,
+    Reply,
+    Style,
+    finish,
+)
+from articlebot.index import IndexStats, ReindexReport
+
+
+def reindex_reply(report: ReindexReport, *, style: Style = DISCORD) -> Reply:
+    """What a reindex did: counts, then the files added, updated, removed and refused."""
+    summary = (
+        f"{plural(report.total, 'article')} · {len(report.added)} added · "
+        f"{len(report.updated)} updated · {len(report.removed)} removed · "
+        f"{report.unchanged} unchanged"
+    )
+    extra = []
+    if report.refused:
+        extra.append(f"{len(report.refused)} refused")
+    if report.skipped:
+        extra.append(f"{len(report.skipped)} skipped (drafts, unpublished or duplicates)")
+    lines = [summary]
+    if extra:
+        lines.append(" · ".join(extra))
+    lines.append(f"Took {report.seconds:.1f} s.")
+    fields: list[Field] = []
+    for name, items in (
+        ("Added", report.added),
+        ("Updated", report.updated),
+        ("Removed", report.removed),
+    ):
+        if items:
+            fields.append((f"{name} ({len(items)})", list_lines(items, 1000, style), False))
+    if report.refused:
+        reasons = [f"{r.path} — {r.reason}" for r in report.refused]
+        fields.append((f"Refused ({len(report.refused)})", list_lines(reasons, 1000, style), False))
+    return finish(
+        Reply(
+            title="Index rebuilt" if report.full else "Index updated",
+            description="\n".join(lines),
+            fields=tuple(fields),
+            colour=ORANGE if report.refused else GREEN,
+        )
+    )
+
+
+def human_bytes(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"  # pragma: no cover
+
+
+def human_age(then: datetime | None, now: datetime | None = None) -> str:
+    if then is None:
+        return "never built"
+    now = now or datetime.now(UTC)
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=UTC)
+    seconds = max(0, int((now - then).total_seconds()))
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            return f"{plural(seconds // size, unit)} ago"
+    return "just now"
+
+
+def stats_reply(
+    stats: IndexStats,
+    *,
+    queries_hour: int = 0,
+    queries_day: int = 0,
+    reindexing: bool = False,
+    now: datetime | None = None,
+    tz: tzinfo = UTC,
+) -> Reply:
+    built = human_age(stats.built_at, now)
+    if stats.built_at is not None:
+        built += f" ({format_date(stats.built_at, tz)})"
+    fields: list[Field] = [
+        ("Articles", str(stats.articles), True),
+        ("Categories", str(stats.categories), True),
+        ("Distinct words", str(stats.terms), True),
+        ("Index built", built + (" · reindexing now" if reindexing else ""), True),
+        ("Index size", human_bytes(stats.db_bytes), True),
+        ("Searches", f"{queries_hour} in the last hour · {queries_day} in the last day", True),
+    ]
+    if stats.refused:
+        fields.append(("Refused files", str(stats.refused), True))
+    return finish(Reply(title="Index statistics", fields=tuple(fields), colour=BRAND))

@@ -1,0 +1,22 @@
+"""Every sentence the bot says of its own, in one place (replies to Discord, the console
+and the command line are built from these).
+"""
+
+from __future__ import annotations
+
+DECLINED = "I couldn't find that in the articles."
+ASK_EXAMPLE = "how many takes did the motorbike stunt need?"
+UNSURE = "This may not answer it exactly: the article has the details."
+QUERY_TOO_LONG = "That search is too long; keep it under {limit} characters."
+EMPTY_QUERY = "Tell me what to look for, e.g. {example}."
+EMPTY_QUESTION = "What would you like to know? For example: {example}"
+QUESTION_TOO_LONG = "That question is too long; keep it under {limit} characters."
+COUNT_RANGE = "The count must be a whole number from 1 to 10."
+NOT_ALLOWED = "Sorry, only server managers and the bot's admins can do that."
+OWNER_ONLY = "Only the bot's owner can do that."
+INTERNAL = "Something went wrong on my side; it has been logged. Please try again later."
+OUT_OF_DATE = (
+    "That command has changed since Discord last heard about it; please try again in a "
+    "minute (an admin can run sync to update it now)."
+)
+ONLY_ASKER = "Only the person who searched can turn these pages."
