@@ -20,6 +20,8 @@ from itertools import chain, count
 
 import numpy as np
 
+from articlebot.index.ranking.topk import top_k
+
 _EMPTY_DOCS = np.zeros(0, dtype=np.int32)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 _MAX_TF = np.iinfo(np.uint16).max
@@ -197,14 +199,7 @@ class BM25Index:
         if allowed is not None:
             ok = allowed[docs]
             docs, scores = docs[ok], scores[ok]
-        if k <= 0 or not len(docs):
-            return _EMPTY_DOCS, _EMPTY_SCORES
-        if len(docs) > k:
-            # Keep everything tied with the k-th score so the tie-break stays exact.
-            kth = np.partition(scores, len(scores) - k)[len(scores) - k]
-            pick = np.flatnonzero(scores >= kth)
-            docs, scores = docs[pick], scores[pick]
-        order = np.lexsort((docs, -scores))[:k]
+        order = top_k(scores, docs, k)
         return docs[order], scores[order]
 
     def get_scores(self, query: Sequence[str]) -> np.ndarray:

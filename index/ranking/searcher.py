@@ -19,6 +19,7 @@ from articlebot.index.ranking.ask import QUESTION_WORDS
 from articlebot.index.ranking.bm25 import BM25Index
 from articlebot.index.ranking.catalog import Catalog, title_words
 from articlebot.index.ranking.query import MAX_TOKENS, Query, parse_query
+from articlebot.index.ranking.topk import top_k
 from articlebot.index.text.analysis import Analyzer
 from articlebot.index.text.snippets import contains_phrase
 from articlebot.index.text.suggest import Suggester
@@ -90,7 +91,7 @@ class Searcher:
 
     def rank_terms(self, terms: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         docs, scores = self.bm25.match(terms)
-        order = _top(scores, docs, k)
+        order = top_k(scores, docs, k)
         return docs[order], scores[order]
 
     def plan(self, text: str, limit: int, offset: int = 0) -> Plan:
@@ -124,7 +125,7 @@ class Searcher:
             docs, scores = docs[ok], scores[ok]
         total = len(docs)
         # With phrases every candidate is ranked: the service checks them in this order.
-        order = _top(scores, docs, total if phrases else offset + limit)
+        order = top_k(scores, docs, total if phrases else offset + limit)
         docs, scores = docs[order], scores[order]
         if not phrases:
             docs, scores = docs[offset:], scores[offset:]
@@ -220,7 +221,7 @@ class Searcher:
         if not terms:
             return None
         docs, scores = self.bm25.match(terms)
-        return int(docs[_top(scores, docs, 1)][0]) if len(docs) else None
+        return int(docs[top_k(scores, docs, 1)][0]) if len(docs) else None
 
     def complete_categories(self, prefix: str, limit: int = 25) -> list[str]:
         folded = prefix.casefold().strip()
@@ -252,11 +253,4 @@ class Searcher:
         if not terms:
             return []
         docs, scores = self.bm25.match(terms)
-        return docs[_top(scores, docs, limit)].tolist()
-
-
-def _top(scores: np.ndarray, docs: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` best scores, best first, ties by lower document number."""
-    k = max(k, 1)
-    part = np.argpartition(-scores, k - 1)[:k] if len(scores) > k else np.arange(len(scores))
-    return part[np.lexsort((docs[part], -scores[part]))]
+        return docs[top_k(scores, docs, limit)].tolist()

@@ -211,3 +211,24 @@ async def test_a_one_word_phrase_is_a_required_word(tmp_path: Path) -> None:
         assert (result.total, result.estimated) == (3, False)
     finally:
         await index.close()
+
+
+async def test_pages_never_overlap_when_scores_tie(tmp_path: Path) -> None:
+    """Forty posts in two groups that score exactly alike within each group, and a
+    filter-only listing of them all on one date: paging five at a time shows every one
+    exactly once (an arbitrary pick among ties at the page edge showed 36)."""
+    content = tmp_path / "ties"
+    content.mkdir()
+    for i in range(40):
+        body = "Fog and more fog." if i % 5 == 0 else "Fog."
+        write_post(content, f"tie_{i:02}.md", f"Lighthouse {i}", "2021-01-01", "tv", body)
+    async with ArticleIndex.open(tmp_path / "ties.sqlite3", content, IndexConfig()) as index:
+        await index.reindex()
+        for query in ("lighthouse fog", "category:tv"):
+            seen: list[str] = []
+            for offset in range(0, 40, 5):
+                result = await index.search(query, limit=5, offset=offset)
+                assert result.total == 40
+                seen += [h.article.id for h in result.hits]
+            assert sorted(seen) == sorted(f"tie_{i:02}.md" for i in range(40)), query
+            assert len(set(seen)) == 40
