@@ -15,10 +15,11 @@ import numpy as np
 
 from articlebot.index.errors import QueryError
 from articlebot.index.posts.article import Article
-from articlebot.index.ranking.ask import QUESTION_WORDS
 from articlebot.index.ranking.bm25 import BM25Index
-from articlebot.index.ranking.catalog import Catalog, title_words
+from articlebot.index.ranking.catalog import Catalog
+from articlebot.index.ranking.columns import title_words
 from articlebot.index.ranking.query import MAX_TOKENS, Query, parse_query
+from articlebot.index.ranking.questions import QUESTION_WORDS
 from articlebot.index.ranking.topk import top_k
 from articlebot.index.text.analysis import Analyzer
 from articlebot.index.text.snippets import contains_phrase

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from articlebot.index.ranking.bm25 import PostingsBuilder
+from articlebot.index.ranking.postings import PostingsBuilder
 
 if TYPE_CHECKING:
     from articlebot.index.storage.workers import PreparedBatch

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Plus
 
-from articlebot.index.ranking import bm25 as bm25_module
+from articlebot.index.ranking import postings as postings_module
 from articlebot.index.ranking.bm25 import BM25Index
 
 PARAMS = [(1.2, 0.75, 1.0), (1.5, 0.75, 1.0), (0.9, 0.4, 0.5), (2.0, 1.0, 0.0)]
@@ -177,7 +177,7 @@ def test_build_in_many_chunks_equals_one(monkeypatch: pytest.MonkeyPatch) -> Non
     rng = np.random.default_rng(11)
     docs = _corpus(rng, 120, 60)
     whole = BM25Index.build(docs, 1.2, 0.75, 1.0)
-    monkeypatch.setattr(bm25_module, "_CHUNK_TOKENS", 50)
+    monkeypatch.setattr(postings_module, "_CHUNK_TOKENS", 50)
     chunked = BM25Index.build(docs, 1.2, 0.75, 1.0)
     assert np.array_equal(whole.offsets, chunked.offsets)
     assert np.array_equal(whole.doc_ids, chunked.doc_ids)
@@ -248,7 +248,7 @@ def test_postings_added_batch_by_batch_equal_one_build() -> None:
     docs = _corpus(rng, 90, 60)
     whole = BM25Index.build(docs, 1.2, 0.75, 1.0)
     vocab: dict[str, int] = {}
-    builder = bm25_module.PostingsBuilder()
+    builder = postings_module.PostingsBuilder()
     for start in range(0, len(docs), 7):  # the vocabulary grows batch by batch
         batch = docs[start : start + 7]
         ids = [vocab.setdefault(t, len(vocab)) for doc in batch for t in doc]
@@ -262,7 +262,7 @@ def test_postings_added_batch_by_batch_equal_one_build() -> None:
 
 @pytest.mark.parametrize("few", [0, 20_000])
 def test_update_by_slices_or_by_mask_agree(few: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bm25_module, "_FEW", few)
+    monkeypatch.setattr(postings_module, "_FEW", few)
     rng = np.random.default_rng(13)
     docs = _corpus(rng, 60, 30)
     keep = rng.random(len(docs)) < 0.7

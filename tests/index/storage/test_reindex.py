@@ -246,7 +246,7 @@ def test_incremental_catalog_matches_a_fresh_build(content: Path, tmp_path: Path
 
 
 def test_packed_columns_and_sorted_look_ups() -> None:
-    from articlebot.index.ranking.catalog import PackedStrings, SortedKeys
+    from articlebot.index.ranking.columns import PackedStrings, SortedKeys
 
     values = ["b.md", "Zürich.md", "", "a.md", "B.md"]
     packed = PackedStrings.of(values)

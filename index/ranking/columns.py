@@ -1,0 +1,313 @@
+"""Compact columns for the catalog: strings packed in one buffer, sorted keys looked up by
+bisection, labels as integer codes, and the title-word index. Each replaced a per-row
+Python object that cost tens of MB at 100,000 articles.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+ROW_SEP = "\n"
+
+
+ITEM_SEP = "\x1f"
+
+
+def _offsets(lens: np.ndarray) -> np.ndarray:
+    """CSR offsets (int64, one longer) of consecutive blocks of ``lens`` items."""
+    offsets = np.zeros(len(lens) + 1, dtype=np.int64)
+    np.cumsum(lens, out=offsets[1:])
+    return offsets
+
+
+def shared_strings(values: list[str]) -> list[str]:
+    """The same list with equal strings as one object: 100,000 copies of "en" cost MBs."""
+    seen: dict[str, str] = {}
+    return [seen.setdefault(v, v) for v in values]
+
+
+def clean_field(text: str) -> str:
+    return text.replace(ROW_SEP, " ").replace(ITEM_SEP, " ")
+
+
+class PackedStrings(Sequence[str]):
+    """Strings kept as one UTF-8 buffer (the stored blob itself) plus start offsets.
+
+    A list of 100,000 ``str`` objects costs ~50 bytes of header each on top of the text;
+    ids, titles and slugs are read a few at a time (a page of results), so decoding on
+    access is cheaper than holding them all as objects. Loading is one scan for newlines.
+    """
+
+    __slots__ = ("_data", "_starts")
+
+    def __init__(self, data: bytes, count: int) -> None:
+        self._data = data
+        if count == 0:
+            self._starts = np.zeros(1, dtype=np.int64)
+            return
+        newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord(ROW_SEP))
+        if len(newlines) != count - 1:
+            raise ValueError(f"{len(newlines) + 1} stored strings for {count} rows")
+        self._starts = np.concatenate(([0], newlines + 1, [len(data) + 1])).astype(np.int64)
+
+    @classmethod
+    def of(cls, values: Sequence[str]) -> PackedStrings:
+        return cls(ROW_SEP.join(values).encode(), len(values))
+
+    @property
+    def data(self) -> bytes:
+        """The strings joined by newlines, as stored."""
+        return self._data
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._data[self._starts[i] : self._starts[i + 1] - 1].decode()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.tolist())
+
+    def tolist(self) -> list[str]:
+        return self._data.decode().split(ROW_SEP) if len(self) else []
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PackedStrings):
+            return self._data == other._data and len(self) == len(other)
+        return isinstance(other, Sequence) and self.tolist() == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"PackedStrings({len(self)} strings)"
+
+
+class SortedKeys(Mapping[str, int]):
+    """Key -> row of a ``PackedStrings`` column through an argsort, looked up by bisection.
+
+    A dict of 100,000 keys held 100,000 decoded strings (17 MB for the slugs); this is a
+    0.4 MB array. Equal keys resolve to the lowest row.
+    """
+
+    def __init__(self, values: PackedStrings, fold: Callable[[str], str] | None = None) -> None:
+        keys = values.tolist()
+        if fold is not None:
+            keys = [fold(k) for k in keys]
+        self._order = np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
+        self._values = values
+        self._fold = fold
+
+    def _key(self, row: int) -> str:
+        key = self._values[row]
+        return self._fold(key) if self._fold is not None else key
+
+    def __getitem__(self, key: str) -> int:
+        order = self._order
+        lo, hi = 0, len(order)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._key(order[mid]) < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < len(order) and self._key(order[lo]) == key:
+            return int(order[lo])
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._key(row) for row in self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+
+@dataclass
+class Labels:
+    """A list of string tuples (one per row) as distinct names plus CSR integer codes."""
+
+    names: list[str]
+    offsets: np.ndarray  # int64, len rows + 1: row i has codes[offsets[i]:offsets[i+1]]
+    codes: np.ndarray  # int32 indexes into names
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Sequence[str]]) -> Labels:
+        code_of: dict[str, int] = {}
+        codes = [code_of.setdefault(v, len(code_of)) for row in rows for v in row]
+        lens = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        return cls(list(code_of), _offsets(lens), np.array(codes, dtype=np.int32))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def row(self, i: int) -> tuple[str, ...]:
+        lo, hi = self.offsets[i], self.offsets[i + 1]
+        return tuple(self.names[c] for c in self.codes[lo:hi].tolist())
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        return (self.row(i) for i in range(len(self)))
+
+    def row_of_each(self) -> np.ndarray:
+        """The row number of every code."""
+        return np.repeat(np.arange(len(self), dtype=np.int32), np.diff(self.offsets))
+
+    def update(self, kept: np.ndarray, new_rows: Sequence[Sequence[str]]) -> Labels:
+        """Rows ``kept`` (ascending row numbers), then ``new_rows``."""
+        lens = np.diff(self.offsets)[kept]
+        mask = np.zeros(len(self), dtype=bool)
+        mask[kept] = True
+        codes = self.codes[np.repeat(mask, np.diff(self.offsets))]
+        code_of = {name: i for i, name in enumerate(self.names)}
+        added = [code_of.setdefault(v, len(code_of)) for row in new_rows for v in row]
+        new_lens = np.fromiter(map(len, new_rows), dtype=np.int64, count=len(new_rows))
+        offsets = _offsets(np.concatenate([lens, new_lens]))
+        codes = np.concatenate([codes, np.array(added, dtype=np.int32)])
+        return Labels(list(code_of), offsets, codes)
+
+    def counts(self) -> Counter[str]:
+        """Rows per name (a name repeated within a row counts each time)."""
+        per_code = np.bincount(self.codes, minlength=len(self.names)).tolist()
+        return Counter({n: c for n, c in zip(self.names, per_code, strict=True) if c})
+
+    def groups(self) -> dict[str, np.ndarray]:
+        """Folded name -> ascending rows that carry it."""
+        folded_of: dict[str, int] = {}
+        fold = np.array(
+            [folded_of.setdefault(n.casefold(), len(folded_of)) for n in self.names],
+            dtype=np.int64,
+        )
+        if not len(self.codes):
+            return {}
+        keys = np.unique(fold[self.codes] * (len(self) + 1) + self.row_of_each())
+        group, rows = np.divmod(keys, len(self) + 1)
+        bounds = np.flatnonzero(np.diff(group)) + 1
+        folded = list(folded_of)
+        return {
+            folded[int(g[0])]: r.astype(np.int32)
+            for g, r in zip(np.split(group, bounds), np.split(rows, bounds), strict=True)
+        }
+
+    def to_blobs(self, name: str) -> dict[str, bytes]:
+        return {
+            f"{name}.names": ROW_SEP.join(self.names).encode(),
+            f"{name}.offsets": self.offsets.tobytes(),
+            f"{name}.codes": self.codes.tobytes(),
+        }
+
+    @classmethod
+    def from_blobs(cls, blobs: Mapping[str, bytes], name: str, n: int) -> Labels:
+        if f"{name}.codes" not in blobs:  # written before codes: one row per line
+            raw = blobs[name].decode().split(ROW_SEP) if n else []
+            return cls.from_rows([r.split(ITEM_SEP) if r else () for r in raw])
+        raw = blobs[f"{name}.names"].decode()
+        return cls(
+            raw.split(ROW_SEP) if raw else [],
+            np.frombuffer(blobs[f"{name}.offsets"], dtype=np.int64),
+            np.frombuffer(blobs[f"{name}.codes"], dtype=np.int32),
+        )
+
+
+@dataclass
+class TitleIndex(Mapping[str, np.ndarray]):
+    """Sorted folded title words -> ascending docs, as three flat arrays.
+
+    A look-up bisects the sorted words; a dict of 60,000 numpy views cost more memory
+    than the arrays themselves.
+    """
+
+    words: list[str]  # sorted, distinct
+    offsets: np.ndarray  # int64, len(words) + 1
+    docs: np.ndarray  # int32
+
+    @classmethod
+    def build(cls, titles: Sequence[str], first_doc: int = 0) -> TitleIndex:
+        """Index of ``titles`` numbered from ``first_doc``: words numbered through one dict
+        and (word, doc) pairs sorted by numpy, not 800,000 Python tuples."""
+        words_of = [set(title_words(t)) for t in titles]
+        flat = [w for words in words_of for w in words]
+        distinct = sorted(set(flat))
+        number = {w: i for i, w in enumerate(distinct)}
+        word_ids = np.fromiter(map(number.__getitem__, flat), np.int64, len(flat))
+        docs = np.repeat(
+            np.arange(first_doc, first_doc + len(titles), dtype=np.int32),
+            np.fromiter(map(len, words_of), np.int64, len(words_of)),
+        )
+        order = np.lexsort((docs, word_ids))
+        counts = np.bincount(word_ids, minlength=len(distinct))
+        return cls(distinct, _offsets(counts), docs[order])
+
+    def __getitem__(self, word: str) -> np.ndarray:
+        i = bisect.bisect_left(self.words, word)
+        if i == len(self.words) or self.words[i] != word:
+            raise KeyError(word)
+        return self.docs[self.offsets[i] : self.offsets[i + 1]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.words)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def update(self, keep: np.ndarray, new_titles: Sequence[str]) -> TitleIndex:
+        """Docs where ``keep`` is False dropped (the rest renumbered), ``new_titles``
+        added after them: one pass over the arrays instead of re-splitting every title."""
+        renumber = (np.cumsum(keep) - 1).astype(np.int32)
+        word_of = np.repeat(np.arange(len(self.words), dtype=np.int64), np.diff(self.offsets))
+        ok = keep[self.docs]
+        word_of, docs = word_of[ok], renumber[self.docs[ok]]
+
+        added = TitleIndex.build(new_titles, int(keep.sum()))
+        fresh = sorted(set(added.words).difference(self.words))
+        words = sorted(self.words + fresh)
+        inserted = [bisect.bisect_left(self.words, w) for w in fresh]
+        shift = np.searchsorted(
+            np.array(inserted, dtype=np.int64), np.arange(len(self.words)), "right"
+        )
+        word_of = word_of + shift[word_of] if len(word_of) else word_of
+        added_word_of = np.repeat(
+            np.array([bisect.bisect_left(words, w) for w in added.words], dtype=np.int64),
+            np.diff(added.offsets),
+        )
+        # Old docs all number below new ones, so a stable sort by word keeps each word's
+        # docs ascending.
+        all_words = np.concatenate([word_of, added_word_of])
+        order = np.argsort(all_words, kind="stable")
+        all_docs = np.concatenate([docs, added.docs])[order]
+        counts = np.bincount(all_words, minlength=len(words))
+        used = np.flatnonzero(counts)
+        offsets = _offsets(counts[used])
+        return TitleIndex([words[i] for i in used], offsets, all_docs.astype(np.int32))
+
+    def to_blobs(self) -> dict[str, bytes]:
+        return {
+            "title_words": ROW_SEP.join(self.words).encode(),
+            "title_offsets": self.offsets.tobytes(),
+            "title_docs": self.docs.astype(np.int32).tobytes(),
+        }
+
+    @classmethod
+    def from_blobs(cls, blobs: Mapping[str, bytes]) -> TitleIndex:
+        raw = blobs["title_words"].decode()
+        return cls(
+            raw.split(ROW_SEP) if raw else [],
+            np.frombuffer(blobs["title_offsets"], dtype=np.int64),
+            np.frombuffer(blobs["title_docs"], dtype=np.int32),
+        )
+
+
+_WORD = re.compile(r"\w+")
+
+
+def title_words(title: str) -> list[str]:
+    return _WORD.findall(title.casefold())

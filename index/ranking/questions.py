@@ -1,0 +1,328 @@
+"""What a question asks for and what a sentence offers: question words, the shape of a
+question (how many, when, who, where), sentence splitting, and how well a sentence has
+the number, date, name or place the question wants.
+"""
+
+from __future__ import annotations
+
+import re
+
+from articlebot.index.text.analysis import STOP_WORDS, Analyzer
+
+# Words that shape a question but are not what it is about.
+QUESTION_WORDS = frozenset(
+    [
+        "what",
+        "whats",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "many",
+        "much",
+        "long",
+        "old",
+        "did",
+        "does",
+        "do",
+        "was",
+        "were",
+        "is",
+        "are",
+        "has",
+        "have",
+        "had",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "about",
+        "tell",
+        "me",
+        "know",
+        "please",
+        "happened",
+        "happen",
+        "say",
+        "said",
+        "year",
+        "day",
+        "date",
+        "time",
+        "according",
+        "actually",
+        "really",
+        "exactly",
+        "going",
+        # German interrogatives (posts may be in German, and so may questions)
+        "wie",
+        "viele",
+        "viel",
+        "wann",
+        "wo",
+        "wer",
+        "wen",
+        "wem",
+        "wessen",
+        "welche",
+        "welcher",
+        "welches",
+        "welchen",
+        "warum",
+        "wieso",
+        "weshalb",
+        "woher",
+        "wohin",
+    ]
+)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9À-ÖØ-ÞА-Я])")
+
+
+# A split after one of these is not a sentence end: "Dr. Smith", "J. K. Rowling", "U.S. troops".
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sr|Jr|Gen|Gov|Sen|Rep|Sgt|Capt|Lt|Col|Rev|No|Nos|vs|"
+    r"Inc|Ltd|Co|Corp|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|approx|est|e\.g|"
+    r"i\.e|etc|[A-Z]\.[A-Z])|\b[A-Z])\.[\"'”’)]*$"
+)
+
+
+_ABBREVIATION_TAIL = 24  # only a sentence's end can be an abbreviation: never rescan it all
+
+
+_LEANING = re.compile(r"(It|They|He|She|That|This|These|Those|The|His|Her|Their|Its)\b")
+
+
+# "am 12. September": a German ordinal date, not a sentence end.
+_ORDINAL_END = re.compile(r"\b\d{1,2}\.$")
+
+
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "januar|februar|märz|april|mai|juni|juli|oktober|dezember|jänner"
+)
+
+
+_MONTH_START = re.compile(rf"(?:{_MONTHS})\b", re.IGNORECASE)
+
+
+_NUMBER_WORD_TEXT = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
+    "eighty ninety hundred thousand million billion trillion dozen half "
+)
+
+
+_NUMBER_WORDS = frozenset(_NUMBER_WORD_TEXT.split())
+
+
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundred|thousand|million|billion|dozen)\b",
+    re.IGNORECASE,
+)
+
+
+_UNITS = (
+    r"per ?cent|percent|pounds?|dollars?|euros?|rubles?|roubles?|pence|cents?|francs?|yen|"
+    r"million|billion|trillion|bn|m|k|p|seconds?|minutes?|hours?|days?|nights?|weeks?|"
+    r"months?|years?|decades?|centur(?:y|ies)|sols?|times|miles?|metres?|meters?|"
+    r"kilometres?|kilometers?|km|centimetres?|centimeters?|cm|millimetres?|mm|inches|inch|"
+    r"feet|foot|ft|yards?|mph|kph|knots?|storeys?|stories|floors?|acres?|hectares?|"
+    r"square|kilograms?|kg|grams?|g|tonnes?|tons?|pounds?|lbs?|stone|litres?|liters?|"
+    r"gallons?|pints?|degrees?|c|f|calories|mg|ml|gigawatt|megawatt|gwh|mw|kw|"
+    r"euro|kilometer|meter|stunden|minuten|jahre|tage|millionen|prozent"
+)
+
+
+_AMOUNT = re.compile(
+    rf"[£$€¥]\s?\d|\d%|\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|"
+    rf"eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|half)"
+    rf"[\s-]?({_UNITS})\b",
+    re.IGNORECASE,
+)
+
+
+_HOW_MUCH = re.compile(r"\bhow\s+much\b|\bwhat\s+price\b|\bcost\b|\bkostet\b", re.I)
+
+
+_DATE = re.compile(
+    r"\b(1[5-9]\d\d|20\d\d)\b|\b(?-i:May)\b|\b(january|february|march|april|june|july|august|"
+    r"september|october|november|december|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|yesterday|today|tomorrow|tonight|last week|next week|last month|"
+    r"next month|last year|next year|this year|ago|spring|summer|autumn|winter|sol)\b|"
+    r"\b\d{1,2}(st|nd|rd|th)\b|\b(januar|februar|märz|mai|juni|juli|oktober|dezember)\b|"
+    r"\b\d{1,2}\.\s",
+    re.IGNORECASE,
+)
+
+
+# A capitalised word or run of them ("Colin", "Hiwot Bekele", "Mei-Lin Carrow").
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*[a-z][\w'’-]*(?:\s+[A-Z][\w'’-]*[a-z][\w'’-]*)*")
+
+
+_NOT_NAME_TEXT = (
+    "the a an and but in on at of for to from by with as it its this that these those he "
+    "she they we i you his her their our my your there here when where what who which "
+    "why how if after before while since during meanwhile however also then now today "
+    "yesterday last next mr mrs ms dr sir dame lord lady professor prof captain monday "
+    "tuesday wednesday thursday friday saturday sunday january february march april may "
+    "june july august september october november december "
+)
+
+
+_NOT_NAMES = frozenset(_NOT_NAME_TEXT.split())
+
+
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
+_PLACE = re.compile(
+    r"\b(in|at|from|to|near|on|outside|inside|into|across)\s+(the\s+)?([A-Z][\w'’-]*[a-z][\w'’-]*)"
+)
+
+
+def question_shape(question: str) -> str:
+    """'number', 'date', 'person', 'place' or '' from the question's opening words."""
+    q = question.casefold()
+    if re.search(r"\bhow (many|much|long|old|far|fast|big|tall|often|high|deep|wide)\b", q):
+        return "number"
+    if re.search(r"\bwhat (price|percentage|proportion|share|age|size)\b", q):
+        return "number"
+    if re.search(r"\b(when|what year|what date|which year|which day|what day|wann)\b", q):
+        return "date"
+    if re.search(r"\b(who|whom|whose|wer)\b", q):
+        return "person"
+    if re.search(r"\b(where|wo)\b", q):
+        return "place"
+    if re.search(
+        r"\b(which|what) (city|town|village|country|county|state|island|region|area|"
+        r"neighbourhood|neighborhood|district|suburb|borough|province|port|venue|stadium)\b",
+        q,
+    ):
+        return "place"
+    if re.search(r"\bwhich\b|\bcalled\b|\bname of\b|\bthe name\b", q):
+        return "person"
+    if re.search(r"\b(wie viele|wie viel|wie lange|wie hoch|was kostet)\b", q):
+        return "number"
+    return ""
+
+
+def sentences(text: str) -> list[str]:
+    """Split plain text into sentences, keeping paragraphs apart."""
+    out: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        paragraph = " ".join(paragraph.split())
+        if not paragraph:
+            continue
+        merged: list[list[str]] = []  # each sentence as its parts: joined once, at the end
+        for part in _SENTENCE_END.split(paragraph):
+            part = part.strip()
+            tail = merged[-1][-1][-_ABBREVIATION_TAIL:] if merged else ""
+            if merged and (
+                _ABBREVIATION.search(tail)
+                or (_ORDINAL_END.search(tail) and _MONTH_START.match(part))
+            ):
+                merged[-1].append(part)
+            elif part:
+                merged.append([part])
+        out.extend(s for s in (" ".join(parts) for parts in merged) if len(s) > 1)
+    return out
+
+
+def expand_hyphens(words: list[str]) -> list[str]:
+    """Words plus the parts of hyphenated ones, so "zip wire" finds "zip-wire"."""
+    out: list[str] = []
+    for word in words:
+        out.append(word)
+        if "-" in word:
+            out.extend(p for p in word.split("-") if p and p not in STOP_WORDS)
+    return out
+
+
+def question_terms(question: str, analyzer: Analyzer, language: str = "") -> list[str]:
+    words = [w for w in analyzer.words(question) if w not in QUESTION_WORDS]
+    return analyzer.stem(words, language) if words else []
+
+
+def counted_stems(question: str, analyzer: Analyzer, language: str) -> set[str]:
+    """Stems of the thing a `how many` question counts: "how many breeding pairs" ->
+    {breed, pair}; empty for other questions."""
+    m = re.search(r"\b(?:how\s+(?:many|much)|wie\s+viele?)\s+(.*)", question, re.IGNORECASE)
+    if not m:
+        return set()
+    words: list[str] = []
+    for raw in re.findall(r"[\w'’-]+", m.group(1))[:4]:
+        word = raw.casefold()
+        if word in STOP_WORDS or word in QUESTION_WORDS:
+            break
+        words.append(word)
+    return set(analyzer.stem(expand_hyphens(words), language))
+
+
+def has_digit(word: str) -> bool:
+    return any(c.isdigit() for c in word)
+
+
+def is_number(word: str) -> bool:
+    return has_digit(word) or word in _NUMBER_WORDS
+
+
+def _names(sentence: str, question: str) -> bool:
+    """True when ``sentence`` names someone or something the question does not."""
+    asked = question.casefold()
+    for m in _CAPITALISED.finditer(sentence):
+        if m.start() == 0 and " " not in m.group(0):
+            continue  # "Pictured", "Meanwhile": capitalised because they open the sentence
+        words = [_POSSESSIVE.sub("", w.casefold()) for w in m.group(0).split()]
+        words = [w for w in words if w not in _NOT_NAMES]
+        if words and not all(w in asked for w in words):
+            return True
+    return False
+
+
+def shape_score(
+    shape: str,
+    question: str,
+    text: str,
+    stems: list[str],
+    numbers: list[bool],
+    counted: set[str],
+) -> float:
+    """How well a sentence has what the question's shape asks for, 0..1."""
+    if not shape:
+        return 1.0
+    if shape == "number":
+        if counted:
+            # "how many takes" -> "seven takes": a number at most three words before.
+            for i, stem in enumerate(stems):
+                if stem in counted and any(numbers[max(0, i - 3) : i]):
+                    return 1.0
+        if _HOW_MUCH.search(question):  # an amount: "£38m", "22 per cent", "48 minutes"
+            return 1.0 if _AMOUNT.search(text) else 0.5 if any(numbers) else 0.0
+        if not any(numbers):
+            return 0.0
+        return 0.6 if counted else 1.0 if _AMOUNT.search(text) else 0.8
+    if shape == "date":
+        return 1.0 if _DATE.search(text) else 0.0
+    if shape == "person":
+        return 1.0 if _names(text, question) else 0.0
+    if shape == "place":
+        asked = question.casefold()
+        for m in _PLACE.finditer(text):
+            word = _POSSESSIVE.sub("", m.group(3).casefold())
+            if word not in _NOT_NAMES and word not in asked:
+                return 1.0
+        return 0.5 if _names(text, question) else 0.0
+    return 1.0
+
+
+def leans_on_next(text: str, following: str) -> bool:
+    """True when a sentence needs the next one to be understood ("It raised £140,000.")."""
+    return len(text) < 80 or bool(_LEANING.match(following))
