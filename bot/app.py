@@ -17,7 +17,7 @@ from articlebot.bot.settings import Settings
 from articlebot.index import QueryError
 
 if TYPE_CHECKING:
-    from articlebot.index import ArticleIndex
+    from articlebot.bot.answers import SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +48,7 @@ def default_intents(message_content: bool = True) -> discord.Intents:
 
 
 class ArticleBot(commands.AutoShardedBot):
-    def __init__(
-        self, settings: Settings, index: ArticleIndex, *, intents: discord.Intents
-    ) -> None:
+    def __init__(self, settings: Settings, index: SearchIndex, *, intents: discord.Intents) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned_or(settings.prefix),
             intents=intents,
@@ -188,7 +186,7 @@ def error_sentence(ctx: commands.Context[Any], error: BaseException) -> str | No
 
 
 def create_bot(
-    settings: Settings, index: ArticleIndex, *, intents: discord.Intents | None = None
+    settings: Settings, index: SearchIndex, *, intents: discord.Intents | None = None
 ) -> commands.AutoShardedBot:
     """The bot, ready for ``start(token)``. ``intents`` defaults to the default intents
     plus Message Content; the runner passes them without it when Discord refuses it."""

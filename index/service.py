@@ -27,18 +27,18 @@ from typing import Any, TypeVar
 from articlebot.index.config import IndexConfig
 from articlebot.index.errors import NoIndexYet
 from articlebot.index.posts.article import Article
-from articlebot.index.ranking.ask import Answer, compose, rank_passages
+from articlebot.index.ranking.ask import Answer, answer_question
 from articlebot.index.ranking.catalog import Catalog
 from articlebot.index.ranking.query import MAX_CHARS
 from articlebot.index.ranking.searcher import PHRASE_SAMPLE, Plan, Searcher
-from articlebot.index.results import Hit, IndexStats, ReindexReport, SearchResult, Snippet
+from articlebot.index.results import Hit, IndexStats, ReindexReport, SearchResult
 from articlebot.index.storage import database, tables
 from articlebot.index.storage.blobs import CATALOG_PREFIX, load_state
 from articlebot.index.storage.plan import is_stale, scan
 from articlebot.index.storage.reindex import run_reindex
 from articlebot.index.storage.workers import die_with_parent
 from articlebot.index.text.analysis import Analyzer
-from articlebot.index.text.snippets import make_snippet
+from articlebot.index.text.snippets import article_snippet
 
 __all__ = ["ArticleIndex"]
 
@@ -248,18 +248,10 @@ class ArticleIndex:
         hits = []
         for i, article in enumerate(articles):
             score = float(scores[i]) if len(scores) > i else 0.0
-            hits.append(Hit(article, score, self.snippet(searcher, article, plan.terms)))
+            hits.append(
+                Hit(article, score, article_snippet(article, plan.terms, searcher.analyzer))
+            )
         return hits
-
-    @staticmethod
-    def snippet(searcher: Searcher, article: Article, terms: frozenset[str]) -> Snippet:
-        """The body passage with most query terms; the description when it matches better."""
-        analyzer = searcher.analyzer
-        body = make_snippet(article.body, terms, analyzer, article.language)
-        if body.marks or not article.description:
-            return body if body.text else make_snippet(article.description, terms, analyzer)
-        described = make_snippet(article.description, terms, analyzer, article.language)
-        return described if described.marks else body
 
     async def latest(self, limit: int = 5, category: str | None = None) -> list[Article]:
         searcher = self._searcher
@@ -387,8 +379,7 @@ def _answer(
     question: str, articles: list[Article], searcher: Searcher, terms: list[str], prior
 ) -> Answer:
     idf = {t: searcher.bm25.idf_of(t) for t in set(terms)}
-    passages = rank_passages(question, articles, searcher.analyzer, idf, prior)
-    return compose(question, passages, articles, searcher.analyzer)
+    return answer_question(question, articles, searcher.analyzer, idf, prior)
 
 
 def _reindex_in_process(

@@ -212,3 +212,16 @@ def compose(
         chosen.append(texts[best.index + 1])
     others = tuple(a for a in related if a.id != best.article.id)
     return Answer(question, tuple(chosen), best.article, round(confidence, 3), False, others)
+
+
+def answer_question(
+    question: str,
+    articles: Sequence[Article],
+    analyzer: Analyzer,
+    idf: dict[str, float],
+    prior: Sequence[float] = (),
+) -> Answer:
+    """The answer to ``question`` from the candidate articles (best first, ``prior`` their
+    retrieval scores scaled to 0..1), or a decline that offers them."""
+    passages = rank_passages(question, articles, analyzer, idf, prior)
+    return compose(question, passages, articles, analyzer)

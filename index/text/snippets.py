@@ -18,6 +18,7 @@ from operator import is_
 
 import numpy as np
 
+from articlebot.index.posts.article import Article
 from articlebot.index.results import Snippet
 from articlebot.index.text.analysis import STOP_WORDS, WORD, Analyzer, _normalise
 
@@ -33,6 +34,16 @@ def _space_table() -> np.ndarray:
 
 
 _SPACE = _space_table()
+
+
+def article_snippet(article: Article, terms: Collection[str], analyzer: Analyzer) -> Snippet:
+    """The body passage with most query terms; the description when it matches better (or
+    when the body is empty)."""
+    body = make_snippet(article.body, terms, analyzer, article.language)
+    if body.marks or not article.description:
+        return body if body.text else make_snippet(article.description, terms, analyzer)
+    described = make_snippet(article.description, terms, analyzer, article.language)
+    return described if described.marks else body
 
 
 def make_snippet(

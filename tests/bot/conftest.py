@@ -19,6 +19,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from articlebot.bot.answers import Answers
+from articlebot.bot.app import create_bot
+from articlebot.bot.settings import Settings
 from tests.bot.discord_standin import (
     DiscordStandin,
     FakeUser,
@@ -27,6 +30,7 @@ from tests.bot.discord_standin import (
     message_text,
     running,
 )
+from tests.bot.fakes import FakeIndex, make_article
 from tests.sample_posts import write_post
 
 
@@ -322,3 +326,23 @@ def audit(e2e: E2E, caplog: pytest.LogCaptureFixture) -> Iterator[Audit]:
             if r.levelno >= logging.ERROR
         ]
     assert not problems, "\n".join(problems)
+
+
+# --- the narrow tests' stand-in index and a bot over it (no Discord connection) -------------
+
+
+@pytest.fixture
+def index() -> FakeIndex:
+    return FakeIndex([make_article(n, "tv" if n % 2 else "sports") for n in range(1, 13)])
+
+
+@pytest.fixture
+def answers(index) -> Answers:
+    return Answers(index)
+
+
+@pytest.fixture
+async def bot(index):
+    bot = create_bot(Settings(prefix="?", admin_role_ids=frozenset({77})), index)
+    await bot.setup_hook()  # loads the cogs; no connection is made (nothing to close)
+    return bot

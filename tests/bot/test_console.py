@@ -12,8 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from articlebot.bot import render
+from articlebot.bot.answers import (
+    Answers,
+)
 from articlebot.bot.cli import main
-from articlebot.bot.console import run_console
+from articlebot.bot.console import Console, run_console, split_latest
+from articlebot.bot.render import PLAIN
 from articlebot.bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -246,3 +251,46 @@ def test_a_line_that_is_not_utf8_is_answered_not_dropped(settings, tmp_path):
     assert result.returncode == 0, result.stderr.decode()
     assert "not UTF-8" in out and "caf\ufffd" in out
     assert "Categories (" in out  # the next line is still read
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tv 3", ("tv", 3)),
+        ("3", (None, 3)),
+        ("", (None, 5)),
+        ("science fiction", ("science fiction", 5)),
+    ],
+)
+def test_console_split_latest(text, expected):
+    assert split_latest(text) == expected
+
+
+class TestConsoleCommands:
+    async def test_commands_and_paging(self, index):
+        console = Console(Answers(index, style=PLAIN))
+        out = await console.handle("search cruise")
+        assert "Page 1/3" in out and "type more" in out
+        assert "Page 2/3" in await console.handle("more")
+        assert "Page 3/3" in await console.handle("!next")
+        assert await console.handle("more") == "That was the last page."
+        assert "Page 2/3" in await console.handle("back")
+        assert "Latest in “tv”" in await console.handle("/latest tv 2")
+        assert "Categories" in await console.handle("categories")
+        assert "Cruise stunt number 4" in await console.handle("article post-4")
+        assert "Search syntax" in await console.handle("help")
+        assert "Page 1/3" in await console.handle("cruise stunt")  # anything else searches
+        assert "> The cruise stunt" in await console.handle("ask what happened in post 4?")
+        follow_up = await console.handle("!ask and then?")
+        assert "Source: Cruise stunt number 4" in follow_up
+        assert index.asked[-1] == ("and then?", "post-4.md")
+        assert "Source: Cruise stunt number 5" in await console.handle("what about post 5")
+        assert render.DECLINED in await console.handle("Who won the election?")
+        assert "For example: !ask how many" in await console.handle("ask")
+        assert await console.handle("   ") == ""
+        assert await console.handle("quit") is None
+        assert await console.handle("EXIT") is None
+
+    async def test_paging_before_searching(self, index):
+        console = Console(Answers(index, style=PLAIN))
+        assert "no search" in await console.handle("more")

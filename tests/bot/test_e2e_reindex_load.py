@@ -155,7 +155,7 @@ class LoopGuard:
             (service, "_open_sync"),
             (service, "_reindex_in_process"),
             (service, "scan"),
-            (service, "make_snippet"),
+            (service, "article_snippet"),
             (database, "connect"),
             (database, "connect_reader"),
             (searcher.Searcher, "plan"),

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import socket
 
+import discord
 import discord.http
 import pytest
 
 from articlebot.bot.run import serve
 from articlebot.bot.settings import Settings
+from tests.bot.fakes import FakeIndex
 
 
 def closed_port() -> int:
@@ -32,3 +34,51 @@ async def test_no_network_is_one_sentence(
     assert errors[0].getMessage().startswith("Cannot reach Discord (")
     assert "check the network connection" in errors[0].getMessage()
     assert "x" * 59 not in caplog.text
+
+
+class FakeBot:
+    def __init__(self, intents, outcome):
+        self.intents, self.outcome = intents, outcome
+        self.closed = False
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        self.closed = True
+
+    async def start(self, token):
+        if self.outcome is not None:
+            raise self.outcome
+
+
+class TestServe:
+    async def run(self, monkeypatch, outcomes):
+        from articlebot.bot import run
+
+        made = []
+
+        def fake_create_bot(settings, index, *, intents=None):
+            made.append(FakeBot(intents, outcomes[len(made)]))
+            return made[-1]
+
+        monkeypatch.setattr(run, "create_bot", fake_create_bot)
+        status = await run.serve(Settings(token="t" * 60), FakeIndex([]))
+        return status, made
+
+    async def test_retries_without_message_content(self, monkeypatch, caplog):
+        status, made = await self.run(monkeypatch, [discord.PrivilegedIntentsRequired(None), None])
+        assert status == 0
+        assert [b.intents.message_content for b in made] == [True, False]
+        assert all(b.closed for b in made)
+        assert "Message Content intent" in caplog.text and "!search" in caplog.text
+
+    async def test_refused_twice_gives_up(self, monkeypatch):
+        refused = discord.PrivilegedIntentsRequired(None)
+        status, made = await self.run(monkeypatch, [refused, refused])
+        assert status == 1 and len(made) == 2
+
+    async def test_bad_token(self, monkeypatch, caplog):
+        status, _ = await self.run(monkeypatch, [discord.LoginFailure("Improper token")])
+        assert status == 2
+        assert "DISCORD_TOKEN" in caplog.text and "t" * 60 not in caplog.text

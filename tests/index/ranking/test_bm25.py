@@ -6,31 +6,8 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Plus
 
-from articlebot.index.ranking import postings as postings_module
 from articlebot.index.ranking.bm25 import BM25Index
-
-PARAMS = [(1.2, 0.75, 1.0), (1.5, 0.75, 1.0), (0.9, 0.4, 0.5), (2.0, 1.0, 0.0)]
-
-
-def _corpus(rng: np.random.Generator, n_docs: int, n_terms: int) -> list[list[str]]:
-    """Zipf-ish documents so some terms are in nearly every doc and some in one."""
-    docs = []
-    for _ in range(n_docs):
-        length = int(rng.integers(1, 40))
-        ids = np.minimum(rng.zipf(1.4, size=length), n_terms) - 1
-        docs.append([f"w{i}" for i in ids])
-    return docs
-
-
-def _queries(rng: np.random.Generator, n_terms: int, count: int) -> list[list[str]]:
-    queries = []
-    for _ in range(count):
-        size = int(rng.integers(1, 6))
-        # Beyond n_terms: words the corpus has never seen.
-        queries.append([f"w{i}" for i in rng.integers(0, n_terms + 3, size=size)])
-    queries.append(["w0", "w0", "w1"])  # repeated terms count twice, as in rank-bm25
-    queries.append(["nowhere"])
-    return queries
+from tests.index.ranking.synthetic import PARAMS, corpus, queries, same_index
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -39,10 +16,10 @@ def test_scores_equal_rank_bm25(seed: int) -> None:
     k1, b, delta = PARAMS[seed % len(PARAMS)]
     n_docs = [1, 2, 3, 17, 60, 150][seed % 6]
     n_terms = int(rng.integers(2, 50))
-    docs = _corpus(rng, n_docs, n_terms)
+    docs = corpus(rng, n_docs, n_terms)
     ours = BM25Index.build(docs, k1, b, delta)
     theirs = BM25Plus(docs, k1=k1, b=b, delta=delta)
-    for query in _queries(rng, n_terms, 25):
+    for query in queries(rng, n_terms, 25):
         expected = theirs.get_scores(query)
         docs_hit, scores = ours.match(query)
         containing = [i for i, d in enumerate(docs) if set(query) & set(d)]
@@ -62,7 +39,7 @@ def test_one_and_two_document_corpora_still_rank_the_match() -> None:
 
 def test_match_reads_only_the_query_terms_postings() -> None:
     rng = np.random.default_rng(1)
-    docs = _corpus(rng, 200, 40)
+    docs = corpus(rng, 200, 40)
     index = BM25Index.build(docs, 1.2, 0.75, 1.0)
     query = ["w3", "w7"]
     expected = index.match(query)
@@ -97,9 +74,9 @@ def test_top_k_orders_by_score_then_lower_doc_number() -> None:
 
 def test_top_k_against_a_full_sort() -> None:
     rng = np.random.default_rng(7)
-    docs = _corpus(rng, 300, 30)
+    docs = corpus(rng, 300, 30)
     index = BM25Index.build(docs, 1.2, 0.75, 1.0)
-    for query in _queries(rng, 30, 30):
+    for query in queries(rng, 30, 30):
         hit, scores = index.match(query)
         order = sorted(range(len(hit)), key=lambda i: (-scores[i], hit[i]))
         for k in (1, 5, 1000):
@@ -120,51 +97,36 @@ def test_top_k_allowed_mask_and_edge_cases() -> None:
     assert index.top_k(["a"], 5, none_allowed)[0].size == 0
 
 
-def _same_index(a: BM25Index, b: BM25Index, queries: list[list[str]]) -> None:
-    assert a.n_docs == b.n_docs
-    assert np.array_equal(a.doc_len, b.doc_len)
-    for term in b.terms:
-        assert np.array_equal(a.docs_with(term), b.docs_with(term)), term
-        ta, tb = a.vocab[term], b.vocab[term]
-        tfs_a = a.tfs[a.offsets[ta] : a.offsets[ta + 1]]
-        tfs_b = b.tfs[b.offsets[tb] : b.offsets[tb + 1]]
-        assert np.array_equal(tfs_a, tfs_b)
-    for term in set(a.terms) - set(b.terms):  # stale terms may stay, with no postings
-        assert a.docs_with(term).size == 0 and a.idf_of(term) == 0
-    for query in queries:
-        assert np.abs(a.get_scores(query) - b.get_scores(query)).max(initial=0) < 1e-9
-
-
 @pytest.mark.parametrize("seed", range(8))
 def test_update_equals_build_of_the_resulting_docs(seed: int) -> None:
     rng = np.random.default_rng(100 + seed)
-    docs = _corpus(rng, int(rng.integers(1, 80)), 25)
+    docs = corpus(rng, int(rng.integers(1, 80)), 25)
     index = BM25Index.build(docs, 1.2, 0.75, 1.0)
     keep = rng.random(len(docs)) < [0.0, 0.5, 0.9, 1.0][seed % 4]
-    new_docs = _corpus(rng, int(rng.integers(0, 6)), 35)  # brings new terms too
+    new_docs = corpus(rng, int(rng.integers(0, 6)), 35)  # brings new terms too
     before = index.to_arrays()
     updated = index.update(keep, new_docs)
     result = [d for d, k in zip(docs, keep, strict=True) if k] + new_docs
-    _same_index(updated, BM25Index.build(result, 1.2, 0.75, 1.0), _queries(rng, 35, 20))
+    same_index(updated, BM25Index.build(result, 1.2, 0.75, 1.0), queries(rng, 35, 20))
     # The serving index is untouched.
     for name, array in index.to_arrays().items():
         assert np.array_equal(array, before[name])
     if result and sum(map(len, result)):
         theirs = BM25Plus(result, k1=1.2, b=0.75, delta=1.0)
-        for query in _queries(rng, 35, 10):
+        for query in queries(rng, 35, 10):
             assert np.abs(updated.get_scores(query) - theirs.get_scores(query)).max() < 1e-6
 
 
 def test_repeated_updates() -> None:
     rng = np.random.default_rng(3)
-    docs = _corpus(rng, 40, 20)
+    docs = corpus(rng, 40, 20)
     index = BM25Index.build(docs, 1.2, 0.75, 1.0)
     for _ in range(10):
         keep = rng.random(len(docs)) < 0.8
-        new_docs = _corpus(rng, 5, 30)
+        new_docs = corpus(rng, 5, 30)
         index = index.update(keep, new_docs)
         docs = [d for d, k in zip(docs, keep, strict=True) if k] + new_docs
-    _same_index(index, BM25Index.build(docs, 1.2, 0.75, 1.0), _queries(rng, 30, 10))
+    same_index(index, BM25Index.build(docs, 1.2, 0.75, 1.0), queries(rng, 30, 10))
 
 
 def test_update_rejects_a_mask_of_the_wrong_size() -> None:
@@ -173,42 +135,12 @@ def test_update_rejects_a_mask_of_the_wrong_size() -> None:
         index.update(np.ones(3, dtype=bool), [])
 
 
-def test_build_in_many_chunks_equals_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    rng = np.random.default_rng(11)
-    docs = _corpus(rng, 120, 60)
-    whole = BM25Index.build(docs, 1.2, 0.75, 1.0)
-    monkeypatch.setattr(postings_module, "_CHUNK_TOKENS", 50)
-    chunked = BM25Index.build(docs, 1.2, 0.75, 1.0)
-    assert np.array_equal(whole.offsets, chunked.offsets)
-    assert np.array_equal(whole.doc_ids, chunked.doc_ids)
-    assert np.array_equal(whole.tfs, chunked.tfs)
-
-
-def test_postings_layout() -> None:
-    index = BM25Index.build([["b", "a", "b"], [], ["a"]], 1.2, 0.75, 1.0)
-    assert index.terms == ["b", "a"] and index.vocab == {"b": 0, "a": 1}
-    assert index.offsets.tolist() == [0, 1, 3]
-    assert index.doc_ids.tolist() == [0, 0, 2]
-    assert index.tfs.tolist() == [2, 1, 1]
-    assert index.doc_len.tolist() == [3, 0, 1]
-    assert index.offsets.dtype == np.int64 and index.doc_ids.dtype == np.int32
-    assert index.tfs.dtype == np.uint16 and index.doc_len.dtype == np.int32
-    assert index.docs_with("a").tolist() == [0, 2] and index.docs_with("zzz").size == 0
-    with pytest.raises(ValueError):
-        index.doc_ids[0] = 5  # readers share these arrays
-
-
-def test_term_frequency_clipped_at_uint16() -> None:
-    index = BM25Index.build([["a"] * 70_000, ["a", "b"]], 1.2, 0.75, 1.0)
-    assert index.tfs.tolist() == [65535, 1, 1]
-
-
 def test_empty_index() -> None:
     empty = BM25Index.build([], 1.2, 0.75, 1.0)
     assert empty.n_docs == 0 and empty.terms == []
     assert empty.match(["a"])[0].size == 0 and empty.get_scores(["a"]).size == 0
     grown = empty.update(np.zeros(0, dtype=bool), [["a", "b"], ["b"]])
-    _same_index(grown, BM25Index.build([["a", "b"], ["b"]], 1.2, 0.75, 1.0), [["a"], ["b"]])
+    same_index(grown, BM25Index.build([["a", "b"], ["b"]], 1.2, 0.75, 1.0), [["a"], ["b"]])
     loaded = BM25Index.from_arrays(empty.to_arrays(), 1.2, 0.75, 1.0)
     assert loaded.n_docs == 0 and loaded.terms == []
     blank = BM25Index.build([[], []], 1.2, 0.75, 1.0)
@@ -217,7 +149,7 @@ def test_empty_index() -> None:
 
 def test_arrays_round_trip_through_bytes() -> None:
     rng = np.random.default_rng(5)
-    docs = [*_corpus(rng, 50, 30), ["ünïcödé", "covid-19"]]
+    docs = [*corpus(rng, 50, 30), ["ünïcödé", "covid-19"]]
     index = BM25Index.build(docs, 1.2, 0.75, 1.0)
     arrays = index.to_arrays()
     assert arrays["terms"].dtype == np.uint8
@@ -227,9 +159,9 @@ def test_arrays_round_trip_through_bytes() -> None:
     }
     loaded = BM25Index.from_arrays(stored, 1.2, 0.75, 1.0)
     assert loaded.terms == index.terms and loaded.vocab == index.vocab
-    _same_index(loaded, index, [*_queries(rng, 30, 10), ["ünïcödé"]])
+    same_index(loaded, index, [*queries(rng, 30, 10), ["ünïcödé"]])
     # Read-only buffers are fine to update from: the result is a new index.
-    _same_index(
+    same_index(
         loaded.update(np.ones(len(docs), dtype=bool), [["new"]]),
         BM25Index.build([*docs, ["new"]], 1.2, 0.75, 1.0),
         [["new"], ["w1"]],
@@ -241,32 +173,3 @@ def test_idf_of() -> None:
     assert index.idf_of("a") == pytest.approx(np.log(4 / 2))
     assert index.idf_of("c") == pytest.approx(np.log(4 / 1))
     assert index.idf_of("zzz") == 0.0
-
-
-def test_postings_added_batch_by_batch_equal_one_build() -> None:
-    rng = np.random.default_rng(12)
-    docs = _corpus(rng, 90, 60)
-    whole = BM25Index.build(docs, 1.2, 0.75, 1.0)
-    vocab: dict[str, int] = {}
-    builder = postings_module.PostingsBuilder()
-    for start in range(0, len(docs), 7):  # the vocabulary grows batch by batch
-        batch = docs[start : start + 7]
-        ids = [vocab.setdefault(t, len(vocab)) for doc in batch for t in doc]
-        lens = np.array([len(d) for d in batch], dtype=np.int32)
-        builder.add(np.array(ids, dtype=np.int32), lens, len(vocab))
-    built = builder.build(vocab, 1.2, 0.75, 1.0)
-    assert built.terms == whole.terms
-    for name in ("offsets", "doc_ids", "tfs", "doc_len"):
-        assert np.array_equal(getattr(built, name), getattr(whole, name))
-
-
-@pytest.mark.parametrize("few", [0, 20_000])
-def test_update_by_slices_or_by_mask_agree(few: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(postings_module, "_FEW", few)
-    rng = np.random.default_rng(13)
-    docs = _corpus(rng, 60, 30)
-    keep = rng.random(len(docs)) < 0.7
-    new_docs = _corpus(rng, 4, 40)
-    updated = BM25Index.build(docs, 1.2, 0.75, 1.0).update(keep, new_docs)
-    result = [d for d, k in zip(docs, keep, strict=True) if k] + new_docs
-    _same_index(updated, BM25Index.build(result, 1.2, 0.75, 1.0), _queries(rng, 40, 10))

@@ -243,18 +243,3 @@ def test_incremental_catalog_matches_a_fresh_build(content: Path, tmp_path: Path
     for w in words:
         assert sorted(cat.ids[d] for d in docs_of[w]) == sorted(cat2.ids[d] for d in docs_of2[w])
     assert list(docs_of[words[0]]) == sorted(docs_of[words[0]])
-
-
-def test_packed_columns_and_sorted_look_ups() -> None:
-    from articlebot.index.ranking.columns import PackedStrings, SortedKeys
-
-    values = ["b.md", "Zürich.md", "", "a.md", "B.md"]
-    packed = PackedStrings.of(values)
-    assert list(packed) == values and len(packed) == 5 and packed[1] == "Zürich.md"
-    assert packed[-1] == "B.md" and packed[1:3] == ["Zürich.md", ""] and packed == values
-    assert PackedStrings(packed.data, 5) == packed and PackedStrings(b"", 0).tolist() == []
-    by_id = SortedKeys(packed)
-    assert by_id.get("a.md") == 3 and by_id.get("B.md") == 4 and by_id.get("c.md") is None
-    folded = SortedKeys(packed, str.casefold)
-    assert folded["b.md"] == 0  # equal folded keys: the first row wins
-    assert "zürich.md" in folded and len(folded) == 5

@@ -1,0 +1,69 @@
+"""Postings built batch by batch, in chunks, and edited in place."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from articlebot.index.ranking import postings as postings_module
+from articlebot.index.ranking.bm25 import BM25Index
+from tests.index.ranking.synthetic import corpus, queries, same_index
+
+
+def test_build_in_many_chunks_equals_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(11)
+    docs = corpus(rng, 120, 60)
+    whole = BM25Index.build(docs, 1.2, 0.75, 1.0)
+    monkeypatch.setattr(postings_module, "_CHUNK_TOKENS", 50)
+    chunked = BM25Index.build(docs, 1.2, 0.75, 1.0)
+    assert np.array_equal(whole.offsets, chunked.offsets)
+    assert np.array_equal(whole.doc_ids, chunked.doc_ids)
+    assert np.array_equal(whole.tfs, chunked.tfs)
+
+
+def test_postings_layout() -> None:
+    index = BM25Index.build([["b", "a", "b"], [], ["a"]], 1.2, 0.75, 1.0)
+    assert index.terms == ["b", "a"] and index.vocab == {"b": 0, "a": 1}
+    assert index.offsets.tolist() == [0, 1, 3]
+    assert index.doc_ids.tolist() == [0, 0, 2]
+    assert index.tfs.tolist() == [2, 1, 1]
+    assert index.doc_len.tolist() == [3, 0, 1]
+    assert index.offsets.dtype == np.int64 and index.doc_ids.dtype == np.int32
+    assert index.tfs.dtype == np.uint16 and index.doc_len.dtype == np.int32
+    assert index.docs_with("a").tolist() == [0, 2] and index.docs_with("zzz").size == 0
+    with pytest.raises(ValueError):
+        index.doc_ids[0] = 5  # readers share these arrays
+
+
+def test_term_frequency_clipped_at_uint16() -> None:
+    index = BM25Index.build([["a"] * 70_000, ["a", "b"]], 1.2, 0.75, 1.0)
+    assert index.tfs.tolist() == [65535, 1, 1]
+
+
+def test_postings_added_batch_by_batch_equal_one_build() -> None:
+    rng = np.random.default_rng(12)
+    docs = corpus(rng, 90, 60)
+    whole = BM25Index.build(docs, 1.2, 0.75, 1.0)
+    vocab: dict[str, int] = {}
+    builder = postings_module.PostingsBuilder()
+    for start in range(0, len(docs), 7):  # the vocabulary grows batch by batch
+        batch = docs[start : start + 7]
+        ids = [vocab.setdefault(t, len(vocab)) for doc in batch for t in doc]
+        lens = np.array([len(d) for d in batch], dtype=np.int32)
+        builder.add(np.array(ids, dtype=np.int32), lens, len(vocab))
+    built = builder.build(vocab, 1.2, 0.75, 1.0)
+    assert built.terms == whole.terms
+    for name in ("offsets", "doc_ids", "tfs", "doc_len"):
+        assert np.array_equal(getattr(built, name), getattr(whole, name))
+
+
+@pytest.mark.parametrize("few", [0, 20_000])
+def test_update_by_slices_or_by_mask_agree(few: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(postings_module, "_FEW", few)
+    rng = np.random.default_rng(13)
+    docs = corpus(rng, 60, 30)
+    keep = rng.random(len(docs)) < 0.7
+    new_docs = corpus(rng, 4, 40)
+    updated = BM25Index.build(docs, 1.2, 0.75, 1.0).update(keep, new_docs)
+    result = [d for d, k in zip(docs, keep, strict=True) if k] + new_docs
+    same_index(updated, BM25Index.build(result, 1.2, 0.75, 1.0), queries(rng, 40, 10))
