@@ -16,7 +16,7 @@ from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Protocol
 
 from articlebot.bot import render
-from articlebot.bot.render import DISCORD, PAGE_SIZE, Reply, Style
+from articlebot.bot.render import DISCORD, PAGE_SIZE, Reply, Style, strings
 from articlebot.index import ArticleIndexError, QueryError, SearchResult
 
 if TYPE_CHECKING:
@@ -233,7 +233,7 @@ class Answers:
         ref = " ".join(ref.split())
         if not ref:
             example = self.style.code(f"{self.prefix}article comet seen over the valley")
-            return render.error(f"Which article? For example {example}.")
+            return render.error(strings.WHICH_ARTICLE.format(example=example))
         if len(ref) > MAX_QUERY:
             return render.error(render.QUERY_TOO_LONG.format(limit=MAX_QUERY))
         article = await self.index.article(ref)
@@ -250,10 +250,7 @@ class Answers:
         try:
             report = await self.index.reindex(progress)
         except (ArticleIndexError, OSError) as exc:  # the folder or the index file
-            return render.error(
-                "The reindex failed and the previous index is still in use: "
-                + self._escape_sentence(str(exc))
-            )
+            return render.error(strings.REINDEX_FAILED.format(why=self._escape_sentence(str(exc))))
         return render.reindex_reply(report, style=self.style)
 
     async def stats(self) -> Reply:

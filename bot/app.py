@@ -12,7 +12,7 @@ from discord.ext import commands
 from articlebot.bot import render
 from articlebot.bot.answers import Answers
 from articlebot.bot.embeds import NO_PINGS, send_reply
-from articlebot.bot.render import DISCORD
+from articlebot.bot.render import DISCORD, strings
 from articlebot.bot.settings import Settings
 from articlebot.index import QueryError
 
@@ -166,7 +166,7 @@ def error_sentence(ctx: commands.Context[Any], error: BaseException) -> str | No
     if isinstance(error, QueryError):
         return render.sentence_with_code(" ".join(str(error).split()), DISCORD)
     if isinstance(error, commands.RangeError):
-        return f"That must be from {error.minimum} to {error.maximum}."
+        return strings.OUT_OF_RANGE.format(minimum=error.minimum, maximum=error.maximum)
     if isinstance(error, app_commands.TransformerError):
         return render.usage_message(usage(ctx))
     if isinstance(error, commands.UserInputError):
@@ -174,7 +174,7 @@ def error_sentence(ctx: commands.Context[Any], error: BaseException) -> str | No
     if isinstance(error, commands.NotOwner):
         return render.OWNER_ONLY
     if isinstance(error, commands.NoPrivateMessage):
-        return "That command only works in a server."
+        return strings.SERVER_ONLY
     if isinstance(error, commands.CheckFailure):
         return render.NOT_ALLOWED
     if isinstance(error, discord.Forbidden):

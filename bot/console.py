@@ -16,7 +16,7 @@ import threading
 from typing import TextIO
 
 from articlebot.bot.answers import Answers, looks_like_question
-from articlebot.bot.render import Reply, page_count, plain_style, to_text, wants_colour
+from articlebot.bot.render import Reply, page_count, plain_style, strings, to_text, wants_colour
 from articlebot.bot.run import StartupError, open_index
 from articlebot.bot.settings import Settings
 
@@ -62,7 +62,7 @@ class Console:
         line, undecodable = _decoded(line.strip())
         if undecodable:
             answer = await self.handle(line)
-            return None if answer is None else f"{NOT_UTF8}\n{answer}".rstrip()
+            return None if answer is None else f"{strings.NOT_UTF8}\n{answer}".rstrip()
         for mark in (self.prefix, "!", "/"):
             if mark and line.startswith(mark) and line[len(mark) :][:1].isalpha():
                 line = line[len(mark) :]
@@ -75,12 +75,12 @@ class Console:
             return None
         if command in NEXT or command in BACK:
             if self.query is None:
-                return "There is no search to page through yet; try: search cruise stunt"
+                return strings.NO_SEARCH_YET
             page = self.page + (1 if command in NEXT else -1)
             if page < 0:
-                return "This is the first page."
+                return strings.FIRST_PAGE
             if page >= self.pages:
-                return "That was the last page."
+                return strings.LAST_PAGE
             return await self._search(self.query, page)
         if command == "search":
             return await self._search(rest, 0)
@@ -102,9 +102,6 @@ class Console:
         if looks_like_question(line):
             return self.text(await self.answers.ask(line, CONVERSATION))
         return await self._search(line, 0)  # anything else is a search
-
-
-NOT_UTF8 = "(That line had bytes that are not UTF-8; they are shown as \ufffd.)"
 
 
 def _decoded(line: str) -> tuple[str, bool]:

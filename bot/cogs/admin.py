@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from articlebot.bot import render
 from articlebot.bot.embeds import send_reply
+from articlebot.bot.render import strings
 
 if TYPE_CHECKING:
     from articlebot.bot.app import ArticleBot
@@ -78,7 +79,7 @@ class Admin(commands.Cog):
         guild_id = self.bot.settings.dev_guild_id
         scope = scope or ("guild" if guild_id else "global")
         if scope in ("guild", "clear") and not guild_id:
-            await send_reply(ctx, render.error("Set ARTICLEBOT_DEV_GUILD_ID to sync to a guild."))
+            await send_reply(ctx, render.error(strings.SYNC_NEEDS_GUILD))
             return
         tree = self.bot.tree
         try:
@@ -94,11 +95,14 @@ class Admin(commands.Cog):
                 where = f"to the dev guild {guild_id}"
         except discord.HTTPException as exc:
             log.warning("sync failed: %s", exc)
-            await send_reply(ctx, render.error(f"Discord refused the sync: {exc.status}."))
+            await send_reply(ctx, render.error(strings.SYNC_REFUSED.format(status=exc.status)))
             return
         names = ", ".join(sorted(f"/{c.name}" for c in synced)) or "none"
         await send_reply(
-            ctx, render.Reply(content=f"Published {len(synced)} slash commands {where}: {names}")
+            ctx,
+            render.Reply(
+                content=strings.SYNCED.format(count=len(synced), where=where, names=names)
+            ),
         )
 
     @commands.hybrid_command(name="stats", description="Index figures and recent searches")
