@@ -59,9 +59,14 @@ class Settings:
     admin_user_ids: frozenset[int] = frozenset()
     dev_guild_id: int | None = None
     log_level: str = "INFO"
+    max_post_mb: float = 4.0
 
     def index_config(self) -> IndexConfig:
-        return IndexConfig(site_timezone=self.timezone, url_template=self.url_template)
+        return IndexConfig(
+            site_timezone=self.timezone,
+            url_template=self.url_template,
+            max_post_bytes=int(self.max_post_mb * 1_048_576),
+        )
 
     @property
     def tz(self) -> ZoneInfo:
@@ -104,6 +109,7 @@ def load_settings(
         admin_user_ids=_ids("ARTICLEBOT_ADMIN_USER_IDS", get("ARTICLEBOT_ADMIN_USER_IDS")),
         dev_guild_id=_id("ARTICLEBOT_DEV_GUILD_ID", get("ARTICLEBOT_DEV_GUILD_ID")),
         log_level=_log_level(get("ARTICLEBOT_LOG_LEVEL")),
+        max_post_mb=_max_post_mb(get("ARTICLEBOT_MAX_POST_MB")),
     )
 
 
@@ -190,6 +196,20 @@ def _ids(name: str, value: str | None) -> frozenset[int]:
         if part.strip():
             ids.add(_id(name, part.strip()))
     return frozenset(i for i in ids if i is not None)
+
+
+def _max_post_mb(value: str | None) -> float:
+    if value is None:
+        return 4.0
+    try:
+        size = float(value)
+    except ValueError:
+        size = 0.0
+    if not 0 < size <= 1024:
+        raise SettingsError(
+            f"ARTICLEBOT_MAX_POST_MB must be a size in MB from 0.01 to 1024, not {value[:20]!r}"
+        )
+    return size
 
 
 def _log_level(value: str | None) -> str:

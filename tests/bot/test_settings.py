@@ -181,3 +181,11 @@ class TestEnvFile:
         env_file.write_text("ARTICLEBOT_DEV_GUILD_ID=my-guild\n")
         with pytest.raises(SettingsError, match="ARTICLEBOT_DEV_GUILD_ID"):
             load_settings({}, env_file=env_file)
+
+
+def test_max_post_size_reaches_the_index_config() -> None:
+    s = load_settings({"ARTICLEBOT_MAX_POST_MB": "0.5"}, env_file=None)
+    assert s.index_config().max_post_bytes == 524_288
+    assert load_settings({}, env_file=None).index_config().max_post_bytes == 4 << 20
+    with pytest.raises(SettingsError, match="ARTICLEBOT_MAX_POST_MB"):
+        load_settings({"ARTICLEBOT_MAX_POST_MB": "lots"}, env_file=None)
