@@ -70,8 +70,6 @@ def _is_control(ch: str) -> bool:
 
 def name_problem(rel: str) -> str:
     """Why a file name cannot be an article id, or ``""``."""
-    if rel.isascii() and rel.isprintable():  # nearly every name: one C-level check
-        return ""
     if any(0xDC80 <= ord(ch) <= 0xDCFF for ch in rel):
         return "has a file name that is not valid UTF-8; rename it"
     if any(_is_control(ch) for ch in rel):
@@ -95,19 +93,17 @@ def scan_folder(root: str) -> FolderScan:
     on 25,000 posts. A file that vanishes between listing and ``stat`` is simply not there.
     """
     scan = FolderScan()
-    for rel, entry in _walk(root, "", scan):
-        if problem := name_problem(rel):
+    for rel, path, is_link in _walk(root, "", scan):
+        if not (rel.isascii() and rel.isprintable()) and (problem := name_problem(rel)):
             scan.refused[display_name(rel)] = problem
             continue
+        if is_link and not _inside(os.path.realpath(path), root):
+            scan.refused[rel] = LINK_OUTSIDE
+            continue
         try:
-            if entry.is_symlink():
-                real = os.path.realpath(entry.path)
-                if not _inside(real, root):
-                    scan.refused[rel] = LINK_OUTSIDE
-                    continue
-            st = os.stat(entry.path)
+            st = os.stat(path)
         except OSError:
-            if entry.is_symlink():
+            if is_link:
                 scan.refused[rel] = "is a symbolic link to a file that does not exist"
             continue
         if not stat.S_ISREG(st.st_mode):
@@ -117,7 +113,8 @@ def scan_folder(root: str) -> FolderScan:
     return scan
 
 
-def _walk(folder: str, prefix: str, scan: FolderScan) -> Iterator[tuple[str, os.DirEntry]]:
+def _walk(folder: str, prefix: str, scan: FolderScan) -> Iterator[tuple[str, str, bool]]:
+    """(rel, path, is a link) of every post-named entry, depth first."""
     try:
         with os.scandir(folder) as listing:
             entries = list(listing)
@@ -132,17 +129,17 @@ def _walk(folder: str, prefix: str, scan: FolderScan) -> Iterator[tuple[str, os.
         if name.startswith("."):
             continue
         try:
-            is_dir = entry.is_dir(follow_symlinks=False)
-            is_link = not is_dir and entry.is_symlink()
+            is_link = entry.is_symlink()
+            is_dir = not is_link and entry.is_dir(follow_symlinks=False)
             linked_dir = is_link and entry.is_dir()
         except OSError:
-            is_dir = linked_dir = False
+            is_link = is_dir = linked_dir = False
         if is_dir:
             yield from _walk(entry.path, f"{prefix}{name}/", scan)
         elif linked_dir:
             scan.refused[display_name(f"{prefix}{name}/")] = LINK_TO_FOLDER
         elif name.lower().endswith(POST_SUFFIXES):
-            yield prefix + name, entry
+            yield prefix + name, entry.path, is_link
 
 
 def read_post_bytes(root: str, rel: str, max_bytes: int) -> bytes:

@@ -38,7 +38,7 @@ class FileRow(NamedTuple):
 
 def read_files(conn: sqlite3.Connection) -> dict[str, FileRow]:
     rows = conn.execute("SELECT path, size, mtime_ns, sha256, status, reason FROM files")
-    return {row[0]: FileRow(*row) for row in rows}
+    return {row[0]: row for row in map(FileRow._make, rows)}  # _make: no per-row __new__
 
 
 def count_files(conn: sqlite3.Connection, status: str) -> int:
