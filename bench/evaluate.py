@@ -15,7 +15,7 @@ Collections:
   ../shared/corpora extracted into bench/.data/; ``--news-dir`` to override) with the
   keyword queries and judged article ids of bench/news_judgements.jsonl.
 
-Every index is built with the real pipeline (``index.reindex.run_reindex`` into a SQLite
+Every index is built with the real pipeline (``run_reindex`` into a SQLite
 file, then ``load_state`` and ``index.searcher.Searcher``). Settings compared, one at a
 time from the current defaults (k1 1.2, b 0.75, title weight 2, Snowball stemming, English
 stop words): k1, b, title weight, BM25Plus delta, stemming off and stop words off (these
@@ -57,6 +57,7 @@ sys.path.insert(0, str(ROOT))
 from corpora import real_corpus  # noqa: E402
 
 import articlebot.index.storage.reindex as reindex_module  # noqa: E402
+import articlebot.index.storage.workers as workers_module  # noqa: E402
 from articlebot.index import QueryError  # noqa: E402
 from articlebot.index.config import IndexConfig  # noqa: E402
 from articlebot.index.ranking.bm25 import BM25Index  # noqa: E402
@@ -100,13 +101,17 @@ ANALYZERS: dict[str, type[Analyzer]] = {
 
 @contextmanager
 def analyzer_for_build(cls: type[Analyzer]):
-    """Make run_reindex build with ``cls``; worker processes are forked, so they see it."""
-    saved = reindex_module.Analyzer
-    reindex_module.Analyzer = cls
+    """Make run_reindex build with ``cls`` (the workers analyse the posts, the reindex the
+    removed ones); worker processes are forked, so they see it."""
+    modules = (workers_module, reindex_module)
+    saved = [m.Analyzer for m in modules]
+    for module in modules:
+        module.Analyzer = cls
     try:
         yield
     finally:
-        reindex_module.Analyzer = saved
+        for module, analyzer in zip(modules, saved, strict=True):
+            module.Analyzer = analyzer
 
 
 class LvZhaiBM25(BM25Index):
