@@ -8,6 +8,10 @@ whole time.
 
     async with ArticleIndex.open(db_path, content_dir, config) as index:
         result = await index.search("cruise stunt")
+
+It is a little over 400 lines because it is the one asynchronous face: every request the
+bot makes (search with phrase checks, latest, article, ask, stats, reindex) starts here,
+each a few lines that hand the work to a thread or a process.
 """
 
 from __future__ import annotations

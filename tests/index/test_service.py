@@ -232,3 +232,8 @@ async def test_pages_never_overlap_when_scores_tie(tmp_path: Path) -> None:
                 seen += [h.article.id for h in result.hits]
             assert sorted(seen) == sorted(f"tie_{i:02}.md" for i in range(40)), query
             assert len(set(seen)) == 40
+
+
+async def test_an_essay_as_a_question_is_cut_like_a_search(index: ArticleIndex) -> None:
+    answer = await index.ask("how many comets " + "really " * 20_000 + "?")
+    assert len(answer.question) <= 1_000
