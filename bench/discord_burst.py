@@ -103,21 +103,24 @@ async def burst(args: argparse.Namespace) -> None:
                     await index.close()
 
 
+async def ticker(lags: list[float], every: float = 0.005) -> None:
+    """Appends how late each tick of ``every`` seconds was: the event loop's lag."""
+    loop = asyncio.get_running_loop()
+    last = loop.time()
+    while True:
+        await asyncio.sleep(every)
+        now = loop.time()
+        lags.append(max(0.0, now - last - every))
+        last = now
+
+
 async def run_during_reindex(standin: DiscordStandin, user: Any, index: ArticleIndex) -> None:
     """A full reindex of the folder while one user searches every 0.2 s: how late the event
     loop runs (a 5 ms ticker) and how long the searches take, over the whole reindex."""
     loop = asyncio.get_running_loop()
     lags: list[float] = []
 
-    async def ticker() -> None:
-        last = loop.time()
-        while True:
-            await asyncio.sleep(0.005)
-            now = loop.time()
-            lags.append(max(0.0, now - last - 0.005))
-            last = now
-
-    tick = asyncio.create_task(ticker())
+    tick = asyncio.create_task(ticker(lags))
     began = time.perf_counter()
     rebuild = asyncio.create_task(index.reindex(full=True))
     latencies: list[float] = []
@@ -149,15 +152,7 @@ async def run_burst(
     standin: DiscordStandin, users: list[Any], rng: random.Random, args: argparse.Namespace
 ) -> None:
     loop = asyncio.get_running_loop()
-    lags: list[float] = []  # how late each 5 ms tick of a ticker task in the loop was
-
-    async def ticker() -> None:
-        last = loop.time()
-        while True:
-            await asyncio.sleep(0.005)
-            now = loop.time()
-            lags.append(max(0.0, now - last - 0.005))
-            last = now
+    lags: list[float] = []
 
     channels = standin.channel_ids[: max(1, args.channels)]
     plan: list[tuple[Any, int, str, Any]] = []
@@ -172,7 +167,7 @@ async def run_burst(
     rng.shuffle(plan)
 
     mark = standin.mark()
-    tick = asyncio.create_task(ticker())
+    tick = asyncio.create_task(ticker(lags))
     sent_at: dict[str, float] = {}  # message id or interaction id -> loop time sent
     kinds: dict[str, str] = {}
     started = loop.time()
