@@ -45,6 +45,10 @@ from articlebot.index.config import IndexConfig  # noqa: E402
 from articlebot.index.service import ArticleIndex  # noqa: E402
 
 DATA = HERE / ".data"
+# Question sets over the real corpus: the first one (r ids), questions deliberately worded
+# unlike their articles (p ids: synonyms, US spellings, paraphrased numbers, people named
+# indirectly), and questions the articles cannot answer (d ids, most about covered stories).
+CORPUS_SETS = ("corpus", "paraphrase", "decline")
 QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " ", "\u00ad": ""})
 
 
@@ -112,9 +116,11 @@ def corpus_dir(given: str | None) -> Path:
     return real_corpus(Path(given) if given else None, "pass --corpus DIR")
 
 
-async def open_index(content: Path, db: Path) -> tuple[ArticleIndex, float]:
+async def open_index(
+    content: Path, db: Path, config: IndexConfig | None = None
+) -> tuple[ArticleIndex, float]:
     db.parent.mkdir(parents=True, exist_ok=True)
-    idx = await ArticleIndex.open(db, content, IndexConfig())
+    idx = await ArticleIndex.open(db, content, config or IndexConfig())
     built = 0.0
     if idx.is_empty or await idx.is_stale():
         start = time.perf_counter()
@@ -228,7 +234,10 @@ def misses(outcomes: list[Outcome]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--set", choices=["content", "corpus"], default="content")
+    parser.add_argument("--set", choices=["content", *CORPUS_SETS], default="content")
+    parser.add_argument(
+        "--no-bridge", action="store_true", help="index without the UK/US spelling bridge"
+    )
     parser.add_argument("--corpus", help="folder of the extracted corpus (default: extract once)")
     parser.add_argument("--content", help="content folder for --set content (default: content/)")
     parser.add_argument(
@@ -251,10 +260,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.only != "all":
         questions = [q for q in questions if q.odd == (args.only == "odd")]
-    db = Path(args.db) if args.db else DATA / f"ask-{args.set}.sqlite3"
+    kind = "content" if args.set == "content" else "corpus"  # one index for the corpus sets
+    suffix = "-nobridge" if args.no_bridge else ""
+    db = Path(args.db) if args.db else DATA / f"ask-{kind}{suffix}.sqlite3"
+    config = IndexConfig(bridge_spellings=not args.no_bridge)
 
     async def go() -> list[Outcome]:
-        idx, _ = await open_index(content, db)
+        idx, _ = await open_index(content, db, config)
         try:
             return await run(questions, idx, max(0, args.rounds))
         finally:

@@ -449,7 +449,7 @@ def role_rank_bm25(args: argparse.Namespace) -> dict:
     from articlebot.index.text.fields import document_tokens
 
     config = IndexConfig()
-    analyzer = Analyzer(config.default_language)
+    analyzer = Analyzer(config.default_language, config.bridge_spellings)
     base = proc_status()["VmRSS"]
     conn = database.connect(args.db)
     catalog, bm25 = load_state(conn, config, with_words=False)

@@ -92,10 +92,18 @@ class KeepStopAnalyzer(Analyzer):
         return _normalise(WORD.findall(text))
 
 
+class NoBridgeAnalyzer(Analyzer):
+    """Stemming and stop words as usual, without the British -> American spelling map."""
+
+    def __init__(self, default_language: str = "en", bridge_spellings: bool = True) -> None:
+        super().__init__(default_language, bridge_spellings=False)
+
+
 ANALYZERS: dict[str, type[Analyzer]] = {
     "stem+stop": Analyzer,
     "nostem": NoStemAnalyzer,
     "keepstop": KeepStopAnalyzer,
+    "nobridge": NoBridgeAnalyzer,
 }
 
 
@@ -243,6 +251,8 @@ def one_at_a_time() -> list[Setting]:
         replace(d, label="delta 1 on matched terms only (Lv-Zhai BM25+)", lv_zhai=True),
         replace(d, label="no stemming", analyzer="nostem"),
         replace(d, label="stop words kept", analyzer="keepstop"),
+        replace(d, label="no UK/US spelling bridge", analyzer="nobridge"),
+        replace(d, label="title x4, no spelling bridge", title_weight=4, analyzer="nobridge"),
     ]
 
 

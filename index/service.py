@@ -65,7 +65,7 @@ def _open_sync(db_path: Path, config: IndexConfig) -> tuple[Searcher, dict[str, 
     finally:
         conn.close()
     catalog.warm()
-    analyzer = Analyzer(config.default_language)
+    analyzer = Analyzer(config.default_language, config.bridge_spellings)
 
     def load_words() -> dict[str, int]:
         """The spelling vocabulary, read when "did you mean" is first needed. It may come

@@ -187,7 +187,7 @@ def _init_worker(root: str, config: IndexConfig, parent: int | None = None) -> N
     global _worker
     if parent is not None:
         die_with_parent(parent)
-    _worker = _WorkerState(root, config, Analyzer(config.default_language))
+    _worker = _WorkerState(root, config, Analyzer(config.default_language, config.bridge_spellings))
 
 
 def die_with_parent(parent: int, every: float = 0.5) -> None:

@@ -119,16 +119,29 @@ class _StemCache(dict[str, str]):
     """Word -> stem, filled on first sight.
 
     ``map(cache.__getitem__, words)`` stays in C for known words: ~4x faster than
-    PyStemmer's own cached ``stemWords`` on an 800-word article.
+    PyStemmer's own cached ``stemWords`` on an 800-word article. ``spellings`` maps a word
+    to the spelling it is stemmed as (British to American for English), so the bridge
+    costs nothing once a word is cached.
     """
 
-    def __init__(self, stemmer: Stemmer.Stemmer) -> None:
+    def __init__(self, stemmer: Stemmer.Stemmer, spellings: dict[str, str] | None = None) -> None:
         super().__init__()
         self._stem_word = stemmer.stemWord
+        self._spellings = spellings or {}
 
     def __missing__(self, word: str) -> str:
-        stem = self[word] = self._stem_word(word)
+        stem = self[word] = self._stem_word(self._spellings.get(word, word))
         return stem
+
+
+def british_to_american() -> dict[str, str]:
+    """British spelling -> American (colour -> color, programme -> program, ~1,700 words
+    with their inflections), from the breame package's word lists. English text and
+    queries are stemmed through it, so a question typed with either spelling meets an
+    article written in the other."""
+    from breame.spelling import BRITISH_ENGLISH_SPELLINGS
+
+    return dict(BRITISH_ENGLISH_SPELLINGS)
 
 
 def algorithm_for(language: str) -> str | None:
@@ -140,17 +153,18 @@ def algorithm_for(language: str) -> str | None:
 
 
 class Analyzer:
-    def __init__(self, default_language: str = "en") -> None:
+    def __init__(self, default_language: str = "en", bridge_spellings: bool = True) -> None:
         self.default_language = default_language
+        self.bridge_spellings = bridge_spellings
         self._by_language: dict[str, _StemCache | None] = {}
         self._by_algorithm: dict[str, _StemCache] = {}
 
-    def __getstate__(self) -> dict[str, str]:
+    def __getstate__(self) -> dict[str, object]:
         # Stemmers are C objects and cannot be pickled; worker processes make their own.
-        return {"default_language": self.default_language}
+        return {"default_language": self.default_language, "bridge": self.bridge_spellings}
 
-    def __setstate__(self, state: dict[str, str]) -> None:
-        self.__init__(state["default_language"])
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(str(state["default_language"]), bool(state.get("bridge", True)))
 
     # --- words -------------------------------------------------------------------------
 
@@ -217,7 +231,9 @@ class Analyzer:
         if name is not None:  # "en", "EN" and "english" share one cache
             cache = self._by_algorithm.get(name)
             if cache is None:
-                cache = self._by_algorithm[name] = _StemCache(Stemmer.Stemmer(name))
+                bridge = name == "english" and self.bridge_spellings
+                spellings = british_to_american() if bridge else None
+                cache = self._by_algorithm[name] = _StemCache(Stemmer.Stemmer(name), spellings)
         self._by_language[language] = cache
         return cache
 

@@ -149,3 +149,26 @@ def test_invisible_characters_inside_a_word_do_not_split_it(hidden: str) -> None
     spans = analyzer.spans(text)
     assert [t for t, _, _ in spans] == analyzer.tokens(text)
     assert text[spans[0][1] : spans[0][2]] == f"light{hidden}house"
+
+
+def test_british_and_american_spellings_meet() -> None:
+    analyzer = Analyzer()
+    assert analyzer.tokens("the colour of the neighbours' programme") == analyzer.tokens(
+        "the color of the neighbors' program"
+    )
+    assert analyzer.tokens("theatres", "de") != analyzer.tokens("theaters", "de")  # English only
+    plain = Analyzer(bridge_spellings=False)
+    assert plain.tokens("colour") != plain.tokens("color")
+
+
+def test_the_bridge_reaches_snippets_and_survives_pickling() -> None:
+    import pickle
+
+    from articlebot.index.text.snippets import make_snippet
+
+    analyzer = pickle.loads(pickle.dumps(Analyzer()))
+    snippet = make_snippet(
+        "They painted it a bright colour.", set(analyzer.tokens("color")), analyzer
+    )
+    assert [snippet.text[a:b] for a, b in snippet.marks] == ["colour"]
+    assert not pickle.loads(pickle.dumps(Analyzer(bridge_spellings=False))).bridge_spellings
