@@ -98,7 +98,9 @@ def _reindex(
     leaving_files = set(plan.removed_files) | set(plan.duplicates) | set(plan.to_read)
     leaving = {i for i in old_ids if i in leaving_files}
     if leaving:
-        removed_words = _stored_words(conn, sorted(leaving), Analyzer(config.default_language, config.bridge_spellings))
+        removed_words = _stored_words(
+            conn, sorted(leaving), Analyzer(config.default_language, config.bridge_spellings)
+        )
 
     # Everything is written in one transaction: articles as their batches arrive (so
     # bodies never pile up in memory), then the postings and the catalog.
