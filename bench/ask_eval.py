@@ -1,9 +1,11 @@
 """Evaluate `ask`: answer accuracy, source accuracy, declines and warm latency.
 
-Runs the real thing in-process (index.service.ArticleIndex), over one of two question sets:
+Runs the real thing in-process (articlebot.index.ArticleIndex), over one of the question sets:
 
     python bench/ask_eval.py --set content            # the sample posts in content/
     python bench/ask_eval.py --set corpus             # the real finescoop-2020 corpus
+    python bench/ask_eval.py --set paraphrase         # worded unlike the articles (corpus)
+    python bench/ask_eval.py --set decline            # questions the corpus cannot answer
     python bench/ask_eval.py --set corpus --corpus /tmp/corpus/finescoop-2020 --verbose
 
 Each question file (bench/ask_questions_<set>.jsonl) holds one JSON object a line:

@@ -16,7 +16,7 @@ Collections:
   keyword queries and judged article ids of bench/news_judgements.jsonl.
 
 Every index is built with the real pipeline (``run_reindex`` into a SQLite
-file, then ``load_state`` and ``index.searcher.Searcher``). Settings compared, one at a
+file, then ``load_state`` and ``Searcher``). Settings compared, one at a
 time from the current defaults (k1 1.2, b 0.75, title weight 2, Snowball stemming, English
 stop words): k1, b, title weight, BM25Plus delta, stemming off and stop words off (these
 two through an Analyzer subclass in this file, swapped in for the build: index/ is not
