@@ -49,7 +49,6 @@ __all__ = ["ArticleIndex"]
 T = TypeVar("T")
 
 ASK_ARTICLES = 5  # articles whose sentences compete to answer a question
-ASK_PRIOR = 1.0  # weight of the article's own rank in a passage's score
 PROCESS_THRESHOLD = 1000  # files; smaller folders reindex in a thread (no process start-up)
 
 
@@ -306,9 +305,7 @@ class ArticleIndex:
             docs.append(context)
             scores.append(scores[0] * 0.8 if scores else 1.0)
         articles = await self._articles(searcher, docs)
-        top = max(scores, default=1.0) or 1.0
-        prior = [ASK_PRIOR * s / top for s in scores]
-        return await asyncio.to_thread(_answer, question, articles, searcher, terms, prior)
+        return await asyncio.to_thread(_answer, question, articles, searcher, terms, scores)
 
     # --- reindexing ---------------------------------------------------------------------
 
@@ -380,10 +377,10 @@ class ArticleIndex:
 
 
 def _answer(
-    question: str, articles: list[Article], searcher: Searcher, terms: list[str], prior
+    question: str, articles: list[Article], searcher: Searcher, terms: list[str], scores
 ) -> Answer:
     idf = {t: searcher.bm25.idf_of(t) for t in set(terms)}
-    return answer_question(question, articles, searcher.analyzer, idf, prior)
+    return answer_question(question, articles, searcher.analyzer, idf, scores)
 
 
 def _reindex_in_process(

@@ -32,7 +32,7 @@ QUOTE_ROOM = 1500  # the quoted sentences; the rest of the description is the so
 RELATED_SHOWN = 3
 
 
-LOW_CONFIDENCE = 0.75  # below this an answer carries a hint to check the article
+LOW_CONFIDENCE = 0.75  # a lower chance of being right carries a hint to check the article
 
 
 def _dated_link(article: Article, style: Style, tz: tzinfo, limit: int = 150) -> str:

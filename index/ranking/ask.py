@@ -10,15 +10,17 @@ the question, the answer declines rather than quote something loosely related.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from articlebot.index.posts.article import Article
 from articlebot.index.ranking.questions import (
     counted_stems,
     expand_hyphens,
     has_digit,
+    is_fragment,
     is_number,
     leans_on_next,
     question_shape,
@@ -39,10 +41,6 @@ PRIOR_WEIGHT = 0.3  # weight of the article's retrieval score (0..1)
 NEXT_FIT = 0.8  # shape fit credited to a sentence when only the next one has it
 VARIANT_PREFIX = 5  # letters a stem shares with a longer form of it ("direct", "director")
 VARIANT_CREDIT = 0.7  # coverage credited for such a longer or shorter form
-# Declining: confidence is the chosen passage's coverage, halved when it lacks what the
-# question's shape wants; below this the answer declines. Set on the odd-numbered
-# questions of bench/ (answered correctly: 0.72 and up; unanswerable: mostly 0.63 and less).
-MIN_COVERAGE = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +52,26 @@ class Passage:
     coverage: float  # share of the question's weight the passage contains
     shape: float = 1.0  # how well the sentence has what the question's shape wants (0..1)
     extend: bool = False  # the answer quotes the next sentence too
+    own: float = 0.0  # share of the question's weight in the passage itself (not the title)
+    gap: float = 0.0  # the rarest question term neither the passage nor the title has
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the confidence of an answer is computed from; each value is about 0..1."""
+
+    coverage: float  # the chosen passage's coverage of the question
+    unfit: float  # what the question's shape wants (a number, a name ...) and it lacks
+    strength: float  # the best article's retrieval score over the question's total idf
+    runner_up: float  # the second article's retrieval score over the best one's
+    in_article: float  # share of the question's weight found anywhere in the article
+    missing: float  # the rarest question term the article lacks, over the rarest term
+    margin: float  # the passage's score over the best passage of any other article
+    own: float  # share of the question's weight in the passage itself, not from the title
+    gap: float  # the rarest question term neither the passage nor the title has
+
+    def vector(self) -> tuple[float, ...]:
+        return tuple(getattr(self, f.name) for f in fields(self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,23 +82,26 @@ class Answer:
     confidence: float
     declined: bool
     related: tuple[Article, ...] = ()
+    evidence: Evidence | None = None  # what the confidence was computed from
 
 
 class _Sentences:
     """An article's sentences with their words and stems, computed once per article."""
 
-    __slots__ = ("numbers", "prefixes", "stems", "texts")
+    __slots__ = ("numbers", "prefixes", "stems", "texts", "vocabulary")
 
     def __init__(self, article: Article, analyzer: Analyzer) -> None:
         self.texts = sentences(article.body) or sentences(article.description)
         self.stems: list[list[str]] = []
         self.numbers: list[list[bool]] = []
         self.prefixes: dict[str, set[str]] = {}  # first letters -> the article's stems
+        self.vocabulary: set[str] = set()
         for text in self.texts:
             words = expand_hyphens(analyzer.words(text))
             stems = analyzer.stem(words, article.language)
             self.stems.append(stems)
             self.numbers.append([is_number(w) for w in words])
+            self.vocabulary.update(stems)
             for stem in stems:
                 if len(stem) >= VARIANT_PREFIX:
                     self.prefixes.setdefault(stem[:VARIANT_PREFIX], set()).add(stem)
@@ -130,6 +151,8 @@ def rank_passages(
         if not terms:
             continue
         weights = {t: rarest if has_digit(t) else (idf.get(t) or rarest) for t in terms}
+        # (terms no article has are left out of the gaps: a paraphrase, not a missing detail)
+        seen = {t: w for t, w in weights.items() if idf.get(t)}
         parts = {t: analyzer.stem(t.split("-"), article.language) for t in weights if "-" in t}
         total = sum(weights.values()) or 1.0
         counted = counted_stems(question, analyzer, article.language)
@@ -166,9 +189,9 @@ def rank_passages(
 
         last = len(doc.texts) - 1
         for i, have in enumerate(found):
-            if not have and not in_title:
-                continue  # (with the title as context, a sentence may answer in other words)
             text = doc.texts[i]
+            if (not have and not in_title) or is_fragment(text):
+                continue  # (with the title as context, a sentence may answer in other words)
             fit, extend = fit_of(i), False
             if i < last:
                 if leans_on_next(text, doc.texts[i + 1]):
@@ -182,12 +205,74 @@ def rank_passages(
             )
             credit = {t: c for t, (_, c) in have.items()} | dict.fromkeys(in_title, 1.0)
             coverage = sum(weights[t] * c for t, c in credit.items()) / total
+            own = sum(weights[t] * c for t, (_, c) in have.items()) / total
+            gap = max((w for t, w in seen.items() if t not in credit), default=0.0) / rarest
             score = (coverage + MATCH_WEIGHT * match / total) * (
                 SHAPE_FLOOR + (1 - SHAPE_FLOOR) * fit
             ) + PRIOR_WEIGHT * article_prior
-            passages.append(Passage(article, i, text, score, coverage, fit, extend))
+            passages.append(Passage(article, i, text, score, coverage, fit, extend, own, gap))
     passages.sort(key=lambda p: -p.score)
     return passages
+
+
+# Confidence is a logistic model over the evidence, fitted by bench/ask_calibrate.py on the
+# odd-numbered questions of bench/ (answerable and unanswerable together): the chance that
+# the quoted sentences hold the answer. Below MIN_CONFIDENCE the answer declines.
+WEIGHTS = (2.181, -0.981, 0.140, -0.074, 0.177, -0.301, 0.776, 1.030, -0.716)
+BIAS = -2.571
+MIN_CONFIDENCE = 0.51
+
+
+def confidence(
+    evidence: Evidence, weights: Sequence[float] = (), bias: float | None = None
+) -> float:
+    """The chance that the passage holds the answer: nil when the question wants a kind of
+    answer (a name, a date, a sum) that neither the passage nor the sentence after it has,
+    else the logistic model's."""
+    if evidence.unfit >= 1.0:
+        return 0.0
+    weights = weights or WEIGHTS
+    z = (BIAS if bias is None else bias) + sum(
+        w * x for w, x in zip(weights, evidence.vector(), strict=True)
+    )
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def gather_evidence(
+    question: str,
+    passages: Sequence[Passage],
+    analyzer: Analyzer,
+    idf: dict[str, float],
+    scores: Sequence[float],
+) -> Evidence | None:
+    """The evidence for the best passage, or None when there is none."""
+    if not passages:
+        return None
+    best = passages[0]
+    article = best.article
+    terms = set(question_terms(question, analyzer, article.language))
+    known = [v for v in idf.values() if v > 0]
+    rarest = max(known, default=1.0)
+    weights = {t: rarest if has_digit(t) else (idf.get(t) or rarest) for t in terms}
+    total = sum(weights.values()) or 1.0
+    doc = _article_sentences(article, analyzer)
+    words = doc.vocabulary | set(
+        analyzer.stem(expand_hyphens(analyzer.words(article.title)), article.language)
+    )
+    missing = [w for t, w in weights.items() if t not in words and idf.get(t)]
+    other = next((p.score for p in passages if p.article.id != article.id), 0.0)
+    top = scores[0] if scores else 0.0
+    return Evidence(
+        coverage=best.coverage,
+        unfit=(1.0 - best.shape) if question_shape(question) else 0.0,
+        strength=math.log1p(top / (sum(idf.get(t, 0.0) for t in terms) or 1.0)),
+        runner_up=(scores[1] / top) if len(scores) > 1 and top else 0.0,
+        in_article=1.0 - sum(missing) / total,
+        missing=max(missing, default=0.0) / rarest,
+        margin=max(-1.0, min(1.0, best.score - other)),
+        own=best.own,
+        gap=best.gap,
+    )
 
 
 def compose(
@@ -195,15 +280,15 @@ def compose(
     passages: Sequence[Passage],
     related: Sequence[Article],
     analyzer: Analyzer,
-    threshold: float = MIN_COVERAGE,
+    evidence: Evidence | None,
+    threshold: float | None = None,
 ) -> Answer:
-    """Pick the answer sentences, or decline when the best passage covers too little."""
-    best = passages[0] if passages else None
-    confidence = 0.0
-    if best is not None:
-        confidence = min(1.0, best.coverage * (0.5 + 0.5 * best.shape))
-    if best is None or confidence < threshold:
-        return Answer(question, (), None, round(confidence, 3), True, tuple(related))
+    """Pick the answer sentences, or decline when the evidence says they are unlikely to
+    hold the answer."""
+    sure = 0.0 if evidence is None else confidence(evidence)
+    if not passages or sure < (MIN_CONFIDENCE if threshold is None else threshold):
+        return Answer(question, (), None, round(sure, 3), True, tuple(related), evidence)
+    best = passages[0]
     chosen = [best.text]
     texts = _article_sentences(best.article, analyzer).texts
     # The next sentence when the answer leans on it ("It took ...") or holds what the
@@ -211,7 +296,7 @@ def compose(
     if best.extend and best.index + 1 < len(texts):
         chosen.append(texts[best.index + 1])
     others = tuple(a for a in related if a.id != best.article.id)
-    return Answer(question, tuple(chosen), best.article, round(confidence, 3), False, others)
+    return Answer(question, tuple(chosen), best.article, round(sure, 3), False, others, evidence)
 
 
 def answer_question(
@@ -219,9 +304,12 @@ def answer_question(
     articles: Sequence[Article],
     analyzer: Analyzer,
     idf: dict[str, float],
-    prior: Sequence[float] = (),
+    scores: Sequence[float] = (),
 ) -> Answer:
-    """The answer to ``question`` from the candidate articles (best first, ``prior`` their
-    retrieval scores scaled to 0..1), or a decline that offers them."""
+    """The answer to ``question`` from the candidate articles (best first, ``scores`` their
+    retrieval scores), or a decline that offers them."""
+    top = max(scores, default=0.0) or 1.0
+    prior = [s / top for s in scores]
     passages = rank_passages(question, articles, analyzer, idf, prior)
-    return compose(question, passages, articles, analyzer)
+    evidence = gather_evidence(question, passages, analyzer, idf, scores)
+    return compose(question, passages, articles, analyzer, evidence)

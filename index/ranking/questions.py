@@ -5,6 +5,7 @@ the number, date, name or place the question wants.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from articlebot.index.text.analysis import STOP_WORDS, Analyzer
@@ -188,26 +189,107 @@ _PLACE = re.compile(
 )
 
 
+_AGE_Q = re.compile(r"\bhow old\b|\b(at )?what age\b|\bhow young\b|\bwie alt\b")
+
+
+# Questions about money: a price, a cost, a sum paid, won, raised or owed.
+_MONEY_Q = re.compile(
+    r"\bhow much (money|cash|did|does|do|was|is|are|were|will|would|has|have|had|to|it|they|"
+    r"he|she|cost|paid|pay)\b|\bwhat (price|compensation|fee|fine|salary|sum|amount|payout|"
+    r"reward|bill|damages|settlement|wage|fortune|refund|deal)\b|\bset (you|them|me|us|"
+    r"buyers|shoppers|fans|customers) back\b|\b(sell|sold|go|went|going) for\b|\bworth\b|"
+    r"\bcost\b|\bkostet\b",
+)
+
+
+# Questions after a name given to something: "what was the bar known as", "what did the
+# governor call it", "what is the film called", "its nickname".
+_NAME_Q = re.compile(
+    r"\bknown as\b|\bnickname|\bcalled\b|\bdubbed\b|\bname (of|for)\b|\bthe name\b|"
+    r"\bwhat did .{1,60} (call|describe|label|brand|name)\b|\bwhat word\b|\btitle of\b|"
+    r"\bwhat (is|was) .{1,60} named\b"
+)
+
+
+_AGE = re.compile(
+    r"\b\d{1,3}[\s-]years?[\s-]old\b|\baged?\s\d{1,3}\b|,\s\d{1,3},|\(\d{1,3}\)|"
+    r"\bage of \d{1,3}\b|\b\d{1,3}(st|nd|rd|th)? birthday\b|\bturn(s|ed)? \d{1,3}\b|"
+    r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[\s-]\w+[\s-]year[\s-]old\b|"
+    r"\bin (his|her|their) (teens|twenties|thirties|forties|fifties|sixties|seventies|"
+    r"eighties|nineties)\b",
+    re.IGNORECASE,
+)
+
+
+_MONEY = re.compile(
+    r"[£$€¥]\s?\d|\d\s?(pounds?|dollars?|euros?|pence|cents?|p|bn|m|k|francs?|yen)\b|"
+    r"\b(million|billion|thousand) (pounds|dollars|euros)\b|\bfree of charge\b|\bfor free\b",
+    re.IGNORECASE,
+)
+
+
+_REASON = re.compile(
+    r"\b(because|after|due to|as a result|since|so that|in order to|amid|following|caused by|"
+    r"led to|reason|blamed|over fears|fears? (of|that)|to avoid|to protect|to stop|to help|"
+    r"so as|thanks to|as part of|in response|weil|wegen|da)\b",
+    re.IGNORECASE,
+)
+
+
+# A quoted word or phrase: 'Rio TNT', "the Pink Garter" (the corpus quotes with either).
+_QUOTED = re.compile(r"(?:^|[\s(])['‘\"“][^'’\"”]{2,80}['’\"”](?=[\s.,;:!?)]|$)")
+
+
+# "the market town of Lichtenworth", "the city of Leeds": a place named after its kind.
+_PLACE_OF = re.compile(
+    r"\b(town|city|village|port|county|state|island|region|district|suburb|borough|"
+    r"province|country|capital|resort|hamlet)\s+(of)\s+([A-Z][\w'’-]*[a-z][\w'’-]*)"
+)
+
+
+# How a sentence gives something a name: "became known as", "dubbed", "called it".
+_NAMING = re.compile(
+    r"\b(known as|called|calling|dubbed|nicknamed|named|renamed|described as|describing|"
+    r"labelled|labeled|branded|titled|entitled|referred to as)\b",
+    re.IGNORECASE,
+)
+
+
 def question_shape(question: str) -> str:
-    """'number', 'date', 'person', 'place' or '' from the question's opening words."""
+    """What kind of answer the question wants, from its wording: 'age', 'money',
+    'number', 'date', 'reason', 'name' (a title, nickname or quoted word), 'person' (a
+    name), 'place', or '' (anything)."""
     q = question.casefold()
-    if re.search(r"\bhow (many|much|long|old|far|fast|big|tall|often|high|deep|wide)\b", q):
+    if _AGE_Q.search(q):
+        return "age"
+    if _MONEY_Q.search(q):
+        return "money"
+    if re.search(r"\bhow (many|much|long|far|fast|big|tall|often|high|deep|wide|heavy)\b", q):
         return "number"
-    if re.search(r"\bwhat (price|percentage|proportion|share|age|size)\b", q):
+    if re.search(r"\bwhat (percentage|proportion|share|size|number|speed|distance)\b", q):
         return "number"
     if re.search(r"\b(when|what year|what date|which year|which day|what day|wann)\b", q):
         return "date"
+    if re.search(r"\b(why|what (caused|led|made|prompted|sparked)|wieso|warum|weshalb)\b", q):
+        return "reason"
+    if _NAME_Q.search(q):
+        return "name"
     if re.search(r"\b(who|whom|whose|wer)\b", q):
         return "person"
-    if re.search(r"\b(where|wo)\b", q):
+    if re.search(r"\b(where|wo|woher|wohin)\b", q):
         return "place"
     if re.search(
         r"\b(which|what) (city|town|village|country|county|state|island|region|area|"
-        r"neighbourhood|neighborhood|district|suburb|borough|province|port|venue|stadium)\b",
+        r"neighbourhood|neighborhood|district|suburb|borough|province|port|venue|stadium|"
+        r"hospital|school|university|prison|street|road|resort|beach|airport|club|team)\b",
         q,
     ):
         return "place"
-    if re.search(r"\bwhich\b|\bcalled\b|\bname of\b|\bthe name\b", q):
+    if re.search(
+        r"\bwhich\b|\bwhat (?!(?:is|was|are|were|did|does|do|has|had|happened|if)\b)"
+        r"[a-z]+ (?:is|was|are|were|did|does|do|has|had|will|would)\b",
+        q,
+    ):
         return "person"
     if re.search(r"\b(wie viele|wie viel|wie lange|wie hoch|was kostet)\b", q):
         return "number"
@@ -298,6 +380,17 @@ def shape_score(
     """How well a sentence has what the question's shape asks for, 0..1."""
     if not shape:
         return 1.0
+    if shape == "age":
+        return 1.0 if _AGE.search(text) else 0.3 if any(numbers) else 0.0
+    if shape == "money":
+        return 1.0 if _MONEY.search(text) else 0.4 if _AMOUNT.search(text) else 0.0
+    if shape == "reason":
+        return 1.0 if _REASON.search(text) else 0.5
+    if shape == "name":
+        named = _NAMING.search(text) is not None
+        if _QUOTED.search(text) or _names(text, question):
+            return 1.0 if named else 0.7
+        return 0.3 if named else 0.0
     if shape == "number":
         if counted:
             # "how many takes" -> "seven takes": a number at most three words before.
@@ -315,12 +408,18 @@ def shape_score(
         return 1.0 if _names(text, question) else 0.0
     if shape == "place":
         asked = question.casefold()
-        for m in _PLACE.finditer(text):
+        for m in itertools.chain(_PLACE.finditer(text), _PLACE_OF.finditer(text)):
             word = _POSSESSIVE.sub("", m.group(3).casefold())
             if word not in _NOT_NAMES and word not in asked:
                 return 1.0
         return 0.5 if _names(text, question) else 0.0
     return 1.0
+
+
+def is_fragment(text: str) -> bool:
+    """A caption, label or link left in the body ("View comments", "Pictured: the pier"),
+    not a sentence that can answer anything: a few words without a sentence's end."""
+    return len(text.split()) < 4 and text.rstrip("'’\"”)")[-1:] not in ".!?…"
 
 
 def leans_on_next(text: str, following: str) -> bool:

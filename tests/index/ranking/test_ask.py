@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from articlebot.index.posts.article import Article
-from articlebot.index.ranking.ask import MIN_COVERAGE, answer_question
+from articlebot.index.ranking.ask import MIN_CONFIDENCE, answer_question
 from articlebot.index.text.analysis import Analyzer
 
 STUNT = Article(
@@ -33,7 +33,7 @@ def test_the_sentence_with_the_answer_is_quoted_with_its_source() -> None:
     )
     assert not answer.declined and answer.article is STUNT
     assert any("seven takes" in s for s in answer.sentences)
-    assert answer.confidence >= MIN_COVERAGE
+    assert answer.confidence >= MIN_CONFIDENCE
     assert BAKERY in answer.related
 
 
@@ -43,4 +43,4 @@ def test_a_question_the_articles_do_not_answer_is_declined_with_the_closest() ->
     )
     assert answer.declined and answer.sentences == () and answer.article is None
     assert answer.related == (STUNT, BAKERY)
-    assert answer.confidence < MIN_COVERAGE
+    assert answer.confidence < MIN_CONFIDENCE

@@ -18,14 +18,24 @@ from articlebot.index.text.analysis import Analyzer
     ("question", "shape"),
     [
         ("how many takes did the jump need?", "number"),
-        ("How old is the pastry chef", "number"),
+        ("How old is the pastry chef", "age"),
+        ("what age did she retire at", "age"),
+        ("how much did the ring sell for", "money"),
+        ("what will one of the dolls set you back", "money"),
+        ("what compensation did the council offer", "money"),
+        ("how much rain fell", "number"),
+        ("what was the pub known as before", "name"),
+        ("what did the mayor call the plan", "name"),
+        ("what truck is the laser mounted on", "person"),
+        ("which hospital treated him", "place"),
         ("when will the comet return?", "date"),
         ("what year did the library open", "date"),
         ("who won the marathon?", "person"),
         ("where did the seals return to", "place"),
         ("which town gets the new library?", "place"),
         ("wie viele Fahrgäste gab es?", "number"),
-        ("why did the bus depot close", ""),
+        ("why did the bus depot close", "reason"),
+        ("tell me about the bus depot", ""),
     ],
 )
 def test_question_shapes(question: str, shape: str) -> None:
@@ -65,3 +75,37 @@ def test_a_sentence_with_the_counted_number_fits_a_how_many_question() -> None:
 
     assert fit("The jump needed seven takes in the end.") == 1.0
     assert fit("The jump was hard to film.") == 0.0
+
+
+def _fit(shape: str, question: str, text: str) -> float:
+    analyzer = Analyzer()
+    words = analyzer.words(text)
+    numbers = [any(c.isdigit() for c in w) for w in words]
+    return shape_score(shape, question, text, analyzer.stem(words), numbers, set())
+
+
+@pytest.mark.parametrize(
+    ("shape", "question", "answer", "other"),
+    [
+        ("age", "how old is the chef", "The 58-year-old chef won.", "The chef won 3 prizes."),
+        ("age", "how old is the chef", "Mia Lund, 34, won the final.", "Mia Lund won the final."),
+        ("money", "what did it sell for", "It sold for £847,000 at auction.", "It sold in 2019."),
+        ("reason", "why did it close", "It closed because the roof leaked.", "It closed in May."),
+        (
+            "name",
+            "what was the pub known as",
+            "The pub was long known as 'the Drum'.",
+            "The pub reopened last week.",
+        ),
+        (
+            "place",
+            "which town is she from",
+            "She grew up in the market town of Kelbridge.",
+            "She grew up near the sea.",
+        ),
+    ],
+)
+def test_a_sentence_with_what_the_shape_wants_fits_better(
+    shape: str, question: str, answer: str, other: str
+) -> None:
+    assert _fit(shape, question, answer) > _fit(shape, question, other)
