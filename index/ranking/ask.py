@@ -218,9 +218,9 @@ def rank_passages(
 # Confidence is a logistic model over the evidence, fitted by bench/ask_calibrate.py on the
 # odd-numbered questions of bench/ (answerable and unanswerable together): the chance that
 # the quoted sentences hold the answer. Below MIN_CONFIDENCE the answer declines.
-WEIGHTS = (2.181, -0.981, 0.140, -0.074, 0.177, -0.301, 0.776, 1.030, -0.716)
-BIAS = -2.571
-MIN_CONFIDENCE = 0.51
+WEIGHTS = (2.102, -1.007, 0.075, -0.081, 0.231, -0.221, 0.743, 1.099, -0.692)
+BIAS = -2.565
+MIN_CONFIDENCE = 0.52
 
 
 def confidence(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from articlebot.index.posts.article import Article
-from articlebot.index.ranking.ask import MIN_CONFIDENCE, answer_question
+from articlebot.index.ranking.ask import MIN_CONFIDENCE, Evidence, answer_question, confidence
 from articlebot.index.text.analysis import Analyzer
 
 STUNT = Article(
@@ -44,3 +44,48 @@ def test_a_question_the_articles_do_not_answer_is_declined_with_the_closest() ->
     assert answer.declined and answer.sentences == () and answer.article is None
     assert answer.related == (STUNT, BAKERY)
     assert answer.confidence < MIN_CONFIDENCE
+
+
+def _evidence(**change: float) -> Evidence:
+    base = dict(
+        coverage=0.9,
+        unfit=0.0,
+        strength=1.0,
+        runner_up=0.5,
+        in_article=1.0,
+        missing=0.0,
+        margin=0.5,
+        own=0.8,
+        gap=0.0,
+    )
+    return Evidence(**(base | change))
+
+
+def test_confidence_is_nil_when_the_wanted_kind_of_answer_is_missing() -> None:
+    assert confidence(_evidence(unfit=1.0)) == 0.0
+    assert confidence(_evidence(unfit=0.5)) > 0.0
+
+
+def test_confidence_rises_with_coverage_and_falls_with_a_missing_rare_term() -> None:
+    assert confidence(_evidence(coverage=0.9, own=0.9)) > confidence(
+        _evidence(coverage=0.3, own=0.3)
+    )
+    assert confidence(_evidence(gap=0.0)) > confidence(_evidence(gap=1.0))
+    assert 0.0 < confidence(_evidence()) < 1.0
+
+
+def test_an_answer_carries_the_evidence_its_confidence_came_from() -> None:
+    answer = answer_question(
+        "how many takes did the rooftop jump need?", [STUNT, BAKERY], Analyzer(), IDF, [1.0, 0.2]
+    )
+    assert answer.evidence is not None
+    assert answer.confidence == round(confidence(answer.evidence), 3)
+    assert answer.evidence.unfit == 0.0  # "seven takes": the number the question wants
+
+
+def test_a_who_question_without_a_name_in_reach_is_declined() -> None:
+    # The article says a new judge joined, never who: quoting it would not answer.
+    answer = answer_question(
+        "who is the new judge on the rooftop jump?", [STUNT], Analyzer(), IDF, [1.0]
+    )
+    assert answer.declined and answer.evidence is not None and answer.evidence.unfit == 1.0
