@@ -51,7 +51,15 @@ class SearchIndex(Protocol):
     @property
     def reindexing(self) -> bool: ...
 
-    async def search(self, query: str, limit: int = 5, offset: int = 0) -> SearchResult: ...
+    async def search(
+        self,
+        query: str,
+        limit: int = 5,
+        offset: int = 0,
+        *,
+        literal: bool = False,
+        snippets: bool = True,
+    ) -> SearchResult: ...
 
     async def ask(self, question: str, context_id: str | None = None) -> Answer: ...
 

@@ -74,6 +74,14 @@ def register(subparsers: Any, settings: Settings) -> None:
     p.add_argument("query", nargs="*", help='words, "phrases", -word, category:, after: …')
     p.add_argument("--limit", type=_positive, default=5, metavar="N")
     p.add_argument("--json", action="store_true", help="one JSON object per result")
+    p.add_argument(
+        "--literal",
+        action="store_true",
+        help='every word is a search word: no "phrases", -words or name: filters (for scripts)',
+    )
+    p.add_argument(
+        "--no-snippets", dest="snippets", action="store_false", help="leave snippets out (faster)"
+    )
     p.set_defaults(handler=lambda a: cmd_search(a, config))
 
     p = subparsers.add_parser("latest", parents=[common], help="the newest articles")
@@ -206,9 +214,10 @@ def cmd_search(args: argparse.Namespace, config: IndexConfig) -> int:
 
 
 async def _search(args: argparse.Namespace, config: IndexConfig, text: str) -> int:
+    options = {"literal": args.literal, "snippets": args.snippets}
     async with await _open(args, config) as index:
         if text:
-            result = await index.search(text, limit=args.limit)
+            result = await index.search(text, limit=args.limit, **options)
             if args.json:
                 for hit in result.hits:
                     _say(json.dumps(hit_json(hit), ensure_ascii=False))
@@ -221,7 +230,7 @@ async def _search(args: argparse.Namespace, config: IndexConfig, text: str) -> i
         status = 0
         for line in sys.stdin:
             try:
-                result = await index.search(line.strip(), limit=args.limit)
+                result = await index.search(line.strip(), limit=args.limit, **options)
                 _say(json.dumps([hit_json(h) for h in result.hits], ensure_ascii=False))
             except QueryError as exc:
                 _say(json.dumps({"error": str(exc)}, ensure_ascii=False))
@@ -241,11 +250,10 @@ def article_json(article: Article) -> dict[str, Any]:
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
-    return {
-        **article_json(hit.article),
-        "score": round(hit.score, 6),
-        "snippet": {"text": hit.snippet.text, "marks": [list(m) for m in hit.snippet.marks]},
-    }
+    out = {**article_json(hit.article), "score": round(hit.score, 6)}
+    if hit.snippet.text:
+        out["snippet"] = {"text": hit.snippet.text, "marks": [list(m) for m in hit.snippet.marks]}
+    return out
 
 
 # --- latest -----------------------------------------------------------------------------

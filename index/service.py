@@ -35,7 +35,7 @@ from articlebot.index.ranking.ask import Answer, answer_question
 from articlebot.index.ranking.catalog import Catalog
 from articlebot.index.ranking.query import MAX_CHARS
 from articlebot.index.ranking.searcher import PHRASE_SAMPLE, Plan, Searcher
-from articlebot.index.results import Hit, IndexStats, ReindexReport, SearchResult
+from articlebot.index.results import Hit, IndexStats, ReindexReport, SearchResult, Snippet
 from articlebot.index.storage import database, tables
 from articlebot.index.storage.blobs import CATALOG_PREFIX, load_state
 from articlebot.index.storage.plan import is_stale, scan
@@ -49,6 +49,7 @@ __all__ = ["ArticleIndex"]
 T = TypeVar("T")
 
 ASK_ARTICLES = 5  # articles whose sentences compete to answer a question
+NO_SNIPPET = Snippet("")  # a hit's snippet when the caller asked for none
 PROCESS_THRESHOLD = 1000  # files; smaller folders reindex in a thread (no process start-up)
 
 
@@ -178,11 +179,24 @@ class ArticleIndex:
         found = await self._read(tables.fetch_articles, ids)
         return [found[i] for i in ids if i in found]
 
-    async def search(self, query: str, limit: int = 5, offset: int = 0) -> SearchResult:
-        """Raises results.QueryError with one friendly sentence for unusable queries."""
+    async def search(
+        self,
+        query: str,
+        limit: int = 5,
+        offset: int = 0,
+        *,
+        literal: bool = False,
+        snippets: bool = True,
+    ) -> SearchResult:
+        """Raises results.QueryError with one friendly sentence for unusable queries.
+
+        ``literal`` reads every word of ``query`` as a search word (no "phrases",
+        ``-words`` or ``name:value`` filters: for scripts and evaluations); without
+        ``snippets`` the hits carry empty snippets, which is most of a search's time.
+        """
         searcher = self._searcher  # one snapshot for the whole request
         limit, offset = max(1, limit), max(0, offset)
-        plan = await asyncio.to_thread(searcher.plan, query, limit, offset)
+        plan = await asyncio.to_thread(searcher.plan, query, limit, offset, literal)
         estimated = False
         if plan.phrases:
             docs, scores, total, estimated = await self._verify_phrases(
@@ -191,7 +205,7 @@ class ArticleIndex:
         else:
             docs, scores, total = plan.docs[:limit].tolist(), plan.scores[:limit], plan.total
         articles = await self._articles(searcher, docs)
-        hits = await asyncio.to_thread(self._hits, searcher, plan, articles, scores)
+        hits = await asyncio.to_thread(self._hits, searcher, plan, articles, scores, snippets)
         suggestion = None
         if total == 0:
             suggestion = await asyncio.to_thread(searcher.suggest, plan.query)
@@ -247,13 +261,16 @@ class ArticleIndex:
             found += await asyncio.to_thread(check)
         return found
 
-    def _hits(self, searcher: Searcher, plan: Plan, articles: list[Article], scores) -> list[Hit]:
+    def _hits(
+        self, searcher: Searcher, plan: Plan, articles: list[Article], scores, snippets: bool
+    ) -> list[Hit]:
         hits = []
         for i, article in enumerate(articles):
             score = float(scores[i]) if len(scores) > i else 0.0
-            hits.append(
-                Hit(article, score, article_snippet(article, plan.terms, searcher.analyzer))
+            snippet = (
+                article_snippet(article, plan.terms, searcher.analyzer) if snippets else NO_SNIPPET
             )
+            hits.append(Hit(article, score, snippet))
         return hits
 
     async def latest(self, limit: int = 5, category: str | None = None) -> list[Article]:

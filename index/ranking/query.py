@@ -69,6 +69,15 @@ class Query:
         )
 
 
+LITERAL_MAX_CHARS = 100_000  # a script's query: a whole document, but not without end
+
+
+def literal_query(text: str) -> Query:
+    """Every word of ``text`` as a plain search word: no phrases, filters or exclusions,
+    for scripts and evaluations whose queries are text, not search-box syntax."""
+    return Query(words=tuple(text[:LITERAL_MAX_CHARS].split()))
+
+
 def parse_query(text: str, tz: str = "UTC") -> Query:
     """Split a query; ``QueryError`` carries one sentence the user can act on."""
     text = text[:MAX_CHARS].translate(_QUOTES).strip()

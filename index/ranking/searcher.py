@@ -18,7 +18,7 @@ from articlebot.index.posts.article import Article
 from articlebot.index.ranking.bm25 import BM25Index
 from articlebot.index.ranking.catalog import Catalog
 from articlebot.index.ranking.columns import title_words
-from articlebot.index.ranking.query import MAX_TOKENS, Query, parse_query
+from articlebot.index.ranking.query import MAX_TOKENS, Query, literal_query, parse_query
 from articlebot.index.ranking.questions import QUESTION_WORDS
 from articlebot.index.ranking.topk import top_k
 from articlebot.index.text.analysis import Analyzer
@@ -95,8 +95,8 @@ class Searcher:
         order = top_k(scores, docs, k)
         return docs[order], scores[order]
 
-    def plan(self, text: str, limit: int, offset: int = 0) -> Plan:
-        query = parse_query(text, self.timezone)
+    def plan(self, text: str, limit: int, offset: int = 0, literal: bool = False) -> Plan:
+        query = literal_query(text) if literal else parse_query(text, self.timezone)
         allowed = self._filter_mask(query)
         phrases = tuple(tuple(self.terms_for(" ".join(p))) for p in query.phrases)
         phrases = tuple(p for p in phrases if p)

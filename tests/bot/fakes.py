@@ -47,13 +47,23 @@ class FakeIndex:
         self.reindexing = False
         self.article_count = len(articles)
 
-    async def search(self, query: str, limit: int = 5, offset: int = 0) -> SearchResult:
+    async def search(
+        self,
+        query: str,
+        limit: int = 5,
+        offset: int = 0,
+        *,
+        literal: bool = False,
+        snippets: bool = True,
+    ) -> SearchResult:
         self.searches.append((query, limit, offset))
-        if '"' in query and query.count('"') % 2:
+        if not literal and '"' in query and query.count('"') % 2:
             raise QueryError('Close the quote: "*phrase* <@&1>.')
         words = query.casefold().split()
         found = [a for a in self.articles if all(w in a.title.casefold() for w in words)]
-        hits = tuple(Hit(a, 1.0, Snippet(a.body, ((4, 10),))) for a in found)
+        hits = tuple(
+            Hit(a, 1.0, Snippet(a.body, ((4, 10),)) if snippets else Snippet("")) for a in found
+        )
         suggestion = "cruise" if not found else None
         return SearchResult(query, hits[offset : offset + limit], len(found), offset, suggestion)
 

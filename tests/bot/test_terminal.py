@@ -56,6 +56,23 @@ def test_json_queries_from_stdin(paths: list[str], capsys, monkeypatch) -> None:
     assert "error" in lines[2] and code == 1
 
 
+def test_literal_queries_are_words_not_syntax(paths: list[str], capsys, monkeypatch) -> None:
+    # Through the search box, colour:red is an unknown filter and "comet -valley" leaves the
+    # comet post out; read literally, both are plain words and nothing is an error.
+    queries = 'colour:red comet\n"comet -valley"\n'
+    monkeypatch.setattr("sys.stdin", io.StringIO(queries))
+    code, out, _ = run(["search", *paths, "--json"], capsys)
+    syntax = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and "error" in syntax[0]
+    monkeypatch.setattr("sys.stdin", io.StringIO(queries))
+    code, out, _ = run(["search", *paths, "--json", "--literal", "--no-snippets"], capsys)
+    literal = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(literal) == 2
+    assert literal[0][0]["id"] == literal[1][0]["id"] == "comet_seen_over_the_valley.md"
+    assert all("snippet" not in row for rows in literal for row in rows)
+    assert all("score" in row for rows in literal for row in rows)
+
+
 def test_ask_json(paths: list[str], capsys, monkeypatch) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("when will the comet return?\n"))
     code, out, _ = run(["ask", *paths, "--json"], capsys)

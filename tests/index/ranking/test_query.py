@@ -9,7 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from articlebot.index import QueryError
-from articlebot.index.ranking.query import Query, parse_query
+from articlebot.index.ranking.query import LITERAL_MAX_CHARS, Query, literal_query, parse_query
 
 
 def test_plain_words_as_typed() -> None:
@@ -152,3 +152,10 @@ def test_any_text_is_a_query_or_one_friendly_sentence(text: str, tz: str) -> Non
     assert query.words or query.phrases or query.excluded or query.has_filters
     for when in (query.after, query.before):
         assert when is None or when.utcoffset() is not None
+
+
+def test_a_literal_query_is_words_only() -> None:
+    q = literal_query('"train chase" -crash category:tv after:2020')
+    assert q.words == ('"train', 'chase"', "-crash", "category:tv", "after:2020")
+    assert not q.phrases and not q.excluded and not q.has_filters
+    assert len(literal_query("word " * 30_000).words) == LITERAL_MAX_CHARS // 5
