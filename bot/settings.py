@@ -19,6 +19,7 @@ from dotenv import dotenv_values
 from platformdirs import user_data_dir
 
 from articlebot.index import DEFAULT_URL_TEMPLATE, IndexConfig
+from articlebot.index.posts.language import code_of
 
 
 def bundled_content() -> Path:
@@ -60,11 +61,13 @@ class Settings:
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     max_post_mb: float = 4.0
+    language: str = ""  # the site's language; "" detects each post's
 
     def index_config(self) -> IndexConfig:
         return IndexConfig(
             site_timezone=self.timezone,
             url_template=self.url_template,
+            site_language=self.language,
             max_post_bytes=int(self.max_post_mb * 1_048_576),
         )
 
@@ -110,7 +113,19 @@ def load_settings(
         dev_guild_id=_id("ARTICLEBOT_DEV_GUILD_ID", get("ARTICLEBOT_DEV_GUILD_ID")),
         log_level=_log_level(get("ARTICLEBOT_LOG_LEVEL")),
         max_post_mb=_max_post_mb(get("ARTICLEBOT_MAX_POST_MB")),
+        language=_language(get("ARTICLEBOT_LANGUAGE")),
     )
+
+
+def _language(value: str | None) -> str:
+    if value is None:
+        return ""
+    code = code_of(value)
+    if not code:
+        raise SettingsError(
+            f"ARTICLEBOT_LANGUAGE must be a language code like en, de or ja (got {value[:40]!r})"
+        )
+    return code
 
 
 def _token(value: str | None) -> str | None:
@@ -149,11 +164,11 @@ def _url_template(template: str | None, site: str | None) -> str:
                 f"ARTICLEBOT_SITE_URL must be an http(s) address like https://example.org "
                 f"(got {site[:80]!r})"
             )
-        return site.rstrip("/") + "/posts/{slug}"
+        return site.rstrip("/") + "/posts/{path}"
     if "{slug}" not in template and "{path}" not in template:
         raise SettingsError(
             "ARTICLEBOT_URL_TEMPLATE must contain {slug} (or {path}), "
-            "e.g. https://example.org/posts/{slug}"
+            "e.g. https://example.org/posts/{path}"
         )
     parts = urlsplit(template)
     if parts.scheme not in ("http", "https") or not parts.netloc:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Bump when tokenisation or the stored layout changes: stored indexes then rebuild fully.
-INDEX_FORMAT = 4
-DEFAULT_URL_TEMPLATE = "https://example.com/posts/{slug}"
+INDEX_FORMAT = 5
+DEFAULT_URL_TEMPLATE = "https://example.com/posts/{path}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +19,10 @@ class IndexConfig:
 
     site_timezone: str = "UTC"
     url_template: str = DEFAULT_URL_TEMPLATE
-    default_language: str = "en"
+    default_language: str = "en"  # what an unknown language is analysed as
+    # The site's language when its posts do not say (ARTICLEBOT_LANGUAGE); "" detects it
+    # per post from the text (index/posts/language.py).
+    site_language: str = ""
     # English is stemmed through a British -> American spelling map (colour -> color), so
     # a question or query in either spelling meets text in the other: measured in
     # bench/README.md ("Spelling bridge").
@@ -47,6 +50,7 @@ class IndexConfig:
                 self.site_timezone,
                 self.url_template,
                 self.default_language,
+                self.site_language,
                 self.bridge_spellings,
                 self.max_post_bytes,
                 self.title_weight,

@@ -64,3 +64,5 @@ class IndexStats:
     db_bytes: int
     content_dir: str
     refused: int = 0
+    # (language, where it came from: front matter, path, site, detected, fallback; articles)
+    languages: tuple[tuple[str, str, int], ...] = ()

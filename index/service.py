@@ -371,6 +371,7 @@ class ArticleIndex:
             p.stat().st_size for p in (self.db_path, Path(f"{self.db_path}-wal")) if p.exists()
         )
         refused = await self._read(tables.count_files, "refused")
+        languages = await self._read(tables.language_counts)
         return IndexStats(
             articles=len(searcher.catalog),
             categories=len(searcher.catalog.by_category),
@@ -379,6 +380,7 @@ class ArticleIndex:
             db_bytes=size,
             content_dir=str(self.content_dir),
             refused=refused,
+            languages=tuple(languages),
         )
 
     async def close(self) -> None:

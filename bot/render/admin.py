@@ -81,6 +81,25 @@ def human_age(then: datetime | None, now: datetime | None = None) -> str:
     return "just now"
 
 
+LANGUAGES_SHOWN = 12
+
+
+def languages_line(languages: tuple[tuple[str, str, int], ...]) -> str:
+    """ "en 14 (detected) · de 1 (front matter)": each language with where it came from."""
+    by_language: dict[str, list[tuple[str, int]]] = {}
+    for language, source, count in languages:
+        by_language.setdefault(language or "?", []).append((source or "?", count))
+    ranked = sorted(by_language.items(), key=lambda kv: -sum(n for _, n in kv[1]))
+    parts = []
+    for language, sources in ranked[:LANGUAGES_SHOWN]:
+        total = sum(n for _, n in sources)
+        where = ", ".join(source for source, _ in sources)
+        parts.append(f"{language} {total} ({where})")
+    if len(ranked) > LANGUAGES_SHOWN:
+        parts.append(f"+{len(ranked) - LANGUAGES_SHOWN} more")
+    return " · ".join(parts)
+
+
 def stats_reply(
     stats: IndexStats,
     *,
@@ -103,4 +122,6 @@ def stats_reply(
     ]
     if stats.refused:
         fields.append(("Refused files", str(stats.refused), True))
+    if stats.languages:
+        fields.append(("Languages", languages_line(stats.languages), False))
     return finish(Reply(title="Index statistics", fields=tuple(fields), colour=BRAND))

@@ -27,6 +27,7 @@ class Article:
     image: str = ""
     featured: bool = False
     language: str = ""
+    language_from: str = ""  # front matter, path, site, detected or fallback
     url: str = ""
     body: str = ""
     warnings: tuple[str, ...] = field(default=(), compare=False)

@@ -17,6 +17,8 @@ from articlebot.index.errors import PostError
 from articlebot.index.posts.article import Article
 from articlebot.index.posts.dates import date_from_filename, parse_date, site_zone
 from articlebot.index.posts.front_matter import parse_front_matter
+from articlebot.index.posts.language import DETECT_CHARS
+from articlebot.index.posts.language import resolve as resolve_language
 from articlebot.index.posts.plaintext import clean_text, markdown_to_text
 
 __all__ = ["PostError", "parse_or_skip", "parse_post"]
@@ -28,17 +30,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _DATE_KEYS = ("date", "publishdate", "pubdate", "published_at", "created", "published")
 _TRUE = frozenset({"true", "yes", "y", "on", "1"})
 _FALSE = frozenset({"false", "no", "n", "off", "0"})
-_LANGUAGES = {
-    "english": "en", "englisch": "en", "german": "de", "deutsch": "de", "ger": "de",
-    "deu": "de", "spanish": "es", "español": "es", "espanol": "es", "castellano": "es",
-    "spa": "es", "russian": "ru", "русский": "ru", "rus": "ru", "french": "fr",
-    "français": "fr", "francais": "fr", "fra": "fr", "fre": "fr", "italian": "it",
-    "italiano": "it", "ita": "it", "portuguese": "pt", "português": "pt", "por": "pt",
-    "dutch": "nl", "nederlands": "nl", "nld": "nl", "polish": "pl", "polski": "pl",
-    "pol": "pl", "eng": "en", "ukrainian": "uk", "українська": "uk", "ukr": "uk",
-    "swedish": "sv", "svenska": "sv", "turkish": "tr", "türkçe": "tr", "japanese": "ja",
-    "日本語": "ja", "chinese": "zh", "中文": "zh",
-}  # fmt: skip
 _PERMALINK_TOKENS = (
     ("categories", "category"), ("title", "slug"), ("slug", "slug"),
     ("year", "year"), ("month", "month"), ("day", "day"),
@@ -179,18 +170,6 @@ def _truthy(value: object) -> bool | None:
     return None
 
 
-def _language(value: object, default: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        return default
-    lowered = value.strip().lower()
-    if lowered in _LANGUAGES:
-        return _LANGUAGES[lowered]
-    code = re.split(r"[-_]", lowered, maxsplit=1)[0]
-    if len(code) == 2 and code.isalpha() and code.isascii():
-        return code
-    return _LANGUAGES.get(code, default)
-
-
 def _image(meta: dict[str, object]) -> str:
     value = _lookup(meta, "image", "featured_image", "cover", "thumbnail", "images")
     if isinstance(value, list | tuple):
@@ -230,6 +209,17 @@ def _date(meta: dict[str, object], rel_id: str, tz: str, warnings: list[str]) ->
     return from_name
 
 
+def site_path(rel_id: str, slug: str) -> str:
+    """Where a post sits on the site: its folder in the content folder, then its slug
+    (`ja/docs/setup`). Generator folders (`_posts`) are left out, and an `index.md` or
+    Hugo `_index.md` is its folder's page, so same-named files in different folders get
+    different paths, and a flat folder's paths are its slugs."""
+    folders = [f for f in rel_id.split("/")[:-1] if f and not f.startswith("_")]
+    if slug in ("index", "_index") and folders:
+        return "/".join(folders)
+    return "/".join([*folders, slug])
+
+
 class _Blank(dict[str, str]):
     """Unknown template placeholders become empty instead of raising KeyError."""
 
@@ -244,6 +234,7 @@ def _url(
     slug: str,
     date: datetime | None,
     categories: tuple[str, ...],
+    language: str,
     warnings: list[str],
 ) -> str:
     try:
@@ -253,7 +244,8 @@ def _url(
     parts = _Blank(
         slug=quote(slug),
         id=quote(rel_id),
-        path=quote(rel_id.rsplit(".", 1)[0]),
+        path=quote(site_path(rel_id, slug)),
+        lang=quote(language),
         year=f"{local.year:04d}" if local else "",
         month=f"{local.month:02d}" if local else "",
         day=f"{local.day:02d}" if local else "",
@@ -311,20 +303,28 @@ def parse_or_skip(data: bytes, rel_id: str, config: IndexConfig) -> Article | st
         warnings.append("no title in the front matter; made one from the file name")
     categories = _labels(_lookup(meta, "categories"), _lookup(meta, "category"))
     date = _date(meta, rel_id, config.site_timezone, warnings)
+    description = _as_text(_lookup(meta, "description", "summary", "excerpt"))
+    language, language_from = resolve_language(
+        _lookup(meta, "lang", "language", "locale"),
+        rel_id,
+        config.site_language,
+        f"{title}\n{description}\n{body[:DETECT_CHARS]}",
+    )
     return Article(
         id=rel_id,
         path=rel_id,
         slug=_storable(slug),
         title=_storable(title),
-        description=_storable(_as_text(_lookup(meta, "description", "summary", "excerpt"))),
+        description=_storable(description),
         date=date,
         categories=tuple(map(_storable, categories)),
         tags=tuple(map(_storable, _labels(_lookup(meta, "tags"), _lookup(meta, "tag")))),
         author=_storable(_as_text(_lookup(meta, "author", "authors"))),
         image=_storable(_safe_link(_image(meta), "image", warnings)),
         featured=bool(_truthy(_lookup(meta, "featured"))),
-        language=_language(_lookup(meta, "lang", "language"), config.default_language),
-        url=_storable(_url(meta, config, rel_id, slug, date, categories, warnings)),
+        language=language or config.default_language,
+        language_from=language_from,
+        url=_storable(_url(meta, config, rel_id, slug, date, categories, language, warnings)),
         body=_storable(body),
         warnings=tuple(warnings),
     )

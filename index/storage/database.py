@@ -20,7 +20,7 @@ from articlebot.index.errors import DamagedIndex, NoIndexYet, StoreError
 APPLICATION_ID = 0x41524231  # "ARB1": marks the file as ours
 
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 TABLES = frozenset({"meta", "files", "articles", "blobs"})
@@ -61,14 +61,17 @@ CREATE TABLE articles (
     language TEXT NOT NULL,
     url TEXT NOT NULL,
     body TEXT NOT NULL,
-    warnings TEXT NOT NULL         -- JSON list
+    warnings TEXT NOT NULL,        -- JSON list
+    language_from TEXT NOT NULL DEFAULT ''  -- where the language came from
 );
 CREATE TABLE blobs (name TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
 
 
 # Each entry upgrades the schema from version i+1 to i+2; append, never edit.
-_MIGRATIONS: list[str] = []
+_MIGRATIONS: list[str] = [
+    "ALTER TABLE articles ADD COLUMN language_from TEXT NOT NULL DEFAULT ''",
+]
 
 
 def _header(path: Path) -> bytes | None:

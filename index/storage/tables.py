@@ -46,6 +46,14 @@ def count_files(conn: sqlite3.Connection, status: str) -> int:
     return int(conn.execute("SELECT count(*) FROM files WHERE status=?", (status,)).fetchone()[0])
 
 
+def language_counts(conn: sqlite3.Connection) -> list[tuple[str, str, int]]:
+    """(language, where it came from, articles), most articles first."""
+    rows = conn.execute(
+        "SELECT language, language_from, count(*) FROM articles GROUP BY 1, 2 ORDER BY 3 DESC, 1"
+    )
+    return [(str(lang), str(source), int(n)) for lang, source, n in rows]
+
+
 def replace_files(
     conn: sqlite3.Connection, rows: Iterable[FileRow], removed: Iterable[str]
 ) -> None:
@@ -55,7 +63,7 @@ def replace_files(
 
 ARTICLE_COLUMNS = (
     "id, path, slug, title, description, date, categories, tags, author, image, featured, "
-    "language, url, body, warnings"
+    "language, url, body, warnings, language_from"
 )
 
 
@@ -76,6 +84,7 @@ def article_row(a: Article) -> tuple[object, ...]:
         a.url,
         a.body,
         _json_list(a.warnings),
+        a.language_from,
     )
 
 
@@ -87,7 +96,7 @@ def _json_list(values: Sequence[str]) -> str:
 
 def row_article(row: Sequence[object]) -> Article:
     (id_, path, slug, title, desc, date, cats, tags, author, image, feat, lang, url, body, warn) = (
-        row
+        row[:15]
     )
     return Article(
         id=str(id_),
@@ -105,6 +114,7 @@ def row_article(row: Sequence[object]) -> Article:
         url=str(url),
         body=str(body),
         warnings=tuple(json.loads(str(warn))),
+        language_from=str(row[15]),
     )
 
 
@@ -130,7 +140,7 @@ def write_articles(
 ) -> None:
     conn.executemany("DELETE FROM articles WHERE id=?", [(i,) for i in removed])
     conn.executemany(
-        f"INSERT OR REPLACE INTO articles({ARTICLE_COLUMNS}) VALUES({','.join('?' * 15)})",
+        f"INSERT OR REPLACE INTO articles({ARTICLE_COLUMNS}) VALUES({','.join('?' * 16)})",
         [article_row(a) for a in articles],
     )
 

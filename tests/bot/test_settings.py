@@ -69,7 +69,7 @@ def test_every_setting(tmp_path):
 
 
 def test_site_url_makes_the_template():
-    assert load(ARTICLEBOT_SITE_URL="https://x.org/").url_template == "https://x.org/posts/{slug}"
+    assert load(ARTICLEBOT_SITE_URL="https://x.org/").url_template == "https://x.org/posts/{path}"
     both = load(ARTICLEBOT_SITE_URL="https://x.org", ARTICLEBOT_URL_TEMPLATE="https://y.org/{slug}")
     assert both.url_template == "https://y.org/{slug}"
 
@@ -189,3 +189,11 @@ def test_max_post_size_reaches_the_index_config() -> None:
     assert load_settings({}, env_file=None).index_config().max_post_bytes == 4 << 20
     with pytest.raises(SettingsError, match="ARTICLEBOT_MAX_POST_MB"):
         load_settings({"ARTICLEBOT_MAX_POST_MB": "lots"}, env_file=None)
+
+
+def test_the_site_language_is_a_code_or_one_clear_error():
+    assert load().language == "" and load().index_config().site_language == ""
+    assert load(ARTICLEBOT_LANGUAGE="Deutsch").index_config().site_language == "de"
+    assert load(ARTICLEBOT_LANGUAGE="pt-BR").language == "pt"
+    with pytest.raises(SettingsError, match="ARTICLEBOT_LANGUAGE"):
+        load(ARTICLEBOT_LANGUAGE="klingon!")

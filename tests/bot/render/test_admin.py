@@ -69,6 +69,7 @@ class TestStats:
             db_bytes=3 * 1024 * 1024 + 1,
             content_dir="/srv/content",
             refused=2,
+            languages=(("en", "detected", 30), ("ja", "path", 8), ("en", "front matter", 4)),
         )
         reply = render.stats_reply(stats, queries_hour=4, queries_day=17, now=now)
         fields = {name: value for name, value, _ in reply.fields}
@@ -77,6 +78,7 @@ class TestStats:
         assert fields["Index size"] == "3.0 MB"
         assert fields["Searches"] == "4 in the last hour · 17 in the last day"
         assert fields["Refused files"] == "2"
+        assert fields["Languages"] == "en 34 (detected, front matter) · ja 8 (path)"
         assert "/srv/content" not in all_text(reply)  # no server paths on Discord
         assert_safe(reply)
 

@@ -198,7 +198,8 @@ def test_an_interrupted_first_index_is_built_not_reported_empty(
 ) -> None:
     db = tmp_path / "fresh.sqlite3"
     database.connect(db).close()  # what a kill -9 during the first index leaves: a bare schema
-    args = type("Args", (), {"query": ["comet"], "json": False, "limit": 5, "db": db})()
+    fields = {"query": ["comet"], "json": False, "limit": 5, "db": db}
+    args = type("Args", (), fields | {"literal": False, "snippets": True})()
     args.content = content
     assert cmd_search(args, CONFIG) == 0
     out = capsys.readouterr()
