@@ -47,7 +47,64 @@ _INVISIBLE = "\x00\u00ad\u200b-\u200d\u2060\ufeff"
 _INVISIBLE_RUN = re.compile(f"[{_INVISIBLE}]+")
 WORD = re.compile(rf"{_CHAR}+(?:(?:{_JOIN}|[{_INVISIBLE}]+){_CHAR}+)*")
 _POSSESSIVE = re.compile(r"'s(?= |$)")
+# Scripts written without spaces between words (Chinese, Japanese) or with particles glued
+# to words (Korean), and Thai: a run of them is indexed as overlapping two-character
+# pieces, as Lucene's CJK analyser does, so any part of a run can be found.
+_SEGMENTED = (
+    "\u0e00-\u0e7f"  # Thai
+    "\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff"  # Hangul
+    "\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"  # Hiragana, Katakana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"  # Han
+)
+_SEGMENTED_RUN = re.compile(f"[{_SEGMENTED}]+")
+_JOINERS = "'\u2019\u02bc-\u2010\u2011" + _INVISIBLE
 _VARIANTS = (("\u2019", "'"), ("\u02bc", "'"), ("\u2010", "-"), ("\u2011", "-"))
+
+
+def pieces(word: str) -> list[tuple[int, int]]:
+    """Offsets of the indexed pieces of one word match: the word itself, or, where it holds
+    a run of a segmented script, its other parts and the run's overlapping bigrams
+    ("hexo是一个" -> "hexo", "是一", "一个")."""
+    runs = [m.span() for m in _SEGMENTED_RUN.finditer(word)]
+    if not runs:
+        return [(0, len(word))]
+    out: list[tuple[int, int]] = []
+    at = 0
+    for start, end in [*runs, (len(word), len(word))]:
+        # Letters between runs ("hexo" in "hexo是一个"), without the joiners at their ends.
+        a, b = at, start
+        while a < b and word[a] in _JOINERS:
+            a += 1
+        while b > a and word[b - 1] in _JOINERS:
+            b -= 1
+        if a < b:
+            out.append((a, b))
+        if end - start == 1:
+            out.append((start, end))
+        out.extend((i, i + 2) for i in range(start, end - 1))
+        at = end
+    return out
+
+
+def has_segmented(text: str) -> bool:
+    return not text.isascii() and _SEGMENTED_RUN.search(text) is not None
+
+
+def find_words(text: str) -> list[str]:
+    """The word matches of ``text`` as the index sees them (segmented scripts in pieces)."""
+    found = WORD.findall(text)
+    if has_segmented(text):
+        found = [w[s:e] for w in found for s, e in pieces(w)]
+    return found
+
+
+def word_spans(text: str, pos: int = 0, endpos: int | None = None) -> list[tuple[int, int]]:
+    """Offsets of ``find_words``'s words in ``text`` (pieces of a run may overlap)."""
+    end = len(text) if endpos is None else endpos
+    spans = [m.span() for m in WORD.finditer(text, pos, end)]
+    if has_segmented(text[pos:end]):
+        spans = [(a + s, a + e) for a, b in spans for s, e in pieces(text[a:b])]
+    return spans
 
 
 def _fold_apostrophes(word: str) -> str:
@@ -170,7 +227,7 @@ class Analyzer:
 
     def words(self, text: str) -> list[str]:
         """Normalised surface words without stop words (what "did you mean" offers)."""
-        return [w for w in _normalise(WORD.findall(text)) if w not in STOP_WORDS]
+        return [w for w in _normalise(find_words(text)) if w not in STOP_WORDS]
 
     def stem(self, words: list[str], language: str = "") -> list[str]:
         cache = self._cache(language)
@@ -189,8 +246,7 @@ class Analyzer:
         starts: list[int] = []
         ends: list[int] = []
         found: list[str] = []
-        for m in WORD.finditer(text):
-            start, end = m.span()
+        for start, end in word_spans(text):
             starts.append(start)
             ends.append(end)
             found.append(text[start:end])
@@ -209,7 +265,7 @@ class Analyzer:
         A German post is indexed with German stems, so a word typed in German must also
         be stemmed the German way to find it.
         """
-        surface = _normalise(WORD.findall(word))
+        surface = _normalise(find_words(word))
         out: list[str] = []
         for lang in ("", *languages):
             for term in self.stem(surface, lang):

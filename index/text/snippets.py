@@ -20,7 +20,13 @@ import numpy as np
 
 from articlebot.index.posts.article import Article
 from articlebot.index.results import Snippet
-from articlebot.index.text.analysis import STOP_WORDS, WORD, Analyzer, _normalise
+from articlebot.index.text.analysis import (
+    STOP_WORDS,
+    Analyzer,
+    _normalise,
+    find_words,
+    word_spans,
+)
 
 ELLIPSIS = "…"
 
@@ -81,9 +87,21 @@ def _render(
     for start, end in zip(starts, ends, strict=True):
         shift.append(at - start)
         at += end - start + 1
-    marks = tuple((shift[c - first] + s, shift[c - first] + e) for c, s, e, _ in hits)
+    marks = _merged([(shift[c - first] + s, shift[c - first] + e) for c, s, e, _ in hits])
     body = " ".join([text[s:e] for s, e in zip(starts, ends, strict=True)])
     return Snippet(prefix + body + (ELLIPSIS if more else ""), marks)
+
+
+def _merged(marks: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Marks in order, overlapping ones joined: the two-character pieces of a Chinese or
+    Japanese run overlap ("是一", "一个" -> "是一个")."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(marks):
+        if out and start < out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return tuple(out)
 
 
 def _chunks(text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -163,7 +181,7 @@ def _query_words(
         query = frozenset(terms)
         hit += [c for c in compress(chunks, map(_SEVERAL.__eq__, values)) if several[c] & query]
     wanted: dict[str, list[str]] = {}
-    for word in {word for chunk in hit for word in WORD.findall(chunk)}:
+    for word in {word for chunk in hit for word in find_words(chunk)}:
         word_terms = [t for t in _word_terms(word, analyzer, language) if t in terms]
         if word_terms:
             wanted[word] = word_terms
@@ -199,7 +217,7 @@ def _learn(
     language: str,
 ) -> None:
     """Add the terms of ``chunks`` to the cache, analysing all their words in one batch."""
-    words = [WORD.findall(chunk) for chunk in chunks]
+    words = [find_words(chunk) for chunk in chunks]
     flat = [word for chunk_words in words for word in chunk_words]
     normal = _normalise(flat)
     if len(normal) == len(flat):
@@ -235,11 +253,8 @@ def _finds(text: str, word: str) -> list[int]:
 
 
 def _is_word(text: str, chunk_start: int, chunk_end: int, start: int, end: int) -> bool:
-    """Whether the word regex finds exactly ``text[start:end]`` in its chunk."""
-    for match in WORD.finditer(text, chunk_start, chunk_end):
-        if match.start() >= start:
-            return match.start() == start and match.end() == end
-    return False
+    """Whether the analyser finds exactly ``text[start:end]`` as a word of its chunk."""
+    return (start, end) in word_spans(text, chunk_start, chunk_end)
 
 
 def _best_window(

@@ -172,3 +172,32 @@ def test_the_bridge_reaches_snippets_and_survives_pickling() -> None:
     )
     assert [snippet.text[a:b] for a, b in snippet.marks] == ["colour"]
     assert not pickle.loads(pickle.dumps(Analyzer(bridge_spellings=False))).bridge_spellings
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("博客框架", ["博客", "客框", "框架"]),  # Chinese: overlapping bigrams
+        ("高速なブログ", ["高速", "速な", "なブ", "ブロ", "ログ"]),  # Japanese, Han and Kana
+        ("프레임워크입니다", ["프레", "레임", "임워", "워크", "크입", "입니", "니다"]),  # Korean
+        ("บล็อก", ["บล", "ล็", "็อ", "อก"]),  # Thai
+        ("中", ["中"]),  # a run of one stays whole
+        ("Hexo是一个", ["hexo", "是一", "一个"]),  # other letters in the word stay a word
+        ("co-op-框架", ["co-op", "框架"]),  # joiners at a run's edge are not words
+    ],
+)
+def test_scripts_without_spaces_are_indexed_in_two_character_pieces(
+    text: str, tokens: list[str]
+) -> None:
+    analyzer = Analyzer()
+    assert analyzer.tokens(text) == tokens
+    spans = analyzer.spans(text)
+    assert [t for t, _, _ in spans] == tokens
+    assert all(text[s:e].casefold() == t for t, s, e in spans if t != "co-op")
+
+
+def test_any_piece_of_a_run_finds_it() -> None:
+    analyzer = Analyzer()
+    indexed = set(analyzer.tokens("Hexo 是一个快速、简洁且高效的博客框架。"))
+    assert set(analyzer.tokens("博客")) <= indexed and set(analyzer.tokens("高效的博客")) <= indexed
+    assert set(analyzer.query_terms("框架")) <= indexed
