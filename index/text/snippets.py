@@ -29,6 +29,10 @@ from articlebot.index.text.analysis import (
 )
 
 ELLIPSIS = "…"
+# A snippet's most characters: thirty English words are ~200, but thirty "words" between
+# spaces of Chinese or Japanese can be whole paragraphs.
+MAX_CHARS = 320
+CUT_SLACK = 24  # how far a cut may move to land on a space
 
 
 def _space_table() -> np.ndarray:
@@ -68,7 +72,10 @@ def make_snippet(
     first, last = _best_window(hits, len(starts), width)
     shown = [h for h in hits if first <= h[0] < last]
     more = last < len(starts)
-    return _render(text, shown, starts[first:last].tolist(), ends[first:last].tolist(), first, more)
+    snippet = _render(
+        text, shown, starts[first:last].tolist(), ends[first:last].tolist(), first, more
+    )
+    return _cropped(snippet) if len(snippet.text) > MAX_CHARS else snippet
 
 
 def _render(
@@ -90,6 +97,26 @@ def _render(
     marks = _merged([(shift[c - first] + s, shift[c - first] + e) for c, s, e, _ in hits])
     body = " ".join([text[s:e] for s, e in zip(starts, ends, strict=True)])
     return Snippet(prefix + body + (ELLIPSIS if more else ""), marks)
+
+
+def _cropped(snippet: Snippet, limit: int = MAX_CHARS) -> Snippet:
+    """At most ``limit`` characters around the first mark: thirty words of Chinese or
+    Japanese can be one long run without a space. Cut at a space when one is near."""
+    text, marks = snippet.text, snippet.marks
+    anchor = marks[0][0] if marks else 0
+    start = max(0, min(anchor - limit // 3, len(text) - limit))
+    end = min(len(text), start + limit)
+    if start > 0 and (space := text.find(" ", start, start + CUT_SLACK)) >= 0:
+        start = space + 1
+    if end < len(text) and (space := text.rfind(" ", end - CUT_SLACK, end)) > start:
+        end = space
+    head = ELLIPSIS if start > 0 and not text[start:].startswith(ELLIPSIS) else ""
+    tail = ELLIPSIS if end < len(text) and not text[:end].endswith(ELLIPSIS) else ""
+    shift = len(head) - start
+    kept = tuple(
+        (max(s, start) + shift, min(e, end) + shift) for s, e in marks if s < end and e > start
+    )
+    return Snippet(head + text[start:end] + tail, kept)
 
 
 def _merged(marks: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:

@@ -10,7 +10,7 @@ import pytest
 
 from articlebot.index.results import Snippet
 from articlebot.index.text.analysis import Analyzer
-from articlebot.index.text.snippets import make_snippet
+from articlebot.index.text.snippets import MAX_CHARS, _cropped, make_snippet
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +137,9 @@ def _reference_snippet(
             joined[-1] = (joined[-1][0], max(end, joined[-1][1]))
         else:
             joined.append((start, end))
-    return Snippet(prefix + " ".join(pieces) + suffix, tuple(joined))
+    snippet = Snippet(prefix + " ".join(pieces) + suffix, tuple(joined))
+    # (the cut to MAX_CHARS is one shared step after the window: tested by itself below)
+    return _cropped(snippet) if len(snippet.text) > MAX_CHARS else snippet
 
 
 def _window_by_brute_force(
@@ -196,3 +198,18 @@ def test_fast_path_equals_the_plain_algorithm(analyzer: Analyzer) -> None:
         expected = _reference_snippet(text, terms, analyzer, language, width)
         got = make_snippet(text, terms, analyzer, language, width)
         assert got == expected, (case, text, terms, language, width)
+
+
+def test_a_long_run_without_spaces_is_cut_around_the_match(analyzer: Analyzer) -> None:
+    filler = "的博客框架快速简洁且高效" * 40  # one 480-character "word"
+    text = f"概要 {filler}部署到远程服务器{filler} 结束"
+    snippet = make_snippet(text, set(analyzer.tokens("部署")), analyzer)
+    assert len(snippet.text) <= MAX_CHARS + 2
+    assert _marked(snippet) == ["部署"]
+    assert snippet.text.startswith("…") and snippet.text.endswith("…")
+
+
+def test_thirty_english_words_are_not_cut(analyzer: Analyzer) -> None:
+    text = " ".join(["harbour"] + ["seals"] * 29 + ["later"] * 40)
+    snippet = make_snippet(text, set(analyzer.tokens("harbour")), analyzer)
+    assert snippet.text == " ".join(["harbour"] + ["seals"] * 29) + "…"
