@@ -14,7 +14,7 @@ from articlebot.bot.answers import Answers
 from articlebot.bot.embeds import NO_PINGS, send_reply
 from articlebot.bot.render import DISCORD, strings
 from articlebot.bot.settings import Settings
-from articlebot.index import QueryError
+from articlebot.index import QueryError, ReindexReport
 
 if TYPE_CHECKING:
     from articlebot.bot.answers import SearchIndex
@@ -68,6 +68,13 @@ class ArticleBot(commands.AutoShardedBot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.tree.on_error = self.on_app_command_error
+
+    async def articles_changed(self, report: ReindexReport) -> None:
+        """The content folder changed and was reindexed: cogs hear it as the
+        ``articles_changed`` event (announcements listen there). Before the bot is
+        connected there is nobody to tell, and nothing to dispatch on."""
+        if self.is_ready():
+            self.dispatch("articles_changed", report)
 
     async def on_ready(self) -> None:
         if self.user is not None:

@@ -16,9 +16,11 @@ import threading
 from typing import TextIO
 
 from articlebot.bot.answers import Answers, looks_like_question
+from articlebot.bot.follow import following
 from articlebot.bot.render import Reply, page_count, plain_style, strings, to_text, wants_colour
 from articlebot.bot.run import StartupError, open_index
 from articlebot.bot.settings import Settings
+from articlebot.index import ReindexReport
 
 PROMPT = "articlebot> "
 QUIT = frozenset({"quit", "exit", "q", ":q", "bye"})
@@ -176,17 +178,24 @@ async def run_console(
             flush=True,
         )
         reader = _LineReader(stdin, PROMPT if interactive else None)
-        while True:
-            line = await reader.readline()
-            if line is None:
-                if interactive:
-                    print(file=stdout)
-                return 0
-            answer = await console.handle(line)
-            if answer is None:
-                return 0
-            if answer:
-                print(answer + "\n", file=stdout, flush=True)
+
+        async def arrived(report: ReindexReport) -> None:
+            for article in await index.articles(report.added):
+                line = strings.NEW_ARTICLE.format(title=article.title, url=article.url)
+                print(line, file=stdout, flush=True)
+
+        async with following(index, settings.following, arrived):
+            while True:
+                line = await reader.readline()
+                if line is None:
+                    if interactive:
+                        print(file=stdout)
+                    return 0
+                answer = await console.handle(line)
+                if answer is None:
+                    return 0
+                if answer:
+                    print(answer + "\n", file=stdout, flush=True)
     finally:
         await index.close()
 

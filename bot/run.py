@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 import aiohttp
 import discord
 
-from articlebot.bot.app import create_bot, default_intents
+from articlebot.bot.app import ArticleBot, create_bot, default_intents
+from articlebot.bot.follow import following
 from articlebot.bot.settings import Settings, setup_logging
-from articlebot.index import StoreError
+from articlebot.index import ReindexReport, StoreError
 
 if TYPE_CHECKING:
     from articlebot.index import ArticleIndex
@@ -67,11 +68,16 @@ async def open_index(settings: Settings, say: Callable[[str], None]) -> ArticleI
     return index
 
 
-async def serve(settings: Settings, index: ArticleIndex) -> int:
-    """Connect and run until closed; retries once without the Message Content intent."""
+async def serve(
+    settings: Settings, index: ArticleIndex, on_bot: Callable[[ArticleBot], None] | None = None
+) -> int:
+    """Connect and run until closed; retries once without the Message Content intent.
+    ``on_bot`` hears of each bot made (the folder's follower reports to the current one)."""
     intents = default_intents(message_content=True)
     while True:
         bot = create_bot(settings, index, intents=intents)
+        if on_bot is not None:
+            on_bot(bot)
         try:
             async with bot:
                 await bot.start(settings.token or "")
@@ -131,8 +137,15 @@ async def run_bot(settings: Settings) -> int:
         except StartupError as exc:
             log.error("%s", exc)
             return 2
+        bots: list[ArticleBot] = []
+
+        async def changed(report: ReindexReport) -> None:
+            if bots:
+                await bots[-1].articles_changed(report)
+
         try:
-            return await serve(settings, index)
+            async with following(index, settings.following, changed):
+                return await serve(settings, index, bots.append)
         finally:
             await index.close()
     except asyncio.CancelledError:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 from platformdirs import user_data_dir
 
+from articlebot.bot.follow import Following
 from articlebot.index import DEFAULT_URL_TEMPLATE, IndexConfig
 from articlebot.index.posts.language import code_of
 
@@ -62,6 +63,7 @@ class Settings:
     log_level: str = "INFO"
     max_post_mb: float = 4.0
     language: str = ""  # the site's language; "" detects each post's
+    following: Following = field(default_factory=Following)
 
     def index_config(self) -> IndexConfig:
         return IndexConfig(
@@ -114,6 +116,7 @@ def load_settings(
         log_level=_log_level(get("ARTICLEBOT_LOG_LEVEL")),
         max_post_mb=_max_post_mb(get("ARTICLEBOT_MAX_POST_MB")),
         language=_language(get("ARTICLEBOT_LANGUAGE")),
+        following=_following(get("ARTICLEBOT_WATCH"), get("ARTICLEBOT_WATCH_INTERVAL")),
     )
 
 
@@ -225,6 +228,29 @@ def _max_post_mb(value: str | None) -> float:
             f"ARTICLEBOT_MAX_POST_MB must be a size in MB from 0.01 to 1024, not {value[:20]!r}"
         )
     return size
+
+
+WATCH_MODES = ("auto", "poll", "off")
+
+
+def _following(mode: str | None, interval: str | None) -> Following:
+    chosen = (mode or "auto").lower()
+    if chosen not in WATCH_MODES:
+        raise SettingsError(
+            f"ARTICLEBOT_WATCH must be auto (file events), poll or off, not {mode[:20]!r}"
+        )
+    seconds = 2.0
+    if interval is not None:
+        try:
+            seconds = float(interval)
+        except ValueError:
+            seconds = 0.0
+        if not 0.1 <= seconds <= 3600:
+            raise SettingsError(
+                "ARTICLEBOT_WATCH_INTERVAL must be seconds between polls, from 0.1 to 3600, "
+                f"not {interval[:20]!r}"
+            )
+    return Following(mode=chosen, interval=seconds)
 
 
 def _log_level(value: str | None) -> str:

@@ -15,6 +15,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from articlebot.bot import render
+from articlebot.bot.follow import CannotFollow, Following, changed, follow
 from articlebot.bot.render import Style, plain_style, to_text, wants_colour
 from articlebot.bot.settings import Settings
 from articlebot.index import (
@@ -84,6 +86,19 @@ def register(subparsers: Any, settings: Settings) -> None:
     )
     p.set_defaults(handler=lambda a: cmd_search(a, config))
 
+    p = subparsers.add_parser(
+        "watch", parents=[common], help="follow the folder: one JSON line per reindex"
+    )
+    p.add_argument("--poll", action="store_true", help="poll instead of file events (mounts)")
+    p.add_argument(
+        "--quiet",
+        type=_seconds,
+        default=settings.following.quiet,
+        metavar="SECONDS",
+        help="reindex once the folder was quiet this long (default 2)",
+    )
+    p.set_defaults(handler=lambda a: cmd_watch(a, config, settings.following))
+
     p = subparsers.add_parser("latest", parents=[common], help="the newest articles")
     p.add_argument("category", nargs="?")
     p.add_argument("--limit", type=_positive, default=5, metavar="N")
@@ -103,6 +118,16 @@ def _positive(value: str) -> int:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
     if not 1 <= number <= 1000:
         raise argparse.ArgumentTypeError("choose a number from 1 to 1000")
+    return number
+
+
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0.05 <= number <= 3600:
+        raise argparse.ArgumentTypeError("choose from 0.05 to 3600 seconds")
     return number
 
 
@@ -168,6 +193,38 @@ def cmd_index(args: argparse.Namespace, config: IndexConfig) -> int:
         _say(json.dumps(report_json(report), ensure_ascii=False))
     else:
         _say(to_text(render.reindex_reply(report, style=_style()), _style()))
+    return 0
+
+
+# --- watch ------------------------------------------------------------------------------
+
+
+def cmd_watch(args: argparse.Namespace, config: IndexConfig, base: Following) -> int:
+    _check_content(args.content)
+    mode = "poll" if args.poll else ("auto" if base.mode == "off" else base.mode)
+    settings = replace(base, mode=mode, quiet=args.quiet, longest=max(base.longest, args.quiet))
+    return asyncio.run(_watch(args, config, settings))
+
+
+async def _watch(args: argparse.Namespace, config: IndexConfig, settings: Following) -> int:
+    async def report(found: ReindexReport) -> None:
+        _say(json.dumps(report_json(found), ensure_ascii=False))
+
+    async with await _open(args, config) as index:
+        caught_up = await index.reindex()  # what changed while nobody was watching
+        if changed(caught_up):
+            await report(caught_up)
+        ready = asyncio.Event()
+        task = asyncio.create_task(follow(index, settings, report, ready=ready))
+        waiting = asyncio.create_task(ready.wait())
+        await asyncio.wait([task, waiting], return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        if not task.done():
+            print(f"articlebot: following {args.content} (Ctrl-C to stop)", file=sys.stderr)
+        try:
+            await task  # until interrupted
+        except CannotFollow as exc:
+            raise CliError(str(exc)) from None
     return 0
 
 

@@ -22,7 +22,7 @@ import functools
 import multiprocessing
 import os
 import sqlite3
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -281,6 +281,12 @@ class ArticleIndex:
     async def categories(self) -> list[tuple[str, int]]:
         """(category, article count), most articles first."""
         return self._searcher.categories()
+
+    async def articles(self, ids: Sequence[str]) -> list[Article]:
+        """The articles with these ids (a reindex report's), in that order; ids no longer
+        in the index are left out."""
+        found = await self._read(tables.fetch_articles, list(ids))
+        return [found[i] for i in ids if i in found]
 
     async def article(self, ref: str) -> Article | None:
         """One article by id, slug or title words (best title match)."""

@@ -5,6 +5,7 @@ and the command line are built from these).
 from __future__ import annotations
 
 DECLINED = "I couldn't find that in the articles."
+NEW_ARTICLE = "New: {title} <{url}>"  # the console, as articles arrive in the folder
 ASK_EXAMPLE = "how many takes did the motorbike stunt need?"
 UNSURE = "This may not answer it exactly: the article has the details."
 QUERY_TOO_LONG = "That search is too long; keep it under {limit} characters."

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import re
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,8 +20,10 @@ from articlebot.bot.answers import (
 )
 from articlebot.bot.cli import main
 from articlebot.bot.console import Console, run_console, split_latest
+from articlebot.bot.follow import Following
 from articlebot.bot.render import PLAIN
 from articlebot.bot.settings import Settings
+from tests.sample_posts import write_post
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT = ROOT / "content"
@@ -294,3 +298,36 @@ class TestConsoleCommands:
     async def test_paging_before_searching(self, index):
         console = Console(Answers(index, style=PLAIN))
         assert "no search" in await console.handle("more")
+
+
+async def test_new_articles_are_shown_as_they_arrive(settings, tmp_path):
+    settings = replace(settings, following=Following(quiet=0.3, longest=5.0))
+    read, write = os.pipe()
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with os.fdopen(read) as stdin, os.fdopen(write, "w") as typing:
+        session = asyncio.create_task(run_console(settings, stdin, stdout, stderr))
+        for _ in range(400):  # until the session has indexed and started (20 s at most)
+            if "Type help" in stdout.getvalue():
+                break
+            await asyncio.sleep(0.05)
+        # Posts keep arriving until one is announced (the watcher starts with the session).
+        for n in range(20):
+            write_post(
+                settings.content_dir,
+                f"pier_{n}.md",
+                f"Pier reopens after repairs, part {n}",
+                "2021-06-01-09-00-00",
+                "news",
+                "The pier reopened to walkers after a winter of repairs to its timber deck.",
+            )
+            await asyncio.sleep(1.0)
+            if "New: Pier reopens after repairs" in stdout.getvalue():
+                break
+        typing.write("search pier timber\nquit\n")
+        typing.flush()
+        assert await asyncio.wait_for(session, 20) == 0
+    out = stdout.getvalue()
+    assert re.search(
+        r"\nNew: Pier reopens after repairs, part (\d+) <https://example.com/posts/pier_\1>\n", out
+    )
+    assert "Results for “pier timber”" in out

@@ -197,3 +197,14 @@ def test_the_site_language_is_a_code_or_one_clear_error():
     assert load(ARTICLEBOT_LANGUAGE="pt-BR").language == "pt"
     with pytest.raises(SettingsError, match="ARTICLEBOT_LANGUAGE"):
         load(ARTICLEBOT_LANGUAGE="klingon!")
+
+
+def test_following_the_folder_is_set_or_one_clear_error():
+    assert load().following.mode == "auto"
+    polled = load(ARTICLEBOT_WATCH="POLL", ARTICLEBOT_WATCH_INTERVAL="0.5").following
+    assert (polled.mode, polled.interval) == ("poll", 0.5)
+    assert not load(ARTICLEBOT_WATCH="off").following.enabled
+    with pytest.raises(SettingsError, match="ARTICLEBOT_WATCH must"):
+        load(ARTICLEBOT_WATCH="sometimes")
+    with pytest.raises(SettingsError, match="ARTICLEBOT_WATCH_INTERVAL"):
+        load(ARTICLEBOT_WATCH_INTERVAL="0")

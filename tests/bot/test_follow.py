@@ -1,0 +1,192 @@
+"""Following the content folder with the real watcher (inotify and polling) over a real
+index: writes settle, then one reindex reports what is new, updated and removed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from articlebot.bot.follow import Following, follow, following
+from articlebot.index import ArticleIndex, IndexConfig, ReindexReport
+from tests.sample_posts import write_post, write_posts
+
+QUIET = Following(quiet=0.3, longest=5.0, interval=0.1)
+WAIT = 20.0  # seconds a test waits for a report before it fails (never reached when it works)
+
+
+def new_post(folder: Path, n: int) -> Path:
+    return write_post(
+        folder,
+        f"lighthouse_log_{n:03d}.md",
+        f"Lighthouse keeper's log, entry {n}",
+        "2021-05-01-10-00-00",
+        "news",
+        f"The keeper counted {n} ships passing the point before the fog came in.",
+    )
+
+
+@pytest.fixture
+async def index(tmp_path: Path):
+    content = write_posts(tmp_path / "content")
+    idx = await ArticleIndex.open(tmp_path / "index.sqlite3", content, IndexConfig())
+    await idx.reindex()
+    try:
+        yield idx
+    finally:
+        await idx.close()
+
+
+class Reports:
+    """What the follower reported, and a way to wait for the next report."""
+
+    def __init__(self) -> None:
+        self.seen: list[ReindexReport] = []
+        self._queue: asyncio.Queue[ReindexReport] = asyncio.Queue()
+
+    async def __call__(self, report: ReindexReport) -> None:
+        self.seen.append(report)
+        self._queue.put_nowait(report)
+
+    async def next(self) -> ReindexReport:
+        return await asyncio.wait_for(self._queue.get(), WAIT)
+
+    async def nothing_for(self, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self._queue.get(), seconds)
+        except TimeoutError:
+            return True
+        return False
+
+
+@pytest.mark.parametrize("mode", ["auto", "poll"])
+async def test_new_updated_and_removed_posts_are_reported(index: ArticleIndex, mode: str) -> None:
+    reports = Reports()
+    settings = Following(mode=mode, quiet=QUIET.quiet, longest=5.0, interval=0.1)
+    async with following(index, settings, reports) as ready:
+        await asyncio.wait_for(ready.wait(), WAIT)
+        path = new_post(index.content_dir, 1)
+        report = await reports.next()
+        assert report.added == ("lighthouse_log_001.md",) and not report.updated
+        assert (await index.search("lighthouse fog")).total == 1  # served at once
+
+        path.write_text(path.read_text().replace("ships", "yachts"))
+        report = await reports.next()
+        assert report.updated == ("lighthouse_log_001.md",) and not report.added
+
+        path.unlink()
+        report = await reports.next()
+        assert report.removed == ("lighthouse_log_001.md",)
+        assert (await index.search("lighthouse fog")).total == 0
+
+
+async def test_a_burst_of_thirty_posts_is_one_or_two_reindexes(index: ArticleIndex) -> None:
+    reports = Reports()
+    async with following(index, QUIET, reports) as ready:
+        await asyncio.wait_for(ready.wait(), WAIT)
+        for n in range(30):
+            new_post(index.content_dir, n)
+        added: set[str] = set()
+        while len(added) < 30:
+            added.update((await reports.next()).added)
+        assert len(reports.seen) <= 2  # the burst settles before the reindex runs
+        assert await reports.nothing_for(1.0)
+    assert index.article_count == 34
+
+
+async def test_other_files_do_not_trigger_a_reindex(index: ArticleIndex) -> None:
+    reports = Reports()
+    calls = 0
+    real = index.reindex
+
+    async def counted(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        return await real(*args, **kwargs)
+
+    index.reindex = counted  # type: ignore[method-assign]
+    async with following(index, QUIET, reports) as ready:
+        await asyncio.wait_for(ready.wait(), WAIT)
+        (index.content_dir / "notes.txt").write_text("not a post")
+        (index.content_dir / ".post.md.swp").write_text("an editor's swap file")
+        (index.content_dir / ".git").mkdir()
+        (index.content_dir / ".git" / "HEAD").write_text("ref: refs/heads/main")
+        assert await reports.nothing_for(1.5)
+    assert calls == 0
+
+
+async def test_a_change_during_a_reindex_gets_one_more(index: ArticleIndex) -> None:
+    reports = Reports()
+    real = index.reindex
+    started = asyncio.Event()
+
+    async def slow(*args, **kwargs):
+        started.set()
+        await asyncio.sleep(1.0)  # the first reindex is still running when post 2 lands
+        return await real(*args, **kwargs)
+
+    index.reindex = slow  # type: ignore[method-assign]
+    async with following(index, QUIET, reports) as ready:
+        await asyncio.wait_for(ready.wait(), WAIT)
+        new_post(index.content_dir, 1)
+        await asyncio.wait_for(started.wait(), WAIT)
+        new_post(index.content_dir, 2)
+        added = set((await reports.next()).added)
+        if len(added) < 2:
+            added |= set((await reports.next()).added)
+        assert added == {"lighthouse_log_001.md", "lighthouse_log_002.md"}
+
+
+async def test_following_is_off_when_the_setting_says_so(index: ArticleIndex) -> None:
+    reports = Reports()
+    async with following(index, Following(mode="off"), reports) as ready:
+        assert ready.is_set()
+        new_post(index.content_dir, 1)
+        assert await reports.nothing_for(1.0)
+
+
+async def test_a_missing_folder_is_one_clear_error(tmp_path: Path) -> None:
+    content = write_posts(tmp_path / "content")
+    idx = await ArticleIndex.open(tmp_path / "index.sqlite3", content, IndexConfig())
+    try:
+        await idx.reindex()
+        for p in content.iterdir():
+            p.unlink()
+        content.rmdir()
+        with pytest.raises(Exception, match="cannot follow"):
+            await asyncio.wait_for(follow(idx, QUIET, Reports()), WAIT)
+    finally:
+        await idx.close()
+
+
+def test_articlebot_watch_prints_a_json_line_per_reindex(tmp_path: Path) -> None:
+    content = write_posts(tmp_path / "content")
+    db = tmp_path / "index.sqlite3"
+    argv = [sys.executable, "-m", "articlebot.bot", "watch", "--content", str(content)]
+    proc = subprocess.Popen(
+        [*argv, "--db", str(db), "--quiet", "0.3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "DISCORD_TOKEN": ""},
+    )
+    try:
+        assert proc.stderr is not None and proc.stdout is not None
+        for line in proc.stderr:  # the index is built first, then it follows
+            if "following" in line:
+                break
+        new_post(content, 7)
+        row = json.loads(proc.stdout.readline())
+        assert row["added"] == ["lighthouse_log_007.md"] and row["removed"] == []
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
