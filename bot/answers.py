@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Protocol
 
@@ -70,6 +70,10 @@ class SearchIndex(Protocol):
     async def article(self, ref: str) -> Article | None: ...
 
     def complete_categories(self, prefix: str, limit: int = 25) -> list[str]: ...
+
+    def article_ids(self) -> list[str]: ...
+
+    async def articles(self, ids: Sequence[str]) -> list[Article]: ...
 
     def complete_titles(self, text: str, limit: int = 25) -> list[tuple[str, str]]: ...
 

@@ -21,7 +21,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("articlebot.bot.cogs.search", "articlebot.bot.cogs.admin")
+EXTENSIONS = (
+    "articlebot.bot.cogs.search",
+    "articlebot.bot.cogs.admin",
+    "articlebot.bot.cogs.announce",
+)
 RATE, PER = 5, 10.0  # commands per user per this many seconds
 # What the bot needs in a channel: see it, answer with embeds, reply to messages, and
 # offer its slash commands.

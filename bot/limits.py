@@ -225,6 +225,20 @@ def _allows_pings(allowed: Mapping[str, Any]) -> bool:
     )
 
 
+def opted_in_role_ping(payload: Mapping[str, Any]) -> bool:
+    """The one ping the bot sends: an announcement's content is the mention of the role a
+    subscription opted in to, and allowed_mentions lets exactly that role through."""
+    allowed = payload.get("allowed_mentions") or {}
+    roles = [str(r) for r in allowed.get("roles") or []]
+    return (
+        len(roles) == 1
+        and not allowed.get("parse")
+        and not allowed.get("users")
+        and not allowed.get("replied_user")
+        and payload.get("content") == f"<@&{roles[0]}>"
+    )
+
+
 def _validate_components(rows: Iterable[Mapping[str, Any]]) -> list[str]:
     problems: list[str] = []
     rows = list(rows)
@@ -267,7 +281,7 @@ def validate_message_payload(payload: Mapping[str, Any]) -> list[str]:
         problems.append(f"embeds together are {total} long (limit {EMBED_TOTAL})")
     problems += _validate_components(payload.get("components") or [])
     allowed = payload.get("allowed_mentions")
-    if allowed is not None and _allows_pings(allowed):
+    if allowed is not None and _allows_pings(allowed) and not opted_in_role_ping(payload):
         problems.append(f"allowed_mentions permits pings: {dict(allowed)}")
     if allowed is None and content:
         problems.append("content is sent without allowed_mentions, so mentions in it would ping")

@@ -64,6 +64,13 @@ class Settings:
     max_post_mb: float = 4.0
     language: str = ""  # the site's language; "" detects each post's
     following: Following = field(default_factory=Following)
+    state_db: Path | None = None  # subscriptions and the ledger; default: beside the index
+    announce_max_days: float = 2.0  # older articles are never announced
+
+    @property
+    def state_path(self) -> Path:
+        """The state file: not derived data like the index, so never inside it."""
+        return self.state_db or self.db_path.with_name("state.sqlite3")
 
     def index_config(self) -> IndexConfig:
         return IndexConfig(
@@ -117,6 +124,8 @@ def load_settings(
         max_post_mb=_max_post_mb(get("ARTICLEBOT_MAX_POST_MB")),
         language=_language(get("ARTICLEBOT_LANGUAGE")),
         following=_following(get("ARTICLEBOT_WATCH"), get("ARTICLEBOT_WATCH_INTERVAL")),
+        state_db=_path(get("ARTICLEBOT_STATE_DB"), None),
+        announce_max_days=_days(get("ARTICLEBOT_ANNOUNCE_MAX_DAYS")),
     )
 
 
@@ -228,6 +237,20 @@ def _max_post_mb(value: str | None) -> float:
             f"ARTICLEBOT_MAX_POST_MB must be a size in MB from 0.01 to 1024, not {value[:20]!r}"
         )
     return size
+
+
+def _days(value: str | None) -> float:
+    if value is None:
+        return 2.0
+    try:
+        days = float(value)
+    except ValueError:
+        days = -1.0
+    if not 0 < days <= 3650:
+        raise SettingsError(
+            f"ARTICLEBOT_ANNOUNCE_MAX_DAYS must be days from 0.01 to 3650, not {value[:20]!r}"
+        )
+    return days
 
 
 WATCH_MODES = ("auto", "poll", "off")

@@ -9,6 +9,12 @@ the last guard). The sentences of the bot's own are in ``strings.py``.
 """
 
 from articlebot.bot.render.admin import human_age, human_bytes, reindex_reply, stats_reply
+from articlebot.bot.render.announce import (
+    announcement_card,
+    subscribed,
+    subscriptions_list,
+    unsubscribed,
+)
 from articlebot.bot.render.answer import LOW_CONFIDENCE, answer_reply
 from articlebot.bot.render.article import article_card, article_not_found, unknown_category
 from articlebot.bot.render.errors import (
@@ -74,6 +80,7 @@ __all__ = [
     "UNSURE",
     "Reply",
     "Style",
+    "announcement_card",
     "answer_reply",
     "article_card",
     "article_not_found",
@@ -96,8 +103,11 @@ __all__ = [
     "search_page",
     "sentence_with_code",
     "stats_reply",
+    "subscribed",
+    "subscriptions_list",
     "to_text",
     "unknown_category",
+    "unsubscribed",
     "usage_message",
     "wants_colour",
 ]

@@ -59,6 +59,9 @@ def help_reply(
         fields.append(
             (
                 "For server managers",
+                f"{c(p + 'subscribe #news tv')} — post new articles (of these categories) "
+                f"in a channel; add a role to ping it · {c(p + 'unsubscribe #news')} · "
+                f"{c(p + 'subscriptions')}\n"
                 f"{c(p + 'reindex')} — read new and changed articles now\n"
                 f"{c(p + 'stats')} — index figures · {c(p + 'sync')} — publish slash commands "
                 "(bot owner)",

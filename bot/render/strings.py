@@ -6,6 +6,11 @@ from __future__ import annotations
 
 DECLINED = "I couldn't find that in the articles."
 NEW_ARTICLE = "New: {title} <{url}>"  # the console, as articles arrive in the folder
+SUBSCRIBED = "I'll post {what} in {channel}{ping}."
+UNSUBSCRIBED = "Removed {count} from {channel}."
+NOT_SUBSCRIBED = "{channel} has no subscription to remove."
+NO_SUBSCRIPTIONS = "No channel here gets new articles yet; an admin can `subscribe #channel`."
+ROLE_NOT_PINGABLE = "That role can't be pinged for announcements; choose a role members can have."
 ASK_EXAMPLE = "how many takes did the motorbike stunt need?"
 UNSURE = "This may not answer it exactly: the article has the details."
 QUERY_TOO_LONG = "That search is too long; keep it under {limit} characters."

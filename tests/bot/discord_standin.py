@@ -34,6 +34,7 @@ from aiohttp import WSMsgType, web
 
 DISCORD_EPOCH_MS = 1420070400000
 API_PREFIX = "/api/v10"
+NONCE_SECONDS = 300  # how long Discord remembers an enforced nonce ("a few minutes")
 
 # Permission bits (https://discord.com/developers/docs/topics/permissions).
 ADMINISTRATOR = 1 << 3
@@ -539,6 +540,11 @@ class DiscordStandin:
         self.gateway_log: list[dict[str, Any]] = []  # frames the client sent
         self.gateway_urls: list[str] = []  # path + query of each websocket connection
         self.messages: dict[int, dict[str, Any]] = {}
+        # Create-message nonces with enforce_nonce: a repeat within NONCE_SECONDS returns
+        # the message already made, as Discord does, instead of a second one.
+        self._nonces: dict[tuple[int, str], tuple[float, dict[str, Any]]] = {}
+        self.deleted_channels: set[int] = set()  # REST answers 404 Unknown Channel
+        self.forbidden_channels: set[int] = set()  # REST answers 403 Missing Permissions
         self.interactions: dict[int, InteractionRef] = {}
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
@@ -1171,7 +1177,8 @@ class DiscordStandin:
         return message
 
     def _channel(self, channel_id: int) -> None:
-        if channel_id not in self.channel_ids and channel_id not in self._dm_channels:
+        known = channel_id in self.channel_ids or channel_id in self._dm_channels
+        if not known or channel_id in self.deleted_channels:
             raise StandinError(404, 10003, "Unknown Channel")
 
     async def _r_get_gateway_bot(self, record: RecordedRequest) -> dict[str, Any]:
@@ -1248,8 +1255,20 @@ class DiscordStandin:
     async def _r_create_message(self, record: RecordedRequest) -> dict[str, Any]:
         channel_id = int(record.params["channel_id"])
         self._channel(channel_id)
+        if channel_id in self.forbidden_channels:
+            raise StandinError(403, 50013, "Missing Permissions")
         self._reject_invalid(record.json)
+        nonce = record.json.get("nonce")
+        if nonce is not None and (not isinstance(nonce, str | int) or len(str(nonce)) > 25):
+            raise StandinError(400, 50035, "Invalid Form Body", {"nonce": str(nonce)[:40]})
+        key = (self.bot_user.id, str(nonce))
+        if nonce is not None and record.json.get("enforce_nonce"):
+            seen = self._nonces.get(key)
+            if seen is not None and time.monotonic() - seen[0] < NONCE_SECONDS:
+                return seen[1]
         message = self._new_message(channel_id, record.json)
+        if nonce is not None and record.json.get("enforce_nonce"):
+            self._nonces[key] = (time.monotonic(), message)
         await self._echo(message)
         return message
 

@@ -6,6 +6,7 @@ drift from what ArticleIndex offers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from unittest.mock import AsyncMock, MagicMock
@@ -41,7 +42,7 @@ class FakeIndex:
     """The parts of ArticleIndex the bot uses, over a list of articles."""
 
     def __init__(self, articles: list[Article]) -> None:
-        self.articles = articles
+        self.posts = articles
         self.searches: list[tuple[str, int, int]] = []
         self.asked: list[tuple[str, str | None]] = []
         self.reindexing = False
@@ -60,7 +61,7 @@ class FakeIndex:
         if not literal and '"' in query and query.count('"') % 2:
             raise QueryError('Close the quote: "*phrase* <@&1>.')
         words = query.casefold().split()
-        found = [a for a in self.articles if all(w in a.title.casefold() for w in words)]
+        found = [a for a in self.posts if all(w in a.title.casefold() for w in words)]
         hits = tuple(
             Hit(a, 1.0, Snippet(a.body, ((4, 10),)) if snippets else Snippet("")) for a in found
         )
@@ -71,39 +72,46 @@ class FakeIndex:
         """Answers from the article whose number is in the question ("post 3"), or from
         the context article; declines questions about elections, offering four."""
         self.asked.append((question, context_id))
-        by_id = {a.id: a for a in self.articles}
+        by_id = {a.id: a for a in self.posts}
         numbers = [w for w in question.replace("?", " ").split() if w.isdigit()]
         source = by_id.get(f"post-{numbers[0]}.md") if numbers else by_id.get(context_id or "")
         if source is None or "election" in question:
-            return Answer(question, (), None, 0.1, True, tuple(self.articles[:4]))
+            return Answer(question, (), None, 0.1, True, tuple(self.posts[:4]))
         return Answer(question, (source.body,), source, 0.9, False)
 
     async def latest(self, limit: int = 5, category: str | None = None) -> list[Article]:
-        chosen = [a for a in self.articles if category is None or category in a.categories]
+        chosen = [a for a in self.posts if category is None or category in a.categories]
         return chosen[:limit]
 
     async def categories(self) -> list[tuple[str, int]]:
         counts: dict[str, int] = {}
-        for a in self.articles:
+        for a in self.posts:
             for c in a.categories:
                 counts[c] = counts.get(c, 0) + 1
         return sorted(counts.items(), key=lambda kv: -kv[1])
 
     async def article(self, ref: str) -> Article | None:
-        return next((a for a in self.articles if ref in (a.id, a.slug)), None)
+        return next((a for a in self.posts if ref in (a.id, a.slug)), None)
 
     def complete_categories(self, prefix: str, limit: int = 25) -> list[str]:
-        names = sorted({c for a in self.articles for c in a.categories})
+        names = sorted({c for a in self.posts for c in a.categories})
         return [n for n in names if n.startswith(prefix)][:limit]
 
+    def article_ids(self) -> list[str]:
+        return [a.id for a in self.posts]
+
+    async def articles(self, ids: Sequence[str]) -> list[Article]:
+        by_id = {a.id: a for a in self.posts}
+        return [by_id[i] for i in ids if i in by_id]
+
     def complete_titles(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
-        return [(a.title, a.id) for a in self.articles if text in a.title][:limit]
+        return [(a.title, a.id) for a in self.posts if text in a.title][:limit]
 
     async def stats(self) -> IndexStats:
-        return IndexStats(len(self.articles), 2, 100, None, 4096, "/content")
+        return IndexStats(len(self.posts), 2, 100, None, 4096, "/content")
 
     async def reindex(self, progress=None, full: bool = False) -> ReindexReport:
-        return ReindexReport(unchanged=len(self.articles), total=len(self.articles))
+        return ReindexReport(unchanged=len(self.posts), total=len(self.posts))
 
 
 def fake_ctx(bot, command_name: str | None = None, interaction=None):

@@ -34,6 +34,9 @@ class TestBot:
             "reindex",
             "sync",
             "stats",
+            "subscribe",
+            "unsubscribe",
+            "subscriptions",
         }
         slash = {c.name for c in bot.tree.get_commands()}
         assert slash == names - {"sync"}

@@ -33,6 +33,8 @@ def test_the_protocol_names_every_member_the_bot_uses() -> None:
     assert MEMBERS == [
         "article",
         "article_count",
+        "article_ids",
+        "articles",
         "ask",
         "categories",
         "complete_categories",

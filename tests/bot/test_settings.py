@@ -208,3 +208,13 @@ def test_following_the_folder_is_set_or_one_clear_error():
         load(ARTICLEBOT_WATCH="sometimes")
     with pytest.raises(SettingsError, match="ARTICLEBOT_WATCH_INTERVAL"):
         load(ARTICLEBOT_WATCH_INTERVAL="0")
+
+
+def test_announcement_settings(tmp_path):
+    s = load(ARTICLEBOT_DB=str(tmp_path / "data" / "index.sqlite3"))
+    assert s.state_path == tmp_path / "data" / "state.sqlite3"  # beside the index, not in it
+    assert load(ARTICLEBOT_STATE_DB=str(tmp_path / "s.db")).state_path == tmp_path / "s.db"
+    assert load().announce_max_days == 2.0
+    assert load(ARTICLEBOT_ANNOUNCE_MAX_DAYS="0.5").announce_max_days == 0.5
+    with pytest.raises(SettingsError, match="ARTICLEBOT_ANNOUNCE_MAX_DAYS"):
+        load(ARTICLEBOT_ANNOUNCE_MAX_DAYS="forever")

@@ -1,0 +1,341 @@
+"""The bot's own state: subscriptions, when each article arrived, and the announcement
+ledger, in a second SQLite file beside the index.
+
+The index is derived data that can be deleted and rebuilt at any time; this file is not,
+so deleting and rebuilding the index never re-announces anything. One aiosqlite
+connection (WAL), a schema version with migrations like the index's, every change in one
+transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+
+APPLICATION_ID = 0x41425354  # "ABST": this file is articlebot state, not an index
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE subscriptions (
+    id INTEGER PRIMARY KEY,
+    guild_id INTEGER NOT NULL,
+    channel_id INTEGER NOT NULL,
+    categories TEXT NOT NULL,          -- JSON list, sorted; [] is every category
+    role_id INTEGER,                   -- the role pinged with each announcement, or NULL
+    created_at TEXT NOT NULL,          -- only articles that arrive after it are announced
+    status TEXT NOT NULL DEFAULT 'ok', -- ok | failing | paused
+    failures INTEGER NOT NULL DEFAULT 0,
+    reason TEXT NOT NULL DEFAULT '',
+    last_posted_at TEXT,
+    UNIQUE (channel_id, categories)
+);
+CREATE TABLE arrivals (              -- when the bot first saw each article id
+    article_id TEXT PRIMARY KEY,
+    first_seen TEXT NOT NULL
+);
+CREATE TABLE ledger (                -- one row per article per subscription, ever
+    subscription_id INTEGER NOT NULL,
+    article_id TEXT NOT NULL,
+    state TEXT NOT NULL,             -- sending (recorded before the send) | sent | dropped
+    nonce TEXT NOT NULL,             -- the message's nonce: a retry creates no second one
+    message_id INTEGER,
+    at TEXT NOT NULL,
+    PRIMARY KEY (subscription_id, article_id)
+);
+"""
+# Each entry upgrades the schema from version i+1 to i+2; append, never edit.
+_MIGRATIONS: list[str] = []
+PAUSE_AFTER = 3  # failed sends in a row before a subscription pauses
+
+
+class StateError(RuntimeError):
+    """The state file cannot be used; the message is one sentence naming it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: int
+    guild_id: int
+    channel_id: int
+    categories: tuple[str, ...]
+    role_id: int | None
+    created_at: datetime
+    status: str = "ok"
+    failures: int = 0
+    reason: str = ""
+    last_posted_at: datetime | None = None
+
+    def wants(self, categories: Iterable[str]) -> bool:
+        """Whether an article in ``categories`` belongs here (no filter: every article)."""
+        if not self.categories:
+            return True
+        mine = {c.casefold() for c in self.categories}
+        return any(c.casefold() in mine for c in categories)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _time(value: object) -> datetime | None:
+    return datetime.fromisoformat(str(value)) if value else None
+
+
+def _subscription(row: Sequence[object]) -> Subscription:
+    sid, guild, channel, cats, role, created, status, failures, reason, last = row
+    return Subscription(
+        id=int(sid),  # type: ignore[arg-type]
+        guild_id=int(guild),  # type: ignore[arg-type]
+        channel_id=int(channel),  # type: ignore[arg-type]
+        categories=tuple(json.loads(str(cats))),
+        role_id=int(role) if role is not None else None,  # type: ignore[arg-type]
+        created_at=_time(created) or now(),
+        status=str(status),
+        failures=int(failures),  # type: ignore[arg-type]
+        reason=str(reason),
+        last_posted_at=_time(last),
+    )
+
+
+_COLUMNS = (
+    "id, guild_id, channel_id, categories, role_id, created_at, status, failures, reason, "
+    "last_posted_at"
+)
+
+
+class State:
+    """The state file. Open with ``await State.open(path)``; ``async with`` closes it."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+        self._db = db
+        self.path = path
+        self._lock = asyncio.Lock()  # one transaction at a time on the one connection
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error (a kill leaves either)."""
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    @classmethod
+    async def open(cls, path: Path) -> State:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = await aiosqlite.connect(path, isolation_level=None)
+        except Exception as exc:  # sqlite3.Error and OSError, from the connection thread
+            raise StateError(f"The state file {path} cannot be opened: {exc}.") from None
+        try:
+            await cls._prepare(db, path)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db, path)
+
+    @staticmethod
+    async def _prepare(db: aiosqlite.Connection, path: Path) -> None:
+        try:
+            app = (await (await db.execute("PRAGMA application_id")).fetchone())[0]  # type: ignore[index]
+            version = (await (await db.execute("PRAGMA user_version")).fetchone())[0]  # type: ignore[index]
+            tables = await (await db.execute("SELECT count(*) FROM sqlite_master")).fetchone()
+        except Exception as exc:
+            raise StateError(
+                f"The state file {path} is not a database articlebot can read ({exc})."
+            ) from None
+        empty = tables is not None and tables[0] == 0
+        if not empty and app != APPLICATION_ID:
+            raise StateError(f"{path} belongs to another program; choose another state file.")
+        if version > SCHEMA_VERSION:
+            raise StateError(f"The state file {path} is from a newer articlebot; upgrade it.")
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA busy_timeout=10000")
+        if empty:
+            await db.executescript(
+                f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA application_id={APPLICATION_ID}; "
+                f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
+            )
+            return
+        while version < SCHEMA_VERSION:
+            await db.executescript(
+                f"BEGIN IMMEDIATE; {_MIGRATIONS[version - 1]}; "
+                f"PRAGMA user_version={version + 1}; COMMIT;"
+            )
+            version += 1
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def __aenter__(self) -> State:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # --- subscriptions -------------------------------------------------------------------
+
+    async def subscribe(
+        self, guild_id: int, channel_id: int, categories: Iterable[str], role_id: int | None
+    ) -> Subscription:
+        """Add a subscription, or renew the one with the same channel and categories (its
+        role, and a fresh start if it was failing or paused)."""
+        cats = json.dumps(sorted({c.casefold() for c in categories}), ensure_ascii=False)
+        async with self._transaction():
+            await self._db.execute(
+                "INSERT INTO subscriptions (guild_id, channel_id, categories, role_id, created_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel_id, categories) DO UPDATE SET "
+                "role_id=excluded.role_id, status='ok', failures=0, reason=''",
+                (guild_id, channel_id, cats, role_id, now().isoformat()),
+            )
+        found = await self._one(
+            f"SELECT {_COLUMNS} FROM subscriptions WHERE channel_id=? AND categories=?",
+            (channel_id, cats),
+        )
+        assert found is not None
+        return found
+
+    async def unsubscribe(self, guild_id: int, channel_id: int, category: str | None) -> int:
+        """Remove the channel's subscriptions (only the one for ``category`` when given);
+        returns how many went. Their ledger goes with them."""
+        rows = await self.subscriptions(guild_id)
+        gone = [
+            s.id
+            for s in rows
+            if s.channel_id == channel_id
+            and (category is None or category.casefold() in s.categories)
+        ]
+        async with self._transaction():
+            for sid in gone:
+                await self._db.execute("DELETE FROM ledger WHERE subscription_id=?", (sid,))
+                await self._db.execute("DELETE FROM subscriptions WHERE id=?", (sid,))
+        return len(gone)
+
+    async def subscriptions(self, guild_id: int | None = None) -> list[Subscription]:
+        """A server's subscriptions (every server's with None), oldest first."""
+        if guild_id is None:
+            sql, args = f"SELECT {_COLUMNS} FROM subscriptions ORDER BY id", ()
+        else:
+            sql = f"SELECT {_COLUMNS} FROM subscriptions WHERE guild_id=? ORDER BY id"
+            args = (guild_id,)
+        async with self._db.execute(sql, args) as cursor:
+            return [_subscription(row) for row in await cursor.fetchall()]
+
+    async def _one(self, sql: str, args: Sequence[object]) -> Subscription | None:
+        async with self._db.execute(sql, args) as cursor:
+            row = await cursor.fetchone()
+        return _subscription(row) if row is not None else None
+
+    async def failed(self, subscription_id: int, reason: str) -> Subscription | None:
+        """Count a failed send; after PAUSE_AFTER in a row the subscription pauses."""
+        async with self._transaction():
+            await self._db.execute(
+                "UPDATE subscriptions SET failures=failures+1, reason=?, "
+                "status=CASE WHEN failures+1 >= ? THEN 'paused' ELSE 'failing' END WHERE id=?",
+                (reason[:300], PAUSE_AFTER, subscription_id),
+            )
+        return await self._one(
+            f"SELECT {_COLUMNS} FROM subscriptions WHERE id=?", (subscription_id,)
+        )
+
+    # --- arrivals ------------------------------------------------------------------------
+
+    async def arrived(self, article_ids: Sequence[str]) -> dict[str, datetime]:
+        """Record the ids never seen before as arriving now; returns those new ones with
+        that time. Ids seen before (an edit, a rebuilt index, a restart) are not new."""
+        if not article_ids:
+            return {}
+        stamp = now()
+        async with self._transaction():
+            seen: set[str] = set()
+            for start in range(0, len(article_ids), 500):
+                chunk = list(article_ids[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                async with self._db.execute(
+                    f"SELECT article_id FROM arrivals WHERE article_id IN ({marks})", chunk
+                ) as cursor:
+                    seen.update(str(row[0]) for row in await cursor.fetchall())
+            new = [a for a in dict.fromkeys(article_ids) if a not in seen]
+            await self._db.executemany(
+                "INSERT INTO arrivals (article_id, first_seen) VALUES (?, ?)",
+                [(a, stamp.isoformat()) for a in new],
+            )
+        return dict.fromkeys(new, stamp)
+
+    async def arrival(self, article_id: str) -> datetime | None:
+        async with self._db.execute(
+            "SELECT first_seen FROM arrivals WHERE article_id=?", (article_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _time(row[0]) if row else None
+
+    # --- the ledger ----------------------------------------------------------------------
+
+    async def claim(
+        self, subscription_id: int, article_ids: Sequence[str], nonce: str
+    ) -> list[str]:
+        """Record that these articles are about to be sent to the subscription under
+        ``nonce``, before sending; returns the ones not claimed before (a second claim of
+        the same article is a no-op: the primary key is the ledger's guarantee)."""
+        claimed: list[str] = []
+        async with self._transaction():
+            for article_id in article_ids:
+                cursor = await self._db.execute(
+                    "INSERT OR IGNORE INTO ledger (subscription_id, article_id, state, nonce, at) "
+                    "VALUES (?, ?, 'sending', ?, ?)",
+                    (subscription_id, article_id, nonce, now().isoformat()),
+                )
+                if cursor.rowcount:
+                    claimed.append(article_id)
+        return claimed
+
+    async def sent(self, subscription_id: int, nonce: str, message_id: int) -> None:
+        async with self._transaction():
+            await self._db.execute(
+                "UPDATE ledger SET state='sent', message_id=?, at=? "
+                "WHERE subscription_id=? AND nonce=?",
+                (message_id, now().isoformat(), subscription_id, nonce),
+            )
+            await self._db.execute(
+                "UPDATE subscriptions SET last_posted_at=?, failures=0, status='ok', reason='' "
+                "WHERE id=?",
+                (now().isoformat(), subscription_id),
+            )
+
+    async def drop(self, subscription_id: int, nonce: str) -> None:
+        """The send failed for good (channel gone, no permission): never retried."""
+        async with self._transaction():
+            await self._db.execute(
+                "UPDATE ledger SET state='dropped', at=? WHERE subscription_id=? AND nonce=?",
+                (now().isoformat(), subscription_id, nonce),
+            )
+
+    async def unsent(self) -> list[tuple[int, str, list[str]]]:
+        """Claims recorded but not confirmed (a crash between send and record):
+        (subscription, nonce, article ids), to retry with the same nonce."""
+        async with self._db.execute(
+            "SELECT subscription_id, nonce, article_id FROM ledger WHERE state='sending' "
+            "ORDER BY subscription_id, nonce, rowid"
+        ) as cursor:
+            rows = await cursor.fetchall()
+        grouped: dict[tuple[int, str], list[str]] = {}
+        for sid, nonce, article_id in rows:
+            grouped.setdefault((int(sid), str(nonce)), []).append(str(article_id))
+        return [(sid, nonce, ids) for (sid, nonce), ids in grouped.items()]
+
+    async def ledger(self, subscription_id: int) -> list[tuple[str, str]]:
+        """(article id, state) of everything sent or claimed for one subscription."""
+        async with self._db.execute(
+            "SELECT article_id, state FROM ledger WHERE subscription_id=? ORDER BY rowid",
+            (subscription_id,),
+        ) as cursor:
+            return [(str(a), str(s)) for a, s in await cursor.fetchall()]
