@@ -282,6 +282,10 @@ class ArticleIndex:
         """(category, article count), most articles first."""
         return self._searcher.categories()
 
+    def article_ids(self) -> list[str]:
+        """Every article's id (in memory)."""
+        return list(self._searcher.catalog.ids)
+
     async def articles(self, ids: Sequence[str]) -> list[Article]:
         """The articles with these ids (a reindex report's), in that order; ids no longer
         in the index are left out."""
