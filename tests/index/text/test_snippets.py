@@ -227,3 +227,15 @@ def test_phrases_with_hyphenated_words(analyzer: Analyzer) -> None:
     assert contains_phrase(text, phrase("covid 19 boosters"), analyzer)
     assert contains_phrase("the train chase", phrase("train chase"), analyzer)
     assert not contains_phrase("the train-chase", phrase("chase train"), analyzer)
+
+
+def test_a_phrase_written_apart_meets_the_hyphenated_word(analyzer: Analyzer) -> None:
+    def phrase(words: str) -> tuple[str, ...]:
+        return tuple(t for w in words.split() for t in analyzer.query_terms(w))
+
+    assert contains_phrase("The train-chase scene", phrase("train chase"), analyzer)
+    assert contains_phrase("its G-quadruplex structures", phrase("g quadruplex"), analyzer)
+    assert contains_phrase("state-of-the-art cells", phrase("state art"), analyzer)
+    assert contains_phrase("state-of-the-art cells", phrase("state-of-the-art cells"), analyzer)
+    snippet = make_snippet("The train-chase scene", frozenset(phrase("train chase")), analyzer)
+    assert _marked(snippet) == ["train", "chase"]
