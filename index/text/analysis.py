@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from itertools import compress, repeat
+from operator import contains
 
 import Stemmer
 
@@ -119,13 +121,21 @@ def find_words(text: str, parts: bool = True) -> list[str]:
     if has_segmented(text):
         return [w[s:e] for w in found for s, e in pieces(w, parts)]
     if parts and has_hyphen(text):
+        # Only the few hyphenated words are visited in Python: which ones is found at C
+        # level, and the words between them are copied as slices.
+        if text.isascii() or ("\u2010" not in text and "\u2011" not in text):
+            hyphenated = map(contains, found, repeat("-"))
+        else:
+            hyphenated = map(_HYPHEN.search, found)
         out: list[str] = []
-        append, extend, split = out.append, out.extend, _HYPHEN.split
-        for word in found:
-            append(word)
-            if "-" in word or (not word.isascii() and _HYPHEN.search(word)):
-                extend(split(word))
-        return out
+        at = 0
+        for i in compress(range(len(found)), hyphenated):
+            out += found[at : i + 1]
+            out += _HYPHEN.split(found[i])
+            at = i + 1
+        if at:
+            out += found[at:]
+            return out
     return found
 
 
