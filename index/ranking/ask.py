@@ -18,7 +18,6 @@ from dataclasses import dataclass, fields
 from articlebot.index.posts.article import Article
 from articlebot.index.ranking.questions import (
     counted_stems,
-    expand_hyphens,
     has_digit,
     is_fragment,
     is_number,
@@ -97,7 +96,7 @@ class _Sentences:
         self.prefixes: dict[str, set[str]] = {}  # first letters -> the article's stems
         self.vocabulary: set[str] = set()
         for text in self.texts:
-            words = expand_hyphens(analyzer.words(text))
+            words = analyzer.words(text)  # hyphenated words whole and in parts
             stems = analyzer.stem(words, article.language)
             self.stems.append(stems)
             self.numbers.append([is_number(w) for w in words])
@@ -156,7 +155,7 @@ def rank_passages(
         parts = {t: analyzer.stem(t.split("-"), article.language) for t in weights if "-" in t}
         total = sum(weights.values()) or 1.0
         counted = counted_stems(question, analyzer, article.language)
-        title = set(analyzer.stem(expand_hyphens(analyzer.words(article.title)), article.language))
+        title = set(analyzer.stem(analyzer.words(article.title), article.language))
         in_title = {t for t in weights if t in title or (t in parts and title >= set(parts[t]))}
         doc = _article_sentences(article, analyzer)
         avg = sum(map(len, doc.stems)) / max(1, len(doc.stems)) or 1.0
@@ -256,9 +255,7 @@ def gather_evidence(
     weights = {t: rarest if has_digit(t) else (idf.get(t) or rarest) for t in terms}
     total = sum(weights.values()) or 1.0
     doc = _article_sentences(article, analyzer)
-    words = doc.vocabulary | set(
-        analyzer.stem(expand_hyphens(analyzer.words(article.title)), article.language)
-    )
+    words = doc.vocabulary | set(analyzer.stem(analyzer.words(article.title), article.language))
     missing = [w for t, w in weights.items() if t not in words and idf.get(t)]
     other = next((p.score for p in passages if p.article.id != article.id), 0.0)
     top = scores[0] if scores else 0.0

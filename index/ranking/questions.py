@@ -318,18 +318,10 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-def expand_hyphens(words: list[str]) -> list[str]:
-    """Words plus the parts of hyphenated ones, so "zip wire" finds "zip-wire"."""
-    out: list[str] = []
-    for word in words:
-        out.append(word)
-        if "-" in word:
-            out.extend(p for p in word.split("-") if p and p not in STOP_WORDS)
-    return out
-
-
 def question_terms(question: str, analyzer: Analyzer, language: str = "") -> list[str]:
-    words = [w for w in analyzer.words(question) if w not in QUESTION_WORDS]
+    """The question's terms, hyphenated words whole: a sentence covers one by having it or
+    all of its parts (``rank_passages``)."""
+    words = [w for w in analyzer.words(question, False) if w not in QUESTION_WORDS]
     return analyzer.stem(words, language) if words else []
 
 
@@ -345,7 +337,7 @@ def counted_stems(question: str, analyzer: Analyzer, language: str) -> set[str]:
         if word in STOP_WORDS or word in QUESTION_WORDS:
             break
         words.append(word)
-    return set(analyzer.stem(expand_hyphens(words), language))
+    return set(analyzer.stem(analyzer.words(" ".join(words)), language))  # with parts
 
 
 def has_digit(word: str) -> bool:

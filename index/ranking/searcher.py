@@ -76,18 +76,26 @@ class Searcher:
 
     # --- searching ----------------------------------------------------------------------
 
-    def terms_for(self, text: str) -> list[str]:
-        """Stems of the words in ``text`` that the index knows (unknown ones kept once)."""
+    def terms_for(self, text: str, parts: bool = True) -> list[str]:
+        """Stems of the words in ``text`` that the index knows (unknown ones kept once).
+
+        A hyphenated word is searched by its parts, which the index holds beside the
+        whole word, so "covid-19" finds "Covid 19" too and "three-dimensional" weighs as
+        two words, not three (bench/README.md); ``parts=False`` keeps it whole, as a
+        quoted phrase is written.
+        """
         terms: list[str] = []
-        for word in self.analyzer.words(text):
-            stems = self.analyzer.query_terms(word, self.languages)
-            known = [s for s in stems if s in self.bm25.vocab]
-            terms.extend(known or stems[:1])
+        for word in self.analyzer.words(text, parts=False):
+            split = self.analyzer.words(word)[1:] if parts and "-" in word else ()
+            for piece in split or (word,):
+                stems = self.analyzer.query_terms(piece, self.languages)
+                known = [s for s in stems if s in self.bm25.vocab]
+                terms.extend(known or stems[:1])
         return terms
 
     def question_terms(self, question: str) -> list[str]:
         """The terms of a question without its question words ("how many", "who")."""
-        words = [w for w in self.analyzer.words(question) if w not in QUESTION_WORDS]
+        words = [w for w in self.analyzer.words(question, False) if w not in QUESTION_WORDS]
         return self.terms_for(" ".join(words[:MAX_TOKENS]))
 
     def rank_terms(self, terms: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -98,7 +106,9 @@ class Searcher:
     def plan(self, text: str, limit: int, offset: int = 0, literal: bool = False) -> Plan:
         query = literal_query(text) if literal else parse_query(text, self.timezone)
         allowed = self._filter_mask(query)
-        phrases = tuple(tuple(self.terms_for(" ".join(p))) for p in query.phrases)
+        # A phrase's terms are its words as written: "covid-19 vaccine" wants covid-19
+        # next to vaccine, not the parts of covid-19 between them.
+        phrases = tuple(tuple(self.terms_for(" ".join(p), False)) for p in query.phrases)
         phrases = tuple(p for p in phrases if p)
         terms = self.terms_for(" ".join(query.words)) + [t for p in phrases for t in p]
         for phrase in phrases:  # every phrase term is required

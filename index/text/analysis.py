@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from itertools import compress, repeat
+from operator import contains
 
 import Stemmer
 
@@ -40,7 +42,8 @@ def _word_class() -> str:
 _CHAR = _word_class()
 _JOIN = "['\u2019\u02bc\\-\u2010\u2011]"  # apostrophes and hyphens inside one word
 # A word: letters/digits/marks, optionally joined by single hyphens or apostrophes, so
-# covid-19, self-driving and don't are each one token; underscores separate words.
+# covid-19, self-driving and don't are each one match (a hyphenated one is then indexed
+# whole and in its parts: ``pieces``); underscores, slashes and dots separate words.
 # Invisible characters (soft hyphen, zero-width space/joiners, word joiner, BOM, NUL)
 # that real text hides inside words: they join, and normalisation drops them.
 _INVISIBLE = "\x00\u00ad\u200b-\u200d\u2060\ufeff"
@@ -58,16 +61,20 @@ _SEGMENTED = (
 )
 _SEGMENTED_RUN = re.compile(f"[{_SEGMENTED}]+")
 _JOINERS = "'\u2019\u02bc-\u2010\u2011" + _INVISIBLE
+# Hyphens: a hyphenated word is indexed whole and in its parts ("ipsc-derived" is also
+# "ipsc" and "derived"), so "G - quadruplex" and "ipsc derived" find it.
+_HYPHEN = re.compile("[-\u2010\u2011]")
 _VARIANTS = (("\u2019", "'"), ("\u02bc", "'"), ("\u2010", "-"), ("\u2011", "-"))
 
 
-def pieces(word: str) -> list[tuple[int, int]]:
-    """Offsets of the indexed pieces of one word match: the word itself, or, where it holds
-    a run of a segmented script, its other parts and the run's overlapping bigrams
-    ("hexo是一个" -> "hexo", "是一", "一个")."""
+def pieces(word: str, parts: bool = True) -> list[tuple[int, int]]:
+    """Offsets of the indexed pieces of one word match: the word itself, then the parts of
+    a hyphenated word ("g-quadruplex" -> "g-quadruplex", "g", "quadruplex"); where it
+    holds a run of a segmented script, its other parts and the run's overlapping bigrams
+    ("hexo是一个" -> "hexo", "是一", "一个"). ``parts=False`` leaves hyphenated words whole."""
     runs = [m.span() for m in _SEGMENTED_RUN.finditer(word)]
     if not runs:
-        return [(0, len(word))]
+        return _with_parts(word, 0, len(word)) if parts else [(0, len(word))]
     out: list[tuple[int, int]] = []
     at = 0
     for start, end in [*runs, (len(word), len(word))]:
@@ -78,7 +85,7 @@ def pieces(word: str) -> list[tuple[int, int]]:
         while b > a and word[b - 1] in _JOINERS:
             b -= 1
         if a < b:
-            out.append((a, b))
+            out.extend(_with_parts(word, a, b) if parts else [(a, b)])
         if end - start == 1:
             out.append((start, end))
         out.extend((i, i + 2) for i in range(start, end - 1))
@@ -86,24 +93,61 @@ def pieces(word: str) -> list[tuple[int, int]]:
     return out
 
 
+def _with_parts(word: str, a: int, b: int) -> list[tuple[int, int]]:
+    """``(a, b)`` and, when ``word[a:b]`` is hyphenated, the offsets of its parts (the
+    regex puts letters on both sides of every hyphen, so no part is empty)."""
+    out = [(a, b)]
+    if _HYPHEN.search(word, a, b) is not None:
+        at = a
+        for m in _HYPHEN.finditer(word, a, b):
+            out.append((at, m.start()))
+            at = m.end()
+        out.append((at, b))
+    return out
+
+
 def has_segmented(text: str) -> bool:
     return not text.isascii() and _SEGMENTED_RUN.search(text) is not None
 
 
-def find_words(text: str) -> list[str]:
-    """The word matches of ``text`` as the index sees them (segmented scripts in pieces)."""
+def has_hyphen(text: str) -> bool:
+    return "-" in text or (not text.isascii() and _HYPHEN.search(text) is not None)
+
+
+def find_words(text: str, parts: bool = True) -> list[str]:
+    """The word matches of ``text`` as the index sees them: hyphenated words whole and in
+    their parts (unless ``parts`` is false), segmented scripts in pieces."""
     found = WORD.findall(text)
     if has_segmented(text):
-        found = [w[s:e] for w in found for s, e in pieces(w)]
+        return [w[s:e] for w in found for s, e in pieces(w, parts)]
+    if parts and has_hyphen(text):
+        # Only the few hyphenated words are visited in Python: which ones is found at C
+        # level, and the words between them are copied as slices.
+        if text.isascii() or ("\u2010" not in text and "\u2011" not in text):
+            hyphenated = map(contains, found, repeat("-"))
+        else:
+            hyphenated = map(_HYPHEN.search, found)
+        out: list[str] = []
+        at = 0
+        for i in compress(range(len(found)), hyphenated):
+            out += found[at : i + 1]
+            out += _HYPHEN.split(found[i])
+            at = i + 1
+        if at:
+            out += found[at:]
+            return out
     return found
 
 
-def word_spans(text: str, pos: int = 0, endpos: int | None = None) -> list[tuple[int, int]]:
-    """Offsets of ``find_words``'s words in ``text`` (pieces of a run may overlap)."""
+def word_spans(
+    text: str, pos: int = 0, endpos: int | None = None, parts: bool = True
+) -> list[tuple[int, int]]:
+    """Offsets of ``find_words``'s words in ``text`` (pieces may overlap: a hyphenated
+    word and its parts, the bigrams of a run)."""
     end = len(text) if endpos is None else endpos
     spans = [m.span() for m in WORD.finditer(text, pos, end)]
-    if has_segmented(text[pos:end]):
-        spans = [(a + s, a + e) for a, b in spans for s, e in pieces(text[a:b])]
+    if has_segmented(text[pos:end]) or (parts and has_hyphen(text[pos:end])):
+        spans = [(a + s, a + e) for a, b in spans for s, e in pieces(text[a:b], parts)]
     return spans
 
 
@@ -225,9 +269,10 @@ class Analyzer:
 
     # --- words -------------------------------------------------------------------------
 
-    def words(self, text: str) -> list[str]:
-        """Normalised surface words without stop words (what "did you mean" offers)."""
-        return [w for w in _normalise(find_words(text)) if w not in STOP_WORDS]
+    def words(self, text: str, parts: bool = True) -> list[str]:
+        """Normalised surface words without stop words (what "did you mean" offers); a
+        hyphenated word is followed by its parts unless ``parts`` is false."""
+        return [w for w in _normalise(find_words(text, parts)) if w not in STOP_WORDS]
 
     def stem(self, words: list[str], language: str = "") -> list[str]:
         cache = self._cache(language)
@@ -265,7 +310,7 @@ class Analyzer:
         A German post is indexed with German stems, so a word typed in German must also
         be stemmed the German way to find it.
         """
-        surface = _normalise(find_words(word))
+        surface = _normalise(find_words(word, parts=False))  # ``word`` is one of words()'s
         out: list[str] = []
         for lang in ("", *languages):
             for term in self.stem(surface, lang):

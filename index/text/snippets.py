@@ -318,7 +318,8 @@ def contains_phrase(
     text: str, phrase: Sequence[str], analyzer: Analyzer, language: str = ""
 ) -> bool:
     """Whether the terms of ``phrase`` occur as consecutive terms of ``text`` (stop words
-    and punctuation between them are skipped, as the index skips them).
+    and punctuation between them are skipped, as the index skips them; the parts of a
+    hyphenated word are consecutive, so "train chase" is in "train-chase").
 
     Built on the same located words as a snippet, so a check costs about what one snippet
     costs, not a tokenisation of the whole body: the candidates for a quoted phrase are
@@ -334,7 +335,11 @@ def contains_phrase(
         found = adjacent.get(i)
         if found is None:
             (_, _, end, _), (_, start, _, _) = hits[i], hits[i + 1]
-            found = adjacent[i] = start < end or not analyzer.words(text[end:start])
+            # (the parts of a hyphenated word count, not the whole: between "state" and
+            # "art" in "state-of-the-art" is "-of-the-", the stop words "of" and "the")
+            found = adjacent[i] = start < end or all(
+                "-" in w for w in analyzer.words(text[end:start])
+            )
         return found
 
     n = len(phrase)

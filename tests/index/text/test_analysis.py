@@ -7,7 +7,13 @@ import random
 
 import pytest
 
-from articlebot.index.text.analysis import STOP_WORDS, Analyzer, algorithm_for
+from articlebot.index.text.analysis import (
+    STOP_WORDS,
+    Analyzer,
+    algorithm_for,
+    find_words,
+    word_spans,
+)
 
 
 @pytest.fixture(scope="module")
@@ -19,9 +25,61 @@ def test_words_casefold_and_drop_stop_words(analyzer: Analyzer) -> None:
     assert analyzer.words("The Train and THE Chase") == ["train", "chase"]
 
 
-def test_hyphenated_words_and_numbers_stay_whole(analyzer: Analyzer) -> None:
+def test_hyphenated_words_are_indexed_whole_and_in_their_parts(analyzer: Analyzer) -> None:
     words = analyzer.words("COVID-19 hit self-driving cars in 2020, not 1999-2000 - or –")
-    assert words == ["covid-19", "hit", "self-driving", "cars", "2020", "1999-2000"]
+    assert words == [
+        *("covid-19", "covid", "19", "hit", "self-driving", "self", "driving", "cars"),
+        *("2020", "1999-2000", "1999", "2000"),
+    ]
+    # parts=False: whole words only, as before (quoted phrases, ask's question terms).
+    assert analyzer.words("COVID-19 hit self-driving cars", parts=False) == [
+        "covid-19",
+        "hit",
+        "self-driving",
+        "cars",
+    ]
+    # Unicode hyphen and non-breaking hyphen split the same way, and fold to "-".
+    assert analyzer.words("G\u2010quadruplex iPSC\u2011derived") == [
+        *("g-quadruplex", "g", "quadruplex", "ipsc-derived", "ipsc", "derived")
+    ]
+
+
+def test_stop_word_parts_are_dropped(analyzer: Analyzer) -> None:
+    assert analyzer.words("state-of-the-art") == ["state-of-the-art", "state", "art"]
+    assert analyzer.words("up-to-date") == ["up-to-date", "date"]
+    # Hyphens that join no letters are not words, and a soft hyphen never splits.
+    assert analyzer.words("stunt--double -edge- hyph\u00adenated") == [
+        *("stunt", "double", "edge", "hyphenated")
+    ]
+
+
+def test_hyphen_parts_come_with_their_offsets(analyzer: Analyzer) -> None:
+    text = "The G-quadruplex of state-of-the-art cells"
+    assert [(t, text[s:e]) for t, s, e in analyzer.spans(text)] == [
+        ("g-quadruplex", "G-quadruplex"),
+        ("g", "G"),
+        ("quadruplex", "quadruplex"),
+        ("state-of-the-art", "state-of-the-art"),
+        ("state", "state"),
+        ("art", "art"),
+        ("cell", "cells"),
+    ]
+    assert word_spans("a b-c", parts=False) == [(0, 1), (2, 5)]
+    assert find_words("a b-c") == ["a", "b-c", "b", "c"]
+
+
+def test_hyphenated_words_stay_matchable_as_written(analyzer: Analyzer) -> None:
+    doc = set(analyzer.tokens("COVID-19 and the Mission-Impossible stunt"))
+    assert {"covid-19", "mission-imposs"} <= doc
+    for query in ("covid-19", "Covid-19", "mission-impossible"):
+        assert set(analyzer.query_terms(query)) <= doc
+        assert len(analyzer.query_terms(query)) == 1  # one query word, one term
+
+
+def test_separated_query_words_meet_the_hyphenated_word(analyzer: Analyzer) -> None:
+    doc = set(analyzer.tokens("Stabilising the G-quadruplex in iPSC-derived neurons"))
+    for query in ("G - quadruplex", "ipsc derived", "g quadruplex"):
+        assert set(analyzer.tokens(query)) <= doc
 
 
 def test_apostrophes_are_folded(analyzer: Analyzer) -> None:
@@ -103,6 +161,8 @@ def test_spans_point_at_the_matched_words(analyzer: Analyzer) -> None:
         ("cruis", "Cruise's"),
         ("stunt", "STUNT"),
         ("covid-19", "covid-19"),
+        ("covid", "covid"),
+        ("19", "19"),
     ]
 
 
@@ -183,7 +243,7 @@ def test_the_bridge_reaches_snippets_and_survives_pickling() -> None:
         ("บล็อก", ["บล", "ล็", "็อ", "อก"]),  # Thai
         ("中", ["中"]),  # a run of one stays whole
         ("Hexo是一个", ["hexo", "是一", "一个"]),  # other letters in the word stay a word
-        ("co-op-框架", ["co-op", "框架"]),  # joiners at a run's edge are not words
+        ("co-op-框架", ["co-op", "co", "op", "框架"]),  # edge joiners are not words
     ],
 )
 def test_scripts_without_spaces_are_indexed_in_two_character_pieces(

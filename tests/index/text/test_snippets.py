@@ -10,7 +10,7 @@ import pytest
 
 from articlebot.index.results import Snippet
 from articlebot.index.text.analysis import Analyzer
-from articlebot.index.text.snippets import MAX_CHARS, _cropped, make_snippet
+from articlebot.index.text.snippets import MAX_CHARS, _cropped, contains_phrase, make_snippet
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +186,7 @@ def test_fast_path_equals_the_plain_algorithm(analyzer: Analyzer) -> None:
     rng = random.Random(5)
     queries = [
         "train chase", "vaccine covid-19", "haus", "naïve café final", "1 4", "own",
-        "strasse co-op", "a m istanbul", "框架 ブログ", "프레임워크", "บล็อก 中",
+        "strasse co-op", "a m istanbul", "框架 ブログ", "프레임워크", "บล็อก 中", "co op 19",
     ]  # fmt: skip
     for case in range(1500):
         text = _random_text(rng)
@@ -213,3 +213,29 @@ def test_thirty_english_words_are_not_cut(analyzer: Analyzer) -> None:
     text = " ".join(["harbour"] + ["seals"] * 29 + ["later"] * 40)
     snippet = make_snippet(text, set(analyzer.tokens("harbour")), analyzer)
     assert snippet.text == " ".join(["harbour"] + ["seals"] * 29) + "…"
+
+
+def test_phrases_with_hyphenated_words(analyzer: Analyzer) -> None:
+    def phrase(words: str) -> tuple[str, ...]:
+        return tuple(t for w in words.split() for t in analyzer.query_terms(w))
+
+    text = "Trials of the COVID-19 vaccine's second dose, then covid 19 boosters."
+    assert contains_phrase(text, phrase("covid-19 vaccine"), analyzer)
+    assert contains_phrase(text, phrase("covid-19 vaccines"), analyzer)
+    assert not contains_phrase(text, phrase("vaccine covid-19"), analyzer)
+    assert not contains_phrase(text, phrase("covid-19 boosters"), analyzer)  # written apart
+    assert contains_phrase(text, phrase("covid 19 boosters"), analyzer)
+    assert contains_phrase("the train chase", phrase("train chase"), analyzer)
+    assert not contains_phrase("the train-chase", phrase("chase train"), analyzer)
+
+
+def test_a_phrase_written_apart_meets_the_hyphenated_word(analyzer: Analyzer) -> None:
+    def phrase(words: str) -> tuple[str, ...]:
+        return tuple(t for w in words.split() for t in analyzer.query_terms(w))
+
+    assert contains_phrase("The train-chase scene", phrase("train chase"), analyzer)
+    assert contains_phrase("its G-quadruplex structures", phrase("g quadruplex"), analyzer)
+    assert contains_phrase("state-of-the-art cells", phrase("state art"), analyzer)
+    assert contains_phrase("state-of-the-art cells", phrase("state-of-the-art cells"), analyzer)
+    snippet = make_snippet("The train-chase scene", frozenset(phrase("train chase")), analyzer)
+    assert _marked(snippet) == ["train", "chase"]
