@@ -265,7 +265,9 @@ class Answers:
             return render.error(strings.REINDEX_FAILED.format(why=self._escape_sentence(str(exc))))
         return render.reindex_reply(report, style=self.style)
 
-    async def stats(self) -> Reply:
+    async def stats(self, pulling: str = "") -> Reply:
+        """Index figures and recent searches; ``pulling`` is how pulling the site's
+        checkout goes, when the bot does."""
         hour, day = self.queries.counts()
         stats = await self.index.stats()
         return render.stats_reply(
@@ -274,4 +276,5 @@ class Answers:
             queries_day=day,
             reindexing=self.index.reindexing,
             tz=self.tz,
+            pulling=pulling,
         )

@@ -12,6 +12,7 @@ from discord.ext import commands
 from articlebot.bot import render
 from articlebot.bot.answers import Answers
 from articlebot.bot.embeds import NO_PINGS, send_reply
+from articlebot.bot.follow import PullStatus
 from articlebot.bot.render import DISCORD, strings
 from articlebot.bot.settings import Settings
 from articlebot.index import QueryError, ReindexReport
@@ -64,6 +65,7 @@ class ArticleBot(commands.AutoShardedBot):
         )
         self.settings = settings
         self.index = index
+        self.pull_status: PullStatus | None = None  # when the bot pulls the site's checkout
         self.answers = Answers(index, style=DISCORD, tz=settings.tz, prefix=settings.prefix)
         self.cooldowns = commands.CooldownMapping.from_cooldown(RATE, PER, commands.BucketType.user)
         self.add_check(self._rate_limit, call_once=True)

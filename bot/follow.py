@@ -17,8 +17,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from articlebot.index import ArticleIndex, ArticleIndexError, ReindexReport
@@ -34,6 +36,7 @@ class Following:
     """How the folder is followed (from ARTICLEBOT_WATCH and ARTICLEBOT_WATCH_INTERVAL)."""
 
     mode: str = "auto"  # auto (inotify), poll, or off
+    pull: float = 0.0  # seconds between `git pull --ff-only` of the folder; 0: never
     quiet: float = 2.0  # seconds without a change before reindexing
     longest: float = 30.0  # seconds after the first change at the latest
     interval: float = 2.0  # seconds between polls, in poll mode
@@ -127,27 +130,125 @@ async def _reindex(index: ArticleIndex, on_report: OnReport) -> None:
 
 @contextlib.asynccontextmanager
 async def following(
-    index: ArticleIndex, settings: Following, on_report: OnReport
+    index: ArticleIndex,
+    settings: Following,
+    on_report: OnReport,
+    status: PullStatus | None = None,
 ) -> AsyncIterator[asyncio.Event]:
     """Follow the folder in a background task while the block runs (not at all when the
-    setting is off); yields an event set once the watcher is running."""
+    setting is off), and pull it every ``settings.pull`` seconds when set (its health in
+    ``status``); yields an event set once the watcher is running."""
+    status = status if status is not None else PullStatus()
     ready = asyncio.Event()
-    if not settings.enabled:
-        ready.set()
-        yield ready
-        return
     stop = asyncio.Event()
-    task = asyncio.create_task(follow(index, settings, on_report, stop, ready))
-    task.add_done_callback(_log_failure)
+    tasks: list[asyncio.Task[None]] = []
+    if settings.enabled:
+        tasks.append(asyncio.create_task(follow(index, settings, on_report, stop, ready)))
+        tasks[-1].add_done_callback(_log_failure)
+    else:
+        ready.set()
+    if settings.pull > 0:
+        tasks.append(asyncio.create_task(pull_every(index, settings.pull, status, on_report, stop)))
     try:
         yield ready
     finally:
         stop.set()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, CannotFollow):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, CannotFollow):
+                await task
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and isinstance(task.exception(), CannotFollow):
         log.error("%s", task.exception())
+
+
+# --- git pull ---------------------------------------------------------------------------
+
+PULL_TIMEOUT = 120.0  # seconds a `git pull` may take before it counts as failed
+
+
+@dataclass(slots=True)
+class PullStatus:
+    """How pulling the site's checkout goes, for `stats` and the log."""
+
+    last_ok: datetime | None = None
+    failing_since: datetime | None = None
+    error: str = ""
+
+    def describe(self, now: datetime | None = None) -> str:
+        """One line for `stats`."""
+        when = now or datetime.now(UTC)
+        if self.error:
+            since = self.failing_since or when
+            minutes = max(0, int((when - since).total_seconds() // 60))
+            return f"failing for {minutes} min: {self.error}"
+        if self.last_ok is None:
+            return "not pulled yet"
+        minutes = max(0, int((when - self.last_ok).total_seconds() // 60))
+        return f"up to date ({minutes} min ago)"
+
+
+async def _git(folder: Path, *args: str) -> tuple[int, str]:
+    """Run git in ``folder`` without a terminal prompt; (exit status, its last words)."""
+    process = await asyncio.create_subprocess_exec(
+        "git",
+        "-C",
+        str(folder),
+        *args,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+    )
+    try:
+        out, _ = await asyncio.wait_for(process.communicate(), PULL_TIMEOUT)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        return 124, f"git {args[0]} took over {PULL_TIMEOUT:.0f} s"
+    lines = [ln.strip() for ln in out.decode(errors="replace").splitlines() if ln.strip()]
+    return process.returncode or 0, (lines[-1] if lines else "")[:200]
+
+
+async def pull_once(folder: Path, status: PullStatus) -> bool:
+    """``git pull --ff-only`` in the content folder; True when it brought new commits. A
+    failure (network, conflict, not a repository, no git) is logged once when it starts
+    and once when it ends, and kept in ``status``; it never touches the index."""
+    try:
+        code, before = await _git(folder, "rev-parse", "HEAD")
+        if code == 0:
+            code, said = await _git(folder, "pull", "--ff-only", "--quiet")
+        else:
+            said = before or "not a git repository"
+        after = (await _git(folder, "rev-parse", "HEAD"))[1] if code == 0 else before
+    except OSError as exc:  # git itself is missing
+        code, said, after = 127, f"cannot run git ({exc.strerror or exc})", ""
+    now = datetime.now(UTC)
+    if code != 0:
+        if status.error != said:
+            log.warning("git pull in %s failed: %s", folder, said)
+        status.failing_since = status.failing_since or now
+        status.error = said or f"git exited with {code}"
+        return False
+    if status.error:
+        log.info("git pull in %s works again", folder)
+    status.error, status.failing_since, status.last_ok = "", None, now
+    return after != before
+
+
+async def pull_every(
+    index: ArticleIndex,
+    seconds: float,
+    status: PullStatus,
+    on_report: OnReport,
+    stop: asyncio.Event,
+) -> None:
+    """Pull the site's checkout every ``seconds`` and reindex what a pull brought."""
+    while not stop.is_set():
+        if await pull_once(index.content_dir, status):
+            await _reindex(index, on_report)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)

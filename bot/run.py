@@ -19,7 +19,7 @@ import aiohttp
 import discord
 
 from articlebot.bot.app import ArticleBot, create_bot, default_intents
-from articlebot.bot.follow import following
+from articlebot.bot.follow import PullStatus, following
 from articlebot.bot.settings import Settings, setup_logging
 from articlebot.index import ReindexReport, StoreError
 
@@ -138,14 +138,19 @@ async def run_bot(settings: Settings) -> int:
             log.error("%s", exc)
             return 2
         bots: list[ArticleBot] = []
+        pulling = PullStatus()
 
         async def changed(report: ReindexReport) -> None:
             if bots:
                 await bots[-1].articles_changed(report)
 
+        def made(bot: ArticleBot) -> None:
+            bot.pull_status = pulling if settings.following.pull else None
+            bots.append(bot)
+
         try:
-            async with following(index, settings.following, changed):
-                return await serve(settings, index, bots.append)
+            async with following(index, settings.following, changed, pulling):
+                return await serve(settings, index, made)
         finally:
             await index.close()
     except asyncio.CancelledError:

@@ -123,7 +123,9 @@ def load_settings(
         log_level=_log_level(get("ARTICLEBOT_LOG_LEVEL")),
         max_post_mb=_max_post_mb(get("ARTICLEBOT_MAX_POST_MB")),
         language=_language(get("ARTICLEBOT_LANGUAGE")),
-        following=_following(get("ARTICLEBOT_WATCH"), get("ARTICLEBOT_WATCH_INTERVAL")),
+        following=_following(
+            get("ARTICLEBOT_WATCH"), get("ARTICLEBOT_WATCH_INTERVAL"), get("ARTICLEBOT_GIT_PULL")
+        ),
         state_db=_path(get("ARTICLEBOT_STATE_DB"), None),
         announce_max_days=_days(get("ARTICLEBOT_ANNOUNCE_MAX_DAYS")),
     )
@@ -256,7 +258,7 @@ def _days(value: str | None) -> float:
 WATCH_MODES = ("auto", "poll", "off")
 
 
-def _following(mode: str | None, interval: str | None) -> Following:
+def _following(mode: str | None, interval: str | None, pull: str | None = None) -> Following:
     chosen = (mode or "auto").lower()
     if chosen not in WATCH_MODES:
         raise SettingsError(
@@ -273,7 +275,18 @@ def _following(mode: str | None, interval: str | None) -> Following:
                 "ARTICLEBOT_WATCH_INTERVAL must be seconds between polls, from 0.1 to 3600, "
                 f"not {interval[:20]!r}"
             )
-    return Following(mode=chosen, interval=seconds)
+    every = 0.0
+    if pull is not None:
+        try:
+            every = float(pull)
+        except ValueError:
+            every = -1.0
+        if not (every == 0 or 10 <= every <= 86_400):
+            raise SettingsError(
+                "ARTICLEBOT_GIT_PULL must be seconds between pulls of the content folder's "
+                f"git checkout, from 10 to 86400 (0 or unset: never), not {pull[:20]!r}"
+            )
+    return Following(mode=chosen, interval=seconds, pull=every)
 
 
 def _log_level(value: str | None) -> str:

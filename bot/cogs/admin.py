@@ -108,7 +108,8 @@ class Admin(commands.Cog):
     @commands.hybrid_command(name="stats", description="Index figures and recent searches")
     async def stats(self, ctx: commands.Context[Any]) -> None:
         """Articles, categories, index age and size, and how many searches lately."""
-        await send_reply(ctx, await self.bot.answers.stats())
+        status = self.bot.pull_status
+        await send_reply(ctx, await self.bot.answers.stats(status.describe() if status else ""))
 
 
 async def setup(bot: ArticleBot) -> None:

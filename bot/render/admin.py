@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
+from articlebot.bot import limits
 from articlebot.bot.render.pieces import (
     format_date,
     list_lines,
@@ -108,6 +109,7 @@ def stats_reply(
     reindexing: bool = False,
     now: datetime | None = None,
     tz: tzinfo = UTC,
+    pulling: str = "",
 ) -> Reply:
     built = human_age(stats.built_at, now)
     if stats.built_at is not None:
@@ -122,6 +124,8 @@ def stats_reply(
     ]
     if stats.refused:
         fields.append(("Refused files", str(stats.refused), True))
+    if pulling:
+        fields.append(("Site checkout (git pull)", limits.fit(pulling, 300), False))
     if stats.languages:
         fields.append(("Languages", languages_line(stats.languages), False))
     return finish(Reply(title="Index statistics", fields=tuple(fields), colour=BRAND))

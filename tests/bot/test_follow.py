@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from articlebot.bot.follow import Following, follow, following
+from articlebot.bot.follow import Following, PullStatus, follow, following, pull_every, pull_once
 from articlebot.index import ArticleIndex, IndexConfig, ReindexReport
 from tests.sample_posts import write_post, write_posts
 
@@ -190,3 +191,61 @@ def test_articlebot_watch_prints_a_json_line_per_reindex(tmp_path: Path) -> None
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def git(folder: Path, *args: str) -> str:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "site",
+        "GIT_AUTHOR_EMAIL": "site@example.com",
+        "GIT_COMMITTER_NAME": "site",
+        "GIT_COMMITTER_EMAIL": "site@example.com",
+    }
+    done = subprocess.run(
+        ["git", "-C", str(folder), *args], capture_output=True, text=True, env=env, check=True
+    )
+    return done.stdout.strip()
+
+
+@pytest.mark.skipif(not shutil.which("git"), reason="git is not installed")
+async def test_git_pull_brings_new_posts_and_failures_are_reported(tmp_path: Path) -> None:
+    # The site's repository, and the bot's checkout of it as its content folder.
+    origin = write_posts(tmp_path / "origin")
+    git(origin, "init", "-q", "-b", "main")
+    git(origin, "add", "-A")
+    git(origin, "commit", "-q", "-m", "four posts")
+    checkout = tmp_path / "checkout"
+    subprocess.run(["git", "clone", "-q", str(origin), str(checkout)], check=True)
+    index = await ArticleIndex.open(tmp_path / "index.sqlite3", checkout, IndexConfig())
+    try:
+        await index.reindex()
+        status = PullStatus()
+        assert await pull_once(checkout, status) is False  # nothing new
+        assert status.describe().startswith("up to date")
+
+        new_post(origin, 5)
+        git(origin, "add", "-A")
+        git(origin, "commit", "-q", "-m", "a fifth post")
+        reports = Reports()
+        stop = asyncio.Event()
+        task = asyncio.create_task(pull_every(index, 3600, status, reports, stop))
+        report = await reports.next()
+        stop.set()
+        await asyncio.wait_for(task, WAIT)
+        assert report.added == ("lighthouse_log_005.md",)
+
+        shutil.rmtree(origin)  # the remote is gone: a failure, not a crash or a change
+        before = index.article_count
+        assert await pull_once(checkout, status) is False
+        assert status.error and status.describe().startswith("failing")
+        assert index.article_count == before
+        assert await pull_once(checkout, status) is False  # logged once, kept
+    finally:
+        await index.close()
+
+
+async def test_a_folder_that_is_not_a_repository_is_a_clear_failure(tmp_path: Path) -> None:
+    folder = write_posts(tmp_path / "plain")
+    status = PullStatus()
+    assert await pull_once(folder, status) is False
+    assert status.error and "failing" in status.describe()

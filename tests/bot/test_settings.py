@@ -218,3 +218,10 @@ def test_announcement_settings(tmp_path):
     assert load(ARTICLEBOT_ANNOUNCE_MAX_DAYS="0.5").announce_max_days == 0.5
     with pytest.raises(SettingsError, match="ARTICLEBOT_ANNOUNCE_MAX_DAYS"):
         load(ARTICLEBOT_ANNOUNCE_MAX_DAYS="forever")
+
+
+def test_git_pull_interval():
+    assert load().following.pull == 0.0
+    assert load(ARTICLEBOT_GIT_PULL="300").following.pull == 300.0
+    with pytest.raises(SettingsError, match="ARTICLEBOT_GIT_PULL"):
+        load(ARTICLEBOT_GIT_PULL="1")

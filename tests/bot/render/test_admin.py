@@ -71,13 +71,16 @@ class TestStats:
             refused=2,
             languages=(("en", "detected", 30), ("ja", "path", 8), ("en", "front matter", 4)),
         )
-        reply = render.stats_reply(stats, queries_hour=4, queries_day=17, now=now)
+        reply = render.stats_reply(
+            stats, queries_hour=4, queries_day=17, now=now, pulling="failing for 3 min: *no*"
+        )
         fields = {name: value for name, value, _ in reply.fields}
         assert fields["Articles"] == "43"
         assert fields["Index built"] == "3 hours ago (2 Jan 2024)"
         assert fields["Index size"] == "3.0 MB"
         assert fields["Searches"] == "4 in the last hour · 17 in the last day"
         assert fields["Refused files"] == "2"
+        assert fields["Site checkout (git pull)"] == "failing for 3 min: \\*no\\*"  # escaped
         assert fields["Languages"] == "en 34 (detected, front matter) · ja 8 (path)"
         assert "/srv/content" not in all_text(reply)  # no server paths on Discord
         assert_safe(reply)
