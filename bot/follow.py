@@ -46,11 +46,14 @@ class Following:
         return self.mode != "off"
 
 
-def _is_post(path: str) -> bool:
-    """Posts and folders count; editors' swap files, `.git/` and the index's own files
-    beside the posts do not."""
-    parts = Path(path).parts
-    if any(part.startswith(".") for part in parts[-8:]):
+def _is_post(root: Path, path: str) -> bool:
+    """Posts and folders inside ``root`` count; editors' swap files, `.git/` and the
+    index's own files beside the posts do not (where ``root`` itself sits is no matter)."""
+    try:
+        parts = Path(path).relative_to(root).parts
+    except ValueError:
+        return False
+    if any(part.startswith(".") for part in parts):
         return False
     name = parts[-1] if parts else ""
     return name.lower().endswith(POST_SUFFIXES) or "." not in name
@@ -72,8 +75,10 @@ async def follow(
     articles. Raises CannotFollow when the folder cannot be watched."""
     from watchfiles import awatch
 
+    root = Path(os.path.realpath(index.content_dir))
+
     def keep(_change: object, path: str) -> bool:
-        return _is_post(path)
+        return _is_post(root, os.path.realpath(path) if not path.startswith(str(root)) else path)
 
     stop = stop or asyncio.Event()
     watching = awatch(

@@ -77,6 +77,8 @@ async def test_new_updated_and_removed_posts_are_reported(index: ArticleIndex, m
         assert report.added == ("lighthouse_log_001.md",) and not report.updated
         assert (await index.search("lighthouse fog")).total == 1  # served at once
 
+        if mode == "poll":  # a poller compares modification times at whole seconds
+            await asyncio.sleep(1.1)
         path.write_text(path.read_text().replace("ships", "yachts"))
         report = await reports.next()
         assert report.updated == ("lighthouse_log_001.md",) and not report.added
@@ -249,3 +251,17 @@ async def test_a_folder_that_is_not_a_repository_is_a_clear_failure(tmp_path: Pa
     status = PullStatus()
     assert await pull_once(folder, status) is False
     assert status.error and "failing" in status.describe()
+
+
+async def test_a_folder_inside_a_hidden_folder_is_followed(tmp_path: Path) -> None:
+    content = write_posts(tmp_path / ".site" / "content")  # e.g. a checkout in ~/.local
+    idx = await ArticleIndex.open(tmp_path / "index.sqlite3", content, IndexConfig())
+    try:
+        await idx.reindex()
+        reports = Reports()
+        async with following(idx, QUIET, reports) as ready:
+            await asyncio.wait_for(ready.wait(), WAIT)
+            new_post(content, 1)
+            assert (await reports.next()).added == ("lighthouse_log_001.md",)
+    finally:
+        await idx.close()
