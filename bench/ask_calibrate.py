@@ -55,7 +55,6 @@ async def collect(sets: list[str], corpus: Path) -> list[tuple[ask_eval.Question
     saved = ask.MIN_CONFIDENCE, ask.WEIGHTS
     ask.MIN_CONFIDENCE = -1.0  # always answer: the label is whether that answer is right
     ask.WEIGHTS = (0.0,) * len(ask.Evidence.__dataclass_fields__)  # (may be refitted)
-    ask.confidence, rule = (lambda *_: 1.0), ask.confidence
     try:
         for kind, names in (("content", ["content"]), ("corpus", sets)):
             content = HERE.parent / "content" if kind == "content" else corpus
@@ -72,7 +71,6 @@ async def collect(sets: list[str], corpus: Path) -> list[tuple[ask_eval.Question
                 await idx.close()
     finally:
         ask.MIN_CONFIDENCE, ask.WEIGHTS = saved
-        ask.confidence = rule
     return [r for r in rows if r[1] is not None] + [
         (q, None, False) for q, e, _ in rows if e is None
     ]

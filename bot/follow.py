@@ -51,8 +51,11 @@ def _is_post(root: Path, path: str) -> bool:
     index's own files beside the posts do not (where ``root`` itself sits is no matter)."""
     try:
         parts = Path(path).relative_to(root).parts
-    except ValueError:
-        return False
+    except ValueError:  # reported through a link to the folder: compare the real path
+        try:
+            parts = Path(os.path.realpath(path)).relative_to(root).parts
+        except ValueError:
+            return False
     if any(part.startswith(".") for part in parts):
         return False
     name = parts[-1] if parts else ""
@@ -78,7 +81,7 @@ async def follow(
     root = Path(os.path.realpath(index.content_dir))
 
     def keep(_change: object, path: str) -> bool:
-        return _is_post(root, os.path.realpath(path) if not path.startswith(str(root)) else path)
+        return _is_post(root, path)
 
     stop = stop or asyncio.Event()
     watching = awatch(

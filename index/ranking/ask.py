@@ -4,8 +4,10 @@ Retrieval first (the article index), then a score for every sentence of the best
 how much of the question the sentence covers, with the article's title as context for
 every sentence ("How many takes did it need?" over an article titled after the stunt), and
 the shape of the question: `how many takes` wants a number next to "takes", `when` a
-date, `who` a name that is not already in the question. When no sentence covers enough of
-the question, the answer declines rather than quote something loosely related.
+date, `who` a name that is not already in the question. A calibrated confidence (a
+logistic model over the chosen passage's evidence, fitted in bench/ask_calibrate.py) says
+how likely the quote holds the answer; below a threshold the answer declines rather than
+quote something loosely related.
 """
 
 from __future__ import annotations
