@@ -37,6 +37,8 @@ BUTTONS_PER_ROW = 5
 ROWS = 5
 BUTTON_LABEL = 80
 CUSTOM_ID = 100
+THREAD_NAME = 100  # a forum post's (thread's) name
+TAGS_PER_POST = 5  # forum tags applied to one post
 
 ELLIPSIS = "…"
 

@@ -66,6 +66,7 @@ class Settings:
     following: Following = field(default_factory=Following)
     state_db: Path | None = None  # subscriptions and the ledger; default: beside the index
     announce_max_days: float = 2.0  # older articles are never announced
+    publish_announcements: bool = False  # crosspost them in announcement channels
 
     @property
     def state_path(self) -> Path:
@@ -128,6 +129,9 @@ def load_settings(
         ),
         state_db=_path(get("ARTICLEBOT_STATE_DB"), None),
         announce_max_days=_days(get("ARTICLEBOT_ANNOUNCE_MAX_DAYS")),
+        publish_announcements=_switch(
+            "ARTICLEBOT_PUBLISH_ANNOUNCEMENTS", get("ARTICLEBOT_PUBLISH_ANNOUNCEMENTS")
+        ),
     )
 
 
@@ -253,6 +257,20 @@ def _days(value: str | None) -> float:
             f"ARTICLEBOT_ANNOUNCE_MAX_DAYS must be days from 0.01 to 3650, not {value[:20]!r}"
         )
     return days
+
+
+SWITCH = {"1": True, "true": True, "yes": True, "on": True}
+SWITCH |= {"0": False, "false": False, "no": False, "off": False}
+
+
+def _switch(name: str, value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    if value.lower() not in SWITCH:
+        raise SettingsError(
+            f"{name} must be on or off (or true/false, yes/no, 1/0), not {value[:20]!r}"
+        )
+    return SWITCH[value.lower()]
 
 
 WATCH_MODES = ("auto", "poll", "off")

@@ -79,6 +79,25 @@ class Subscription:
         return any(c.casefold() in mine for c in categories)
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Articles about to be sent to one subscription in one message, under its nonce."""
+
+    subscription_id: int
+    article_ids: tuple[str, ...]
+    nonce: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unsent:
+    """A claim recorded before a send and never confirmed: a crash came in between."""
+
+    subscription_id: int
+    nonce: str
+    article_ids: tuple[str, ...]
+    claimed_at: datetime
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -247,29 +266,55 @@ class State:
             f"SELECT {_COLUMNS} FROM subscriptions WHERE id=?", (subscription_id,)
         )
 
-    # --- arrivals ------------------------------------------------------------------------
+    # --- arrivals and the ledger --------------------------------------------------------
 
-    async def arrived(self, article_ids: Sequence[str]) -> dict[str, datetime]:
-        """Record the ids never seen before as arriving now; returns those new ones with
-        that time. Ids seen before (an edit, a rebuilt index, a restart) are not new."""
-        if not article_ids:
-            return {}
-        stamp = now()
+    async def unseen(self, article_ids: Sequence[str]) -> list[str]:
+        """The ids among ``article_ids`` never seen before (an edit, a rebuilt index, a
+        restart bring back ids that were), in order, once each."""
+        seen: set[str] = set()
+        for start in range(0, len(article_ids), 500):
+            chunk = list(article_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            async with self._db.execute(
+                f"SELECT article_id FROM arrivals WHERE article_id IN ({marks})", chunk
+            ) as cursor:
+                seen.update(str(row[0]) for row in await cursor.fetchall())
+        return [a for a in dict.fromkeys(article_ids) if a not in seen]
+
+    async def arrive(
+        self, article_ids: Sequence[str], stamp: datetime, claims: Sequence[Claim]
+    ) -> list[Claim]:
+        """Record ``article_ids`` as arriving at ``stamp`` and claim their announcements,
+        in one transaction, before anything is sent: a kill before it leaves them new (the
+        next start announces them), a kill after it leaves claims that the next start
+        sends. Returns the claims to send now: only articles this call saw arrive (a
+        trigger that overlaps another finds them arrived) and not claimed before."""
+        granted: list[Claim] = []
         async with self._transaction():
-            seen: set[str] = set()
-            for start in range(0, len(article_ids), 500):
-                chunk = list(article_ids[start : start + 500])
-                marks = ",".join("?" * len(chunk))
-                async with self._db.execute(
-                    f"SELECT article_id FROM arrivals WHERE article_id IN ({marks})", chunk
-                ) as cursor:
-                    seen.update(str(row[0]) for row in await cursor.fetchall())
-            new = [a for a in dict.fromkeys(article_ids) if a not in seen]
-            await self._db.executemany(
-                "INSERT INTO arrivals (article_id, first_seen) VALUES (?, ?)",
-                [(a, stamp.isoformat()) for a in new],
-            )
-        return dict.fromkeys(new, stamp)
+            arrived: set[str] = set()
+            for article_id in dict.fromkeys(article_ids):
+                cursor = await self._db.execute(
+                    "INSERT OR IGNORE INTO arrivals (article_id, first_seen) VALUES (?, ?)",
+                    (article_id, stamp.isoformat()),
+                )
+                if cursor.rowcount:
+                    arrived.add(article_id)
+            for claim in claims:
+                mine: list[str] = []
+                for article_id in claim.article_ids:
+                    if article_id not in arrived:
+                        continue
+                    cursor = await self._db.execute(
+                        "INSERT OR IGNORE INTO ledger "
+                        "(subscription_id, article_id, state, nonce, at) "
+                        "VALUES (?, ?, 'sending', ?, ?)",
+                        (claim.subscription_id, article_id, claim.nonce, stamp.isoformat()),
+                    )
+                    if cursor.rowcount:
+                        mine.append(article_id)
+                if mine:
+                    granted.append(Claim(claim.subscription_id, tuple(mine), claim.nonce))
+        return granted
 
     async def arrival(self, article_id: str) -> datetime | None:
         async with self._db.execute(
@@ -277,26 +322,6 @@ class State:
         ) as cursor:
             row = await cursor.fetchone()
         return _time(row[0]) if row else None
-
-    # --- the ledger ----------------------------------------------------------------------
-
-    async def claim(
-        self, subscription_id: int, article_ids: Sequence[str], nonce: str
-    ) -> list[str]:
-        """Record that these articles are about to be sent to the subscription under
-        ``nonce``, before sending; returns the ones not claimed before (a second claim of
-        the same article is a no-op: the primary key is the ledger's guarantee)."""
-        claimed: list[str] = []
-        async with self._transaction():
-            for article_id in article_ids:
-                cursor = await self._db.execute(
-                    "INSERT OR IGNORE INTO ledger (subscription_id, article_id, state, nonce, at) "
-                    "VALUES (?, ?, 'sending', ?, ?)",
-                    (subscription_id, article_id, nonce, now().isoformat()),
-                )
-                if cursor.rowcount:
-                    claimed.append(article_id)
-        return claimed
 
     async def sent(self, subscription_id: int, nonce: str, message_id: int) -> None:
         async with self._transaction():
@@ -319,18 +344,19 @@ class State:
                 (now().isoformat(), subscription_id, nonce),
             )
 
-    async def unsent(self) -> list[tuple[int, str, list[str]]]:
-        """Claims recorded but not confirmed (a crash between send and record):
-        (subscription, nonce, article ids), to retry with the same nonce."""
+    async def unsent(self) -> list[Unsent]:
+        """Claims recorded but not confirmed (a crash between send and record), to retry
+        with the same nonce."""
         async with self._db.execute(
-            "SELECT subscription_id, nonce, article_id FROM ledger WHERE state='sending' "
+            "SELECT subscription_id, nonce, article_id, at FROM ledger WHERE state='sending' "
             "ORDER BY subscription_id, nonce, rowid"
         ) as cursor:
             rows = await cursor.fetchall()
-        grouped: dict[tuple[int, str], list[str]] = {}
-        for sid, nonce, article_id in rows:
-            grouped.setdefault((int(sid), str(nonce)), []).append(str(article_id))
-        return [(sid, nonce, ids) for (sid, nonce), ids in grouped.items()]
+        grouped: dict[tuple[int, str], tuple[list[str], datetime]] = {}
+        for sid, nonce, article_id, at in rows:
+            ids, _ = grouped.setdefault((int(sid), str(nonce)), ([], _time(at) or now()))
+            ids.append(str(article_id))
+        return [Unsent(sid, nonce, tuple(ids), at) for (sid, nonce), (ids, at) in grouped.items()]
 
     async def ledger(self, subscription_id: int) -> list[tuple[str, str]]:
         """(article id, state) of everything sent or claimed for one subscription."""

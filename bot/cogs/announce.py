@@ -14,10 +14,11 @@ message it already made instead of a second one.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -29,8 +30,15 @@ from articlebot.bot import render
 from articlebot.bot.cogs.admin import admin_check
 from articlebot.bot.embeds import send_reply, to_embed
 from articlebot.bot.render import strings
-from articlebot.bot.render.announce import announcement_batches, announcement_card, role_ping
-from articlebot.bot.state import State, Subscription, now
+from articlebot.bot.render.announce import (
+    announcement_batches,
+    announcement_card,
+    forum_post_name,
+    forum_tags,
+    role_ping,
+)
+from articlebot.bot.render.reply import Reply
+from articlebot.bot.state import Claim, State, Subscription, now
 from articlebot.index import Article, ReindexReport
 
 if TYPE_CHECKING:
@@ -38,7 +46,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FOR_GOOD = (403, 404)  # no access, or the channel is gone: retrying will not help
+# Refused for good: the payload (e.g. a forum that requires a tag none of the article's
+# categories names), no access, or the channel is gone. Retrying would not help.
+FOR_GOOD = (400, 403, 404)
 
 
 class Announcer(commands.Cog):
@@ -48,6 +58,14 @@ class Announcer(commands.Cog):
         self.bot = bot
         self.state = state
         self._caught_up = False
+        self._publishing: set[asyncio.Task[None]] = set()
+
+    async def cog_unload(self) -> None:
+        """On unload and on the bot's close: the state file's connection thread would
+        otherwise keep the process from exiting."""
+        for task in self._publishing:
+            task.cancel()
+        await self.state.close()
 
     # --- new articles --------------------------------------------------------------------
 
@@ -67,58 +85,60 @@ class Announcer(commands.Cog):
 
     async def announce(self, candidate_ids: Sequence[str]) -> int:
         """Announce the articles among ``candidate_ids`` that are new; returns how many
-        messages went out."""
-        arrived = await self.state.arrived(candidate_ids)
-        if not arrived:
+        messages (or forum posts) went out. Arrivals and every claim are recorded in one
+        transaction before the first send, so a kill anywhere loses and repeats nothing."""
+        new = await self.state.unseen(candidate_ids)
+        if not new:
             return 0
+        stamp = now()
         subscriptions = [s for s in await self.state.subscriptions() if s.status != "paused"]
-        if not subscriptions:
-            return 0
-        oldest = now() - timedelta(days=self.bot.settings.announce_max_days)
-        fresh = [
-            a
-            for a in await self.bot.index.articles(list(arrived))
-            if (a.date or arrived[a.id]) >= oldest
-        ]
-        sent = 0
+        oldest = stamp - timedelta(days=self.bot.settings.announce_max_days)
+        fresh = [a for a in await self.bot.index.articles(new) if (a.date or stamp) >= oldest]
+        plans: dict[str, tuple[Subscription, list[Article]]] = {}
         for subscription in subscriptions:
             mine = [
                 a
                 for a in fresh
-                if subscription.created_at < arrived[a.id] and subscription.wants(a.categories)
+                if subscription.created_at < stamp and subscription.wants(a.categories)
             ]
-            for batch in announcement_batches(mine):
-                sent += await self._send(subscription, batch)
+            forum = isinstance(self.bot.get_channel(subscription.channel_id), discord.ForumChannel)
+            for batch in announcement_batches(mine, per_message=1 if forum else None):
+                plans[uuid.uuid4().hex[:25]] = (subscription, batch)  # a nonce: ≤ 25 characters
+        claims = [Claim(s.id, tuple(a.id for a in batch), n) for n, (s, batch) in plans.items()]
+        sent = 0
+        for claim in await self.state.arrive(new, stamp, claims):
+            subscription, batch = plans[claim.nonce]
+            articles = [a for a in batch if a.id in claim.article_ids]
+            sent += await self._deliver(subscription, articles, claim.nonce)
         return sent
-
-    async def _send(self, subscription: Subscription, articles: Sequence[Article]) -> int:
-        nonce = uuid.uuid4().hex[:25]  # Discord's nonce: at most 25 characters
-        claimed = await self.state.claim(subscription.id, [a.id for a in articles], nonce)
-        batch = [a for a in articles if a.id in claimed]
-        if not batch:
-            return 0
-        return await self._deliver(subscription, batch, nonce)
 
     async def _deliver(
         self, subscription: Subscription, articles: Sequence[Article], nonce: str
     ) -> int:
-        tz = self.bot.settings.tz
-        embeds = [to_embed(announcement_card(a, tz=tz)) for a in articles]
-        content = role_ping(subscription.role_id)
-        mentions = discord.AllowedMentions(
-            everyone=False,
-            users=False,
-            roles=[discord.Object(subscription.role_id)] if subscription.role_id else False,
-            replied_user=False,
-        )
+        """Send one claimed batch: a message with its cards, or in a forum a post (thread)
+        for its one article; then confirm the claim (or drop it when the channel is gone)."""
+        channel = self.bot.get_channel(subscription.channel_id)
         params = handle_message_parameters(
-            content=content or None,
-            embeds=[e for e in embeds if e is not None],
-            allowed_mentions=mentions,
-            nonce=nonce,
+            content=role_ping(subscription.role_id) or None,
+            embeds=[e for a in articles if (e := to_embed(self._card(a))) is not None],
+            allowed_mentions=discord.AllowedMentions(
+                everyone=False,
+                users=False,
+                roles=[discord.Object(subscription.role_id)] if subscription.role_id else False,
+                replied_user=False,
+            ),
+            nonce=None if isinstance(channel, discord.ForumChannel) else nonce,
+            channel_payload=(
+                _forum_post(articles[0], channel)
+                if isinstance(channel, discord.ForumChannel)
+                else discord.utils.MISSING
+            ),
         )
         try:
-            data = await self.bot.http.send_message(subscription.channel_id, params=params)
+            if isinstance(channel, discord.ForumChannel):
+                data: Any = await self.bot.http.start_thread_in_forum(channel.id, params=params)
+            else:
+                data = await self.bot.http.send_message(subscription.channel_id, params=params)
         except discord.HTTPException as exc:
             reason = f"{exc.status} {exc.text or type(exc).__name__}"[:200]
             if exc.status in FOR_GOOD:
@@ -136,20 +156,75 @@ class Announcer(commands.Cog):
                 )
             return 0
         await self.state.sent(subscription.id, nonce, int(data["id"]))
+        if isinstance(channel, discord.TextChannel) and channel.is_news():
+            self._publish(channel.id, int(data["id"]))
         return 1
 
+    def _card(self, article: Article) -> Reply:
+        return announcement_card(article, tz=self.bot.settings.tz)
+
+    def _publish(self, channel_id: int, message_id: int) -> None:
+        """Crosspost an announcement to the servers that follow its channel (when the
+        setting asks), in the background: Discord allows ten an hour per channel, and a
+        rate-limited publish must not hold up the next announcement."""
+        if not self.bot.settings.publish_announcements:
+            return
+
+        async def publish() -> None:
+            try:
+                await self.bot.http.publish_message(channel_id, message_id)
+            except discord.HTTPException as exc:
+                log.warning(
+                    "Publishing message %s failed (%s %s)", message_id, exc.status, exc.text
+                )
+
+        task = asyncio.create_task(publish())
+        self._publishing.add(task)
+        task.add_done_callback(self._publishing.discard)
+
     async def retry_unsent(self) -> int:
-        """Claims recorded but never confirmed, sent again with their own nonce."""
+        """Claims recorded but never confirmed, sent again: a message with its own nonce
+        (Discord returns the one it made, if it did), a forum post only if the forum has no
+        post of the bot's with its title made since the claim (forum posts take no nonce)."""
         by_id = {s.id: s for s in await self.state.subscriptions()}
         sent = 0
-        for subscription_id, nonce, article_ids in await self.state.unsent():
-            subscription = by_id.get(subscription_id)
+        for claim in await self.state.unsent():
+            subscription = by_id.get(claim.subscription_id)
             if subscription is None or subscription.status == "paused":
                 continue
-            articles = await self.bot.index.articles(article_ids)
-            if articles:
-                sent += await self._deliver(subscription, articles, nonce)
+            articles = await self.bot.index.articles(list(claim.article_ids))
+            if not articles:
+                continue
+            channel = self.bot.get_channel(subscription.channel_id)
+            if isinstance(channel, discord.ForumChannel):
+                made = await self._forum_post_made(channel, articles[0], claim.claimed_at)
+                if made is not None:
+                    await self.state.sent(subscription.id, claim.nonce, made)
+                    continue
+            sent += await self._deliver(subscription, articles, claim.nonce)
         return sent
+
+    async def _forum_post_made(
+        self, forum: discord.ForumChannel, article: Article, since: datetime
+    ) -> int | None:
+        """The id of the bot's post for ``article`` in ``forum`` made since ``since``, if
+        the send before a crash went through."""
+        try:
+            active = await self.bot.http.get_active_threads(forum.guild.id)
+        except discord.HTTPException:
+            return None
+        name = forum_post_name(article)
+        me = self.bot.user.id if self.bot.user else 0
+        for thread in active.get("threads", []):
+            made = discord.utils.snowflake_time(int(thread["id"]))
+            if (
+                int(thread.get("parent_id") or 0) == forum.id
+                and int(thread.get("owner_id") or 0) == me
+                and thread.get("name") == name
+                and made >= since - timedelta(seconds=2)
+            ):
+                return int(thread["id"])
+        return None
 
     # --- commands ------------------------------------------------------------------------
 
@@ -161,14 +236,14 @@ class Announcer(commands.Cog):
     @commands.guild_only()
     @commands.check(admin_check)
     @app_commands.describe(
-        channel="Where new articles are posted",
+        channel="Where new articles are posted (a forum gets one post per article)",
         role="A role to ping with each announcement (optional)",
         categories="Only these categories, separated by spaces (optional)",
     )
     async def subscribe(
         self,
         ctx: commands.Context[Any],
-        channel: discord.TextChannel,
+        channel: discord.TextChannel | discord.ForumChannel,
         role: discord.Role | None = None,
         *,
         categories: str = "",
@@ -216,7 +291,10 @@ class Announcer(commands.Cog):
         category="Only the subscription for this category (optional)",
     )
     async def unsubscribe(
-        self, ctx: commands.Context[Any], channel: discord.TextChannel, category: str | None = None
+        self,
+        ctx: commands.Context[Any],
+        channel: discord.TextChannel | discord.ForumChannel,
+        category: str | None = None,
     ) -> None:
         """Stop posting new articles in CHANNEL (or only its CATEGORY subscription)."""
         assert ctx.guild is not None
@@ -235,12 +313,17 @@ class Announcer(commands.Cog):
         await send_reply(ctx, render.subscriptions_list(found, tz=self.bot.settings.tz))
 
 
+def _forum_post(article: Article, forum: discord.ForumChannel) -> dict[str, Any]:
+    """A forum post's own fields: its name, archive time, and the forum's tags that name
+    the article's categories (moderated tags are left to moderators)."""
+    tags = [(t.id, t.name) for t in forum.available_tags if not t.moderated]
+    return {
+        "name": forum_post_name(article),
+        "auto_archive_duration": forum.default_auto_archive_duration,
+        "applied_tags": forum_tags(article.categories, tags),
+    }
+
+
 async def setup(bot: ArticleBot) -> None:
     state = await State.open(bot.settings.state_path)
     await bot.add_cog(Announcer(bot, state))
-
-
-async def teardown(bot: ArticleBot) -> None:
-    cog = bot.get_cog("Announcer")
-    if isinstance(cog, Announcer):
-        await cog.state.close()

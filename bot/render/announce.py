@@ -39,10 +39,30 @@ def announcement_card(article: Article, *, style: Style = DISCORD, tz: tzinfo = 
     )
 
 
-def announcement_batches(articles: Sequence[Article]) -> list[list[Article]]:
-    """The articles for one channel in messages of at most ten, oldest first."""
+def announcement_batches(
+    articles: Sequence[Article], per_message: int | None = None
+) -> list[list[Article]]:
+    """The articles for one channel in messages of at most ten (or ``per_message``: a
+    forum gets one post per article), oldest first."""
+    size = per_message or CARDS_PER_MESSAGE
     ordered = sorted(articles, key=lambda a: (a.date is None, a.date or 0, a.id))  # type: ignore[arg-type, return-value]
-    return [ordered[i : i + CARDS_PER_MESSAGE] for i in range(0, len(ordered), CARDS_PER_MESSAGE)]
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+
+
+def forum_post_name(article: Article) -> str:
+    """A forum post's name (its thread's title): the article's title as plain text, within
+    Discord's 100 characters."""
+    raw = " ".join(article.title.split()) or article.slug or article.id
+    return raw if len(raw) <= limits.THREAD_NAME else raw[: limits.THREAD_NAME - 1] + "…"
+
+
+def forum_tags(categories: Sequence[str], tags: Sequence[tuple[int, str]]) -> list[str]:
+    """The ids of the forum's tags named like the article's categories (case aside), at
+    most Discord's five per post."""
+    wanted = {c.casefold() for c in categories}
+    return [str(tag_id) for tag_id, name in tags if name.casefold() in wanted][
+        : limits.TAGS_PER_POST
+    ]
 
 
 def role_ping(role_id: int | None) -> str:

@@ -66,6 +66,7 @@ ALL_PERMISSIONS = (1 << 51) - 1
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
 MESSAGE_CONTENT_INTENT = 1 << 15
 
+CROSSPOSTED = 1 << 0
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 
@@ -94,6 +95,32 @@ class _Snowflakes:
         value = (ms << 22) | (next(_snowflake_lock_counter) & 0xFFF)
         self._last = value if value > self._last else self._last + 1
         return self._last
+
+
+def set_discord_urls(rest: str, gateway: str, cdn: str) -> tuple[str, str, str]:
+    """Set this process's discord.py REST base, default gateway and CDN; returns the
+    previous three, to restore them."""
+    import discord.asset
+    import discord.gateway
+    import discord.http
+    import yarl
+
+    saved = (
+        discord.http.Route.BASE,
+        str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY),
+        discord.asset.Asset.BASE,
+    )
+    discord.http.Route.BASE = rest
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
+    discord.asset.Asset.BASE = cdn
+    return saved
+
+
+def point_discord_at(http_base: str) -> tuple[str, str, str]:
+    """Point this process's discord.py at a stand-in served at ``http_base``: how a bot
+    in a child process reaches the stand-in its test serves."""
+    gateway = http_base.replace("http://", "ws://", 1) + "/gateway"
+    return set_discord_urls(http_base + API_PREFIX, gateway, f"{http_base}/cdn")
 
 
 def snowflake_time(snowflake: int) -> float:
@@ -197,6 +224,9 @@ class RecordedRequest:
             return None
         if self.route in MESSAGE_ROUTES:
             return self.json
+        if self.route == "start_forum_thread":  # a forum post's starter message
+            message = self.json.get("message")
+            return message if isinstance(message, dict) else {}
         return None
 
     def text(self) -> str:
@@ -413,6 +443,13 @@ _ROUTES: list[tuple[str, str, str]] = [
         "remove_reaction",
     ),
     ("POST", r"/channels/(?P<channel_id>\d+)/typing", "typing"),
+    ("POST", r"/channels/(?P<channel_id>\d+)/threads", "start_forum_thread"),
+    (
+        "POST",
+        r"/channels/(?P<channel_id>\d+)/messages/(?P<message_id>\d+)/crosspost",
+        "crosspost",
+    ),
+    ("GET", r"/guilds/(?P<guild_id>\d+)/threads/active", "active_threads"),
     ("GET", r"/channels/(?P<channel_id>\d+)", "get_channel"),
     ("GET", r"/guilds/(?P<guild_id>\d+)", "get_guild"),
     ("GET", r"/guilds/(?P<guild_id>\d+)/channels", "get_guild_channels"),
@@ -501,6 +538,14 @@ class DiscordStandin:
         self.channel_id = self._ids.next()
         self.other_channel_id = self._ids.next()
         self.extra_channel_ids = [self._ids.next() for _ in range(extra_channels)]
+        self.forum_channel_id = self._ids.next()  # a forum: messages go in as threads (posts)
+        self.news_channel_id = self._ids.next()  # an announcement channel: can crosspost
+        # The forum's tags; a forum with require_tag refuses posts without one, as Discord does.
+        self.forum_tags = [
+            {"id": str(self._ids.next()), "name": name, "moderated": False}
+            for name in ("News", "Science", "Sport")
+        ]
+        self.forum_requires_tag = False
         self.bot_user = FakeUser(self._ids.next(), "articlebot", bot=True)
         self.application_id = self.bot_user.id
         self.owner = FakeUser(self._ids.next(), "owner")
@@ -545,6 +590,13 @@ class DiscordStandin:
         self._nonces: dict[tuple[int, str], tuple[float, dict[str, Any]]] = {}
         self.deleted_channels: set[int] = set()  # REST answers 404 Unknown Channel
         self.forbidden_channels: set[int] = set()  # REST answers 403 Missing Permissions
+        self.threads: dict[int, dict[str, Any]] = {}  # forum posts the bot created
+        # Requests matching ``stall`` are carried out and then not answered until
+        # ``unstall()``: the bot's send has happened but it has not heard so (a kill now is
+        # a kill between send and record).
+        self.stall: Callable[[RecordedRequest], bool] | None = None
+        self.stalled: list[RecordedRequest] = []
+        self._unstall = asyncio.Event()
         self.interactions: dict[int, InteractionRef] = {}
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
@@ -628,27 +680,11 @@ class DiscordStandin:
     def patch_discord(self) -> Iterator[None]:
         """Point discord.py's REST base, default gateway and CDN at this server; restore
         them afterwards so no other test (or a real bot) inherits the patch."""
-        import discord.asset
-        import discord.gateway
-        import discord.http
-        import yarl
-
-        saved = (
-            discord.http.Route.BASE,
-            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
-            discord.asset.Asset.BASE,
-        )
-        discord.http.Route.BASE = self.api_base
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway_url)
-        discord.asset.Asset.BASE = f"{self.http_base}/cdn"
+        saved = point_discord_at(self.http_base)
         try:
             yield
         finally:
-            (
-                discord.http.Route.BASE,
-                discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
-                discord.asset.Asset.BASE,
-            ) = saved
+            set_discord_urls(*saved)
 
     # --- the fake guild ------------------------------------------------------------------
 
@@ -708,14 +744,35 @@ class DiscordStandin:
                 "nsfw": False,
                 "parent_id": None,
             }
+        if channel_id == self.forum_channel_id:
+            return {
+                **self._text_payload(channel_id, "articles", 100),
+                "type": 15,
+                "available_tags": [
+                    {**tag, "emoji_id": None, "emoji_name": None} for tag in self.forum_tags
+                ],
+                "default_auto_archive_duration": 1440,
+                "default_sort_order": None,
+                "default_forum_layout": 0,
+                "flags": 1 << 4 if self.forum_requires_tag else 0,  # REQUIRE_TAG
+            }
+        if channel_id == self.news_channel_id:
+            return {**self._text_payload(channel_id, "site-news", 101), "type": 5}
         names = {self.channel_id: "general", self.other_channel_id: "random"}
         ids = [self.channel_id, self.other_channel_id, *self.extra_channel_ids]
+        return self._text_payload(
+            channel_id,
+            names.get(channel_id, f"room-{ids.index(channel_id)}"),
+            ids.index(channel_id),
+        )
+
+    def _text_payload(self, channel_id: int, name: str, position: int) -> dict[str, Any]:
         return {
             "id": str(channel_id),
             "type": 0,
             "guild_id": str(self.guild_id),
-            "name": names.get(channel_id, f"room-{ids.index(channel_id)}"),
-            "position": ids.index(channel_id),
+            "name": name,
+            "position": position,
             "permission_overwrites": [],
             "nsfw": False,
             "parent_id": str(self.category_id),
@@ -727,7 +784,14 @@ class DiscordStandin:
 
     @property
     def channel_ids(self) -> list[int]:
+        """The guild's text channels."""
         return [self.channel_id, self.other_channel_id, *self.extra_channel_ids]
+
+    @property
+    def guild_channel_ids(self) -> list[int]:
+        """Every channel of the guild: category, text channels, the forum and the
+        announcement channel."""
+        return [self.category_id, *self.channel_ids, self.forum_channel_id, self.news_channel_id]
 
     def guild_payload(self) -> dict[str, Any]:
         members = [u.member_payload() for u in [*self.users, self.bot_user]]
@@ -765,7 +829,7 @@ class DiscordStandin:
             "unavailable": False,
             "member_count": len(members),
             "members": members,
-            "channels": [self.channel_payload(c) for c in [self.category_id, *self.channel_ids]],
+            "channels": [self.channel_payload(c) for c in self.guild_channel_ids],
             "threads": [],
             "presences": [],
             "voice_states": [],
@@ -1093,6 +1157,10 @@ class DiscordStandin:
             raise StandinError(404, 0, f"404: Not Found ({record.method} {record.path})")
         result = await handler(record)
         record.response = result
+        if self.stall is not None and self.stall(record):
+            self.stalled.append(record)
+            await self._changed()
+            await self._unstall.wait()
         if result is None:
             return web.Response(status=204, headers=headers)
         return self._json(result, 200, headers)
@@ -1177,7 +1245,11 @@ class DiscordStandin:
         return message
 
     def _channel(self, channel_id: int) -> None:
-        known = channel_id in self.channel_ids or channel_id in self._dm_channels
+        known = (
+            channel_id in self.guild_channel_ids
+            or channel_id in self._dm_channels
+            or channel_id in self.threads
+        )
         if not known or channel_id in self.deleted_channels:
             raise StandinError(404, 10003, "Unknown Channel")
 
@@ -1257,6 +1329,8 @@ class DiscordStandin:
         self._channel(channel_id)
         if channel_id in self.forbidden_channels:
             raise StandinError(403, 50013, "Missing Permissions")
+        if channel_id == self.forum_channel_id:
+            raise StandinError(400, 50024, "Cannot execute action on this channel type")
         self._reject_invalid(record.json)
         nonce = record.json.get("nonce")
         if nonce is not None and (not isinstance(nonce, str | int) or len(str(nonce)) > 25):
@@ -1270,6 +1344,79 @@ class DiscordStandin:
         if nonce is not None and record.json.get("enforce_nonce"):
             self._nonces[key] = (time.monotonic(), message)
         await self._echo(message)
+        return message
+
+    async def _r_start_forum_thread(self, record: RecordedRequest) -> dict[str, Any]:
+        """A forum post: a thread whose starter message has the thread's id, as Discord
+        makes it (only in a forum here; threads from messages are not modelled)."""
+        channel_id = int(record.params["channel_id"])
+        self._channel(channel_id)
+        if channel_id in self.forbidden_channels:
+            raise StandinError(403, 50013, "Missing Permissions")
+        if channel_id != self.forum_channel_id:
+            raise StandinError(400, 50024, "Cannot execute action on this channel type")
+        payload = record.json if isinstance(record.json, dict) else {}
+        name = payload.get("name")
+        if not isinstance(name, str) or not 1 <= len(name) <= 100:
+            raise StandinError(400, 50035, "Invalid Form Body", {"name": "1 to 100 characters"})
+        message = payload.get("message")
+        self._reject_invalid(message)
+        tags = [str(t) for t in payload.get("applied_tags") or []]
+        known = {t["id"] for t in self.forum_tags}
+        if len(tags) > 5 or not set(tags) <= known:
+            raise StandinError(400, 50035, "Invalid Form Body", {"applied_tags": tags})
+        if self.forum_requires_tag and not tags:
+            raise StandinError(
+                400, 40067, "A tag is required to create a forum post in this channel"
+            )
+        thread_id = self._ids.next()
+        thread = {
+            "id": str(thread_id),
+            "type": 11,
+            "guild_id": str(self.guild_id),
+            "parent_id": str(channel_id),
+            "owner_id": str(self.bot_user.id),
+            "name": name,
+            "last_message_id": str(thread_id),
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "applied_tags": tags,
+            "total_message_sent": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": int(payload.get("auto_archive_duration") or 1440),
+                "archive_timestamp": _now_iso(),
+                "locked": False,
+                "create_timestamp": _now_iso(),
+            },
+        }
+        self.threads[thread_id] = thread
+        starter = self._new_message(thread_id, message, message_id=thread_id)  # type: ignore[arg-type]
+        with contextlib.suppress(RuntimeError):
+            await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        await self._echo(starter)
+        return {**thread, "message": starter}
+
+    async def _r_active_threads(self, record: RecordedRequest) -> dict[str, Any]:
+        if int(record.params["guild_id"]) != self.guild_id:
+            raise StandinError(404, 10004, "Unknown Guild")
+        live = [
+            t for t in self.threads.values() if int(t["parent_id"]) not in self.deleted_channels
+        ]
+        return {"threads": live, "members": []}
+
+    async def _r_crosspost(self, record: RecordedRequest) -> dict[str, Any]:
+        """Publish a message of an announcement channel to the servers following it."""
+        channel_id = int(record.params["channel_id"])
+        self._channel(channel_id)
+        message = self._message_in(channel_id, int(record.params["message_id"]))
+        if channel_id != self.news_channel_id:
+            raise StandinError(400, 50024, "Cannot execute action on this channel type")
+        if message["flags"] & CROSSPOSTED:
+            raise StandinError(400, 40033, "This message has already been crossposted.")
+        message["flags"] |= CROSSPOSTED
         return message
 
     async def _r_get_messages(self, record: RecordedRequest) -> list[dict[str, Any]]:
@@ -1320,7 +1467,7 @@ class DiscordStandin:
         return data
 
     async def _r_get_guild_channels(self, record: RecordedRequest) -> list[dict[str, Any]]:
-        return [self.channel_payload(c) for c in [self.category_id, *self.channel_ids]]
+        return [self.channel_payload(c) for c in self.guild_channel_ids]
 
     async def _r_get_roles(self, record: RecordedRequest) -> list[dict[str, Any]]:
         return self.roles
@@ -1718,6 +1865,11 @@ class DiscordStandin:
         await self.dispatch("GUILD_MEMBERS_CHUNK", chunk)
 
     # failure knobs ---------------------------------------------------------------------
+
+    def unstall(self) -> None:
+        """Answer the stalled requests (to a client that may be gone) and stall no more."""
+        self.stall = None
+        self._unstall.set()
 
     async def drop_connection(self, code: int = 4000) -> None:
         """Close the bot's gateway socket, as a Discord restart or a network blip does.

@@ -24,7 +24,10 @@ def E2E_ENV(standin: DiscordStandin) -> dict[str, str]:
     pinged with announcements."""
     ROLES["readers"] = standin.add_role("Readers")
     ROLES["editors"] = standin.add_role("Editors")
-    return {"ARTICLEBOT_ADMIN_ROLE_IDS": str(ROLES["editors"])}
+    return {
+        "ARTICLEBOT_ADMIN_ROLE_IDS": str(ROLES["editors"]),
+        "ARTICLEBOT_PUBLISH_ANNOUNCEMENTS": "on",
+    }
 
 
 def stamp(days_ago: float = 0.0) -> str:
@@ -52,7 +55,7 @@ def sent_to(e2e: E2E, channel_id: int, since: int) -> list[RecordedRequest]:
 
 
 def titles(request: RecordedRequest) -> list[str]:
-    return [e.get("title", "") for e in request.json.get("embeds", [])]
+    return [e.get("title", "") for e in (request.message or {}).get("embeds", [])]
 
 
 async def admin(e2e: E2E, command: str) -> str:
@@ -187,6 +190,85 @@ async def test_a_deleted_channel_marks_its_subscription_failing(e2e: E2E, audit)
     renewed = await admin(e2e, f"!subscribe <#{general}> sports")
     [sub] = [s for s in await cog.state.subscriptions() if s.channel_id == general]
     assert sub.status == "ok" and sub.failures == 0, renewed
+
+
+async def test_a_forum_gets_one_post_per_article_tagged_by_category(e2e: E2E, audit) -> None:
+    standin, cog = e2e.standin, e2e.bot.get_cog("Announcer")
+    forum, role = standin.forum_channel_id, ROLES["readers"]
+    text = await admin(e2e, f"!subscribe <#{forum}> <@&{role}>")
+    assert f"<#{forum}>" in text
+    mark = standin.mark()
+    names = ["seal_pup_rescued_at_the_slipway", "rowing_club_wins_the_regatta"]
+    post(e2e, names[0], "news")
+    post(e2e, names[1], "sports")
+    await publish(e2e)
+    posts = standin.requests_since(mark, lambda r: r.route == "start_forum_thread")
+    assert sorted(r.json["name"] for r in posts) == [
+        "Rowing club wins the regatta",
+        "Seal pup rescued at the slipway",
+    ]
+    tags = {t["name"]: t["id"] for t in standin.forum_tags}
+    for request in posts:
+        starter = request.json["message"]
+        assert titles(request) == [request.json["name"]]  # one card per post, no digest
+        assert starter["content"] == f"<@&{role}>"
+        assert starter["allowed_mentions"] == {"parse": [], "roles": [role]}
+        category = "News" if "Seal" in request.json["name"] else "Sport"  # the tag "Sport"
+        expected = [tags[category]] if category == "News" else []  # "sports" ≠ "Sport"
+        assert request.json["applied_tags"] == expected
+    assert len(standin.threads) == 2
+    assert all(int(t["parent_id"]) == forum for t in standin.threads.values())
+
+    # A crash after the post was made and before it was recorded: the retry finds the
+    # post (forum posts take no nonce) and records it instead of posting again.
+    [seal] = [r for r in posts if "Seal" in r.json["name"]]
+    await cog.state._db.execute(
+        "UPDATE ledger SET state='sending', message_id=NULL WHERE article_id=? "
+        "AND subscription_id IN (SELECT id FROM subscriptions WHERE channel_id=?)",
+        (f"{names[0]}.md", forum),
+    )
+    mark = standin.mark()
+    assert await cog.retry_unsent() == 0
+    assert standin.requests_since(mark, lambda r: r.route == "start_forum_thread") == []
+    [sub] = [s for s in await cog.state.subscriptions() if s.channel_id == forum]
+    assert ("seal_pup_rescued_at_the_slipway.md", "sent") in await cog.state.ledger(sub.id)
+    assert seal.response["id"] in {str(t) for t in standin.threads}
+
+    # A forum that requires a tag refuses a post none of whose categories names one: the
+    # subscription says why.
+    audit.statuses.add(400)
+    standin.forum_requires_tag = True
+    try:
+        post(e2e, "kite_festival_moves_to_the_dunes", "sports")
+        await publish(e2e)
+    finally:
+        standin.forum_requires_tag = False
+    [sub] = [s for s in await cog.state.subscriptions() if s.channel_id == forum]
+    assert sub.status == "failing" and "tag is required" in sub.reason
+    assert "tag is required" in await admin(e2e, "!subscriptions")
+    assert "Removed 1" in await admin(e2e, f"!unsubscribe <#{forum}>")
+
+
+async def test_an_announcement_channel_publishes_to_followers(e2e: E2E) -> None:
+    standin, news = e2e.standin, e2e.standin.news_channel_id
+    await admin(e2e, f"!subscribe <#{news}>")
+    mark = standin.mark()
+    post(e2e, "tide_tables_for_the_new_year", "news")
+    await publish(e2e)
+    [message] = sent_to(e2e, news, mark)
+    published = await standin.wait_for_request(
+        lambda r: r.route == "crosspost" and r.status == 200, timeout=5, since=mark
+    )
+    assert published.params["message_id"] == message.response["id"]
+    assert standin.messages[int(message.response["id"])]["flags"] & 1  # CROSSPOSTED
+    assert "Removed 1" in await admin(e2e, f"!unsubscribe <#{news}>")
+
+
+async def test_subscribe_offers_text_announcement_and_forum_channels(e2e: E2E) -> None:
+    [command] = [c for c in e2e.standin.global_commands if c["name"] == "subscribe"]
+    [channel] = [o for o in command["options"] if o["name"] == "channel"]
+    # Text, announcement, forum, and media channels (forums for media: posted alike).
+    assert set(channel["channel_types"]) == {0, 5, 15, 16}
 
 
 async def test_unsubscribe(e2e: E2E) -> None:

@@ -218,6 +218,11 @@ def test_announcement_settings(tmp_path):
     assert load(ARTICLEBOT_ANNOUNCE_MAX_DAYS="0.5").announce_max_days == 0.5
     with pytest.raises(SettingsError, match="ARTICLEBOT_ANNOUNCE_MAX_DAYS"):
         load(ARTICLEBOT_ANNOUNCE_MAX_DAYS="forever")
+    assert load().publish_announcements is False
+    assert load(ARTICLEBOT_PUBLISH_ANNOUNCEMENTS="On").publish_announcements is True
+    assert load(ARTICLEBOT_PUBLISH_ANNOUNCEMENTS="0").publish_announcements is False
+    with pytest.raises(SettingsError, match="ARTICLEBOT_PUBLISH_ANNOUNCEMENTS must be on or off"):
+        load(ARTICLEBOT_PUBLISH_ANNOUNCEMENTS="sometimes")
 
 
 def test_git_pull_interval():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from articlebot.bot.state import PAUSE_AFTER, State, StateError
+from articlebot.bot.state import PAUSE_AFTER, Claim, State, StateError, now
 
 
 @pytest.fixture
@@ -19,21 +19,27 @@ async def state(tmp_path: Path):
 async def test_arrivals_are_new_once_even_after_reopening(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite3"
     async with await State.open(path) as state:
-        first = await state.arrived(["a.md", "b.md", "a.md"])
-        assert set(first) == {"a.md", "b.md"}
-        assert list(await state.arrived(["a.md", "c.md"])) == ["c.md"]
+        assert await state.unseen(["a.md", "b.md", "a.md"]) == ["a.md", "b.md"]
+        await state.arrive(["a.md", "b.md"], now(), [])
+        assert await state.unseen(["a.md", "c.md"]) == ["c.md"]
+        first = await state.arrival("a.md")
     async with await State.open(path) as state:  # a restart
-        assert await state.arrived(["a.md", "b.md", "c.md"]) == {}
-        assert await state.arrival("a.md") == first["a.md"]
+        assert await state.unseen(["a.md", "b.md"]) == []
+        assert await state.arrival("a.md") == first is not None
 
 
 async def test_a_claim_is_made_once(state: State) -> None:
     sub = await state.subscribe(1, 10, ["tv"], None)
-    assert await state.claim(sub.id, ["a.md", "b.md"], "n1") == ["a.md", "b.md"]
-    assert await state.claim(sub.id, ["b.md", "c.md"], "n2") == ["c.md"]
-    assert await state.unsent() == [(sub.id, "n1", ["a.md", "b.md"]), (sub.id, "n2", ["c.md"])]
+    claims = [Claim(sub.id, ("a.md", "b.md"), "n1")]
+    assert await state.arrive(["a.md", "b.md"], now(), claims) == claims
+    # An overlapping trigger with the same articles: they have arrived, nothing to claim.
+    assert await state.arrive(["b.md"], now(), [Claim(sub.id, ("b.md",), "n9")]) == []
+    granted = await state.arrive(["c.md"], now(), [Claim(sub.id, ("b.md", "c.md"), "n2")])
+    assert granted == [Claim(sub.id, ("c.md",), "n2")]
+    unsent = [(u.subscription_id, u.nonce, u.article_ids) for u in await state.unsent()]
+    assert unsent == [(sub.id, "n1", ("a.md", "b.md")), (sub.id, "n2", ("c.md",))]
     await state.sent(sub.id, "n1", 555)
-    assert await state.unsent() == [(sub.id, "n2", ["c.md"])]
+    assert [(u.nonce, u.article_ids) for u in await state.unsent()] == [("n2", ("c.md",))]
     assert await state.ledger(sub.id) == [("a.md", "sent"), ("b.md", "sent"), ("c.md", "sending")]
 
 
