@@ -141,13 +141,13 @@ async def test_an_old_post_copied_in_is_not_announced(e2e: E2E) -> None:
 async def test_a_burst_goes_as_digests_of_ten(e2e: E2E) -> None:
     random = e2e.standin.other_channel_id
     mark = e2e.standin.mark()
-    names = [post(e2e, f"council_meeting_notes_part_{n:02d}", "news") for n in range(23)]
+    names = [post(e2e, f"council_meeting_notes_part_{n:02d}", "news") for n in range(31)]
     report = await publish(e2e)
     assert set(report.added) == set(names)
     messages = sent_to(e2e, random, mark)
-    assert [len(titles(m)) for m in messages] == [10, 10, 3]
+    assert [len(titles(m)) for m in messages] == [10, 10, 10, 1]
     announced = [t for m in messages for t in titles(m)]
-    assert len(announced) == len(set(announced)) == 23
+    assert len(announced) == len(set(announced)) == 31
 
 
 async def test_a_crash_between_send_and_record_sends_no_second_message(e2e: E2E) -> None:
