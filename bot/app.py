@@ -15,6 +15,7 @@ from articlebot.bot.embeds import NO_PINGS, send_reply
 from articlebot.bot.follow import PullStatus
 from articlebot.bot.render import DISCORD, strings
 from articlebot.bot.settings import Settings
+from articlebot.bot.state import State
 from articlebot.index import QueryError, ReindexReport
 
 if TYPE_CHECKING:
@@ -66,14 +67,38 @@ class ArticleBot(commands.AutoShardedBot):
         self.settings = settings
         self.index = index
         self.pull_status: PullStatus | None = None  # when the bot pulls the site's checkout
+        self._state_file: State | None = None
         self.answers = Answers(index, style=DISCORD, tz=settings.tz, prefix=settings.prefix)
         self.cooldowns = commands.CooldownMapping.from_cooldown(RATE, PER, commands.BucketType.user)
         self.add_check(self._rate_limit, call_once=True)
 
     async def setup_hook(self) -> None:
+        self.state = await State.open(self.settings.state_path)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.tree.on_error = self.on_app_command_error
+
+    async def close(self) -> None:
+        """Close Discord and the cogs, then the state file: its connection thread would
+        otherwise keep the process from exiting."""
+        try:
+            await super().close()
+        finally:
+            if self._state_file is not None:
+                await self._state_file.close()
+                self._state_file = None
+
+    @property
+    def state(self) -> State:
+        """The state file (subscriptions, server settings, the query log), opened when the
+        bot logs in."""
+        if self._state_file is None:
+            raise RuntimeError("the state file opens when the bot logs in")
+        return self._state_file
+
+    @state.setter
+    def state(self, value: State) -> None:
+        self._state_file = value
 
     async def articles_changed(self, report: ReindexReport) -> None:
         """The content folder changed and was reindexed: cogs hear it as the

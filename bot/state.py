@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,8 +21,8 @@ from pathlib import Path
 import aiosqlite
 
 APPLICATION_ID = 0x41425354  # "ABST": this file is articlebot state, not an index
-SCHEMA_VERSION = 1
-_SCHEMA = """
+SCHEMA_VERSION = 2
+_SCHEMA_V1 = """
 CREATE TABLE subscriptions (
     id INTEGER PRIMARY KEY,
     guild_id INTEGER NOT NULL,
@@ -49,8 +50,40 @@ CREATE TABLE ledger (                -- one row per article per subscription, ev
     PRIMARY KEY (subscription_id, article_id)
 );
 """
-# Each entry upgrades the schema from version i+1 to i+2; append, never edit.
-_MIGRATIONS: list[str] = []
+# Each entry upgrades the schema from version i+1 to i+2; append, never edit. A new file
+# is made at version 1 and migrated like an old one, so there is one path.
+_MIGRATIONS: list[str] = [
+    """
+CREATE TABLE server_settings (       -- what a server's admins changed; the rest is default
+    guild_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,             -- JSON
+    PRIMARY KEY (guild_id, name)
+);
+CREATE TABLE servers_left (          -- settings go a grace period after the bot left
+    guild_id INTEGER PRIMARY KEY,
+    left_at TEXT NOT NULL
+);
+CREATE TABLE queries (               -- the query log: no user ids or names, ever
+    id INTEGER PRIMARY KEY,
+    guild_id INTEGER,                -- NULL: a direct message
+    command TEXT NOT NULL,           -- search | ask | latest
+    query TEXT NOT NULL,             -- as typed, spaces collapsed
+    normalized TEXT NOT NULL,        -- casefolded words, sorted: one entry per query
+    results INTEGER NOT NULL,        -- articles found (ask: 1 answered, 0 declined)
+    declined INTEGER NOT NULL DEFAULT 0,
+    paged INTEGER NOT NULL DEFAULT 0,
+    at TEXT NOT NULL
+);
+CREATE INDEX queries_at ON queries (at);
+CREATE TABLE opened (                -- a result opened from a logged query
+    query_id INTEGER NOT NULL REFERENCES queries (id) ON DELETE CASCADE,
+    article_id TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX opened_query ON opened (query_id);
+"""
+]
 PAUSE_AFTER = 3  # failed sends in a row before a subscription pauses
 
 
@@ -96,6 +129,31 @@ class Unsent:
     nonce: str
     article_ids: tuple[str, ...]
     claimed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedQuery:
+    """One row of the query log, as the report reads it."""
+
+    id: int
+    guild_id: int | None
+    command: str
+    query: str
+    normalized: str
+    results: int
+    declined: bool
+    paged: bool
+    at: datetime
+    opened: tuple[str, ...] = ()
+
+
+_WORDS = re.compile(r"\w+(?:[-'’.]\w+)*")
+
+
+def normalize_query(text: str) -> str:
+    """The key queries are counted under: case, spacing, punctuation between words and
+    word order do not matter (`Cruise  stunt` and `stunt cruise` are one query)."""
+    return " ".join(sorted(_WORDS.findall(text.casefold())))
 
 
 def now() -> datetime:
@@ -181,10 +239,11 @@ class State:
         await db.execute("PRAGMA busy_timeout=10000")
         if empty:
             await db.executescript(
-                f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA application_id={APPLICATION_ID}; "
-                f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
+                f"BEGIN IMMEDIATE; {_SCHEMA_V1} PRAGMA application_id={APPLICATION_ID}; "
+                "PRAGMA user_version=1; COMMIT;"
             )
-            return
+            version = 1
+        await db.execute("PRAGMA foreign_keys=ON")
         while version < SCHEMA_VERSION:
             await db.executescript(
                 f"BEGIN IMMEDIATE; {_MIGRATIONS[version - 1]}; "
@@ -365,3 +424,138 @@ class State:
             (subscription_id,),
         ) as cursor:
             return [(str(a), str(s)) for a, s in await cursor.fetchall()]
+
+    # --- per-server settings -------------------------------------------------------------
+
+    async def server_settings(self) -> dict[int, dict[str, object]]:
+        """Every server's changed settings: {guild id: {name: value}}."""
+        found: dict[int, dict[str, object]] = {}
+        async with self._db.execute("SELECT guild_id, name, value FROM server_settings") as cur:
+            for guild_id, name, value in await cur.fetchall():
+                found.setdefault(int(guild_id), {})[str(name)] = json.loads(str(value))
+        return found
+
+    async def set_server_setting(self, guild_id: int, name: str, value: object) -> None:
+        """Store one setting of a server; None returns it to the default."""
+        async with self._transaction():
+            if value is None:
+                await self._db.execute(
+                    "DELETE FROM server_settings WHERE guild_id=? AND name=?", (guild_id, name)
+                )
+            else:
+                await self._db.execute(
+                    "INSERT INTO server_settings (guild_id, name, value) VALUES (?, ?, ?) "
+                    "ON CONFLICT (guild_id, name) DO UPDATE SET value=excluded.value",
+                    (guild_id, name, json.dumps(value, ensure_ascii=False)),
+                )
+
+    async def server_left(self, guild_id: int, left: bool) -> None:
+        """The bot left a server (its settings go after a grace period), or is back."""
+        async with self._transaction():
+            if left:
+                await self._db.execute(
+                    "INSERT OR IGNORE INTO servers_left (guild_id, left_at) VALUES (?, ?)",
+                    (guild_id, now().isoformat()),
+                )
+            else:
+                await self._db.execute("DELETE FROM servers_left WHERE guild_id=?", (guild_id,))
+
+    async def forget_servers_left(self, before: datetime) -> list[int]:
+        """Delete the settings and subscriptions of servers the bot left before
+        ``before``; returns their ids."""
+        async with self._transaction():
+            async with self._db.execute(
+                "SELECT guild_id FROM servers_left WHERE left_at < ?", (before.isoformat(),)
+            ) as cursor:
+                gone = [int(row[0]) for row in await cursor.fetchall()]
+            for guild_id in gone:
+                await self._db.execute(
+                    "DELETE FROM ledger WHERE subscription_id IN "
+                    "(SELECT id FROM subscriptions WHERE guild_id=?)",
+                    (guild_id,),
+                )
+                for table in ("subscriptions", "server_settings", "servers_left"):
+                    await self._db.execute(f"DELETE FROM {table} WHERE guild_id=?", (guild_id,))
+        return gone
+
+    # --- the query log -------------------------------------------------------------------
+
+    async def log_query(
+        self,
+        guild_id: int | None,
+        command: str,
+        query: str,
+        results: int,
+        *,
+        declined: bool = False,
+        at: datetime | None = None,
+    ) -> int:
+        """Log one search, ask or latest (never who asked); returns its id, for marking
+        it paged or opened later."""
+        text = " ".join(query.split())[:300]
+        async with self._transaction():
+            cursor = await self._db.execute(
+                "INSERT INTO queries (guild_id, command, query, normalized, results, declined, at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    guild_id,
+                    command,
+                    text,
+                    normalize_query(text),
+                    results,
+                    int(declined),
+                    (at or now()).isoformat(),
+                ),
+            )
+        return int(cursor.lastrowid or 0)
+
+    async def query_paged(self, query_id: int) -> None:
+        async with self._transaction():
+            await self._db.execute("UPDATE queries SET paged=1 WHERE id=?", (query_id,))
+
+    async def query_opened(self, query_id: int, article_id: str) -> None:
+        async with self._transaction():
+            await self._db.execute(
+                "INSERT INTO opened (query_id, article_id, at) "
+                "SELECT id, ?, ? FROM queries WHERE id=?",
+                (article_id, now().isoformat(), query_id),
+            )
+
+    async def logged_queries(
+        self, since: datetime, guild_id: int | None = None
+    ) -> list[LoggedQuery]:
+        """The log since ``since``, oldest first: one server's, or every server's."""
+        where, args = "q.at >= ?", [since.isoformat()]
+        if guild_id is not None:
+            where += " AND q.guild_id = ?"
+            args.append(guild_id)  # type: ignore[arg-type]
+        async with self._db.execute(
+            "SELECT q.id, q.guild_id, q.command, q.query, q.normalized, q.results, q.declined, "
+            "q.paged, q.at, group_concat(o.article_id, char(31)) FROM queries q "
+            f"LEFT JOIN opened o ON o.query_id = q.id WHERE {where} GROUP BY q.id ORDER BY q.id",
+            args,
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            LoggedQuery(
+                id=int(qid),
+                guild_id=int(guild) if guild is not None else None,
+                command=str(command),
+                query=str(query),
+                normalized=str(normalized),
+                results=int(results),
+                declined=bool(declined),
+                paged=bool(paged),
+                at=_time(at) or now(),
+                opened=tuple(str(opened).split("\x1f")) if opened else (),
+            )
+            for qid, guild, command, query, normalized, results, declined, paged, at, opened in rows
+        ]
+
+    async def prune_queries(self, before: datetime) -> int:
+        """Delete the log older than ``before`` (the retention); returns how many went."""
+        async with self._transaction():
+            cursor = await self._db.execute(
+                "DELETE FROM queries WHERE at < ?", (before.isoformat(),)
+            )
+        return int(cursor.rowcount or 0)

@@ -61,11 +61,8 @@ class Announcer(commands.Cog):
         self._publishing: set[asyncio.Task[None]] = set()
 
     async def cog_unload(self) -> None:
-        """On unload and on the bot's close: the state file's connection thread would
-        otherwise keep the process from exiting."""
         for task in self._publishing:
             task.cancel()
-        await self.state.close()
 
     # --- new articles --------------------------------------------------------------------
 
@@ -325,5 +322,4 @@ def _forum_post(article: Article, forum: discord.ForumChannel) -> dict[str, Any]
 
 
 async def setup(bot: ArticleBot) -> None:
-    state = await State.open(bot.settings.state_path)
-    await bot.add_cog(Announcer(bot, state))
+    await bot.add_cog(Announcer(bot, bot.state))

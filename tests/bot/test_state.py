@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from articlebot.bot.state import PAUSE_AFTER, Claim, State, StateError, now
+from articlebot.bot.state import PAUSE_AFTER, Claim, State, StateError, normalize_query, now
 
 
 @pytest.fixture
@@ -75,3 +76,77 @@ async def test_another_programs_database_is_refused_untouched(tmp_path: Path) ->
     with pytest.raises(StateError, match="another program"):
         await State.open(path)
     assert path.read_bytes() == before
+
+
+def test_queries_differing_in_case_spacing_or_order_are_one() -> None:
+    assert normalize_query("Cruise  STUNT") == normalize_query("stunt, cruise") == "cruise stunt"
+    assert normalize_query("don't panic!") == "don't panic"
+    assert normalize_query("cruise stunt") != normalize_query("cruise stunts")
+
+
+async def test_the_query_log_holds_no_user_and_prunes(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    async with await State.open(path) as state:
+        old = await state.log_query(1, "search", "old  news", 3, at=now() - timedelta(days=100))
+        first = await state.log_query(1, "search", "Cruise stunt", 4)
+        await state.log_query(2, "ask", "who won?", 0, declined=True)
+        await state.log_query(None, "latest", "", 5)  # a direct message
+        await state.query_paged(first)
+        await state.query_opened(first, "a.md")
+        await state.query_opened(first, "b.md")
+        week = now() - timedelta(days=7)
+        logged = await state.logged_queries(week)
+        assert [(q.guild_id, q.command, q.results) for q in logged] == [
+            (1, "search", 4),
+            (2, "ask", 0),
+            (None, "latest", 5),
+        ]
+        assert logged[0].paged and sorted(logged[0].opened) == ["a.md", "b.md"]
+        assert logged[1].declined and not logged[1].paged
+        assert [q.id for q in await state.logged_queries(week, guild_id=1)] == [first]
+        assert await state.prune_queries(now() - timedelta(days=90)) == 1
+        assert old not in [q.id for q in await state.logged_queries(now() - timedelta(days=365))]
+    # Nothing in the file could name a person: no column for it, and no id of the
+    # users' kind in any value.
+    with sqlite3.connect(path) as conn:
+        columns = {
+            row[1]
+            for table in ("queries", "opened")
+            for row in conn.execute(f"PRAGMA table_info({table})")
+        }
+        assert not any("user" in c or "author" in c or "name" in c for c in columns)
+        assert conn.execute("SELECT count(*) FROM opened").fetchone()[0] == 2
+
+
+async def test_server_settings_and_servers_left(state: State) -> None:
+    await state.set_server_setting(1, "prefix", "?")
+    await state.set_server_setting(1, "channels", [10, 11])
+    await state.set_server_setting(2, "prefix", ">")
+    await state.subscribe(2, 20, [], None)
+    assert await state.server_settings() == {
+        1: {"prefix": "?", "channels": [10, 11]},
+        2: {"prefix": ">"},
+    }
+    await state.set_server_setting(1, "prefix", None)  # back to the default
+    await state.server_left(2, True)
+    await state.server_left(1, True)
+    await state.server_left(1, False)  # back within the grace period
+    assert await state.forget_servers_left(now() - timedelta(days=30)) == []
+    assert await state.forget_servers_left(now() + timedelta(seconds=1)) == [2]
+    assert await state.server_settings() == {1: {"channels": [10, 11]}}
+    assert await state.subscriptions(2) == []
+
+
+async def test_a_version_1_file_is_migrated_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    async with await State.open(path) as state:
+        sub = await state.subscribe(1, 10, ["tv"], None)
+    with sqlite3.connect(path) as conn:  # back to how version 1 left it
+        for table in ("opened", "queries", "servers_left", "server_settings"):
+            conn.execute(f"DROP TABLE {table}")
+        conn.execute("PRAGMA user_version=1")
+    async with await State.open(path) as state:
+        assert [s.id for s in await state.subscriptions()] == [sub.id]
+        assert await state.log_query(1, "search", "tv", 1) > 0
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
