@@ -8,10 +8,12 @@ error reply, never an exception.
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Protocol
 
@@ -154,8 +156,22 @@ class FollowUps:
             self._last.popitem(last=False)
 
 
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """What a search, ask or latest was asked and found: the query log's entry."""
+
+    command: str  # search | ask | latest
+    query: str
+    results: int  # articles found; for ask, 1 answered or 0 declined
+    declined: bool = False
+
+
 class Answers:
-    """The commands' logic over one index, rendered in one ``Style``."""
+    """The commands' logic over one index, rendered in one ``Style``.
+
+    ``heard`` is what the last search, ask or latest was asked and found (None after one
+    that was refused as empty or too long); the bot makes one ``Answers`` per command with
+    ``for_server``, so it reads its own command's."""
 
     def __init__(
         self,
@@ -173,6 +189,14 @@ class Answers:
         self.page_size = page_size
         self.queries = QueryLog()
         self.follow_ups = FollowUps()
+        self.heard: Heard | None = None
+
+    def for_server(self, prefix: str, page_size: int) -> Answers:
+        """These answers with one server's prefix and page size, sharing the index, the
+        recent-search counts and the follow-ups."""
+        mine = copy.copy(self)
+        mine.prefix, mine.page_size, mine.heard = prefix, page_size, None
+        return mine
 
     def _escape_sentence(self, text: str) -> str:
         """An index sentence, escaped, with its `code` spans kept as safe inline code."""
@@ -195,6 +219,7 @@ class Answers:
             return render.error(self._escape_sentence(str(exc))), None
         if page == 0:
             self.queries.record()
+            self.heard = Heard("search", query, result.total)
         reply = render.search_page(
             result, style=self.style, tz=self.tz, prefix=self.prefix, page_size=self.page_size
         )
@@ -215,6 +240,8 @@ class Answers:
         except QueryError as exc:
             return render.error(self._escape_sentence(str(exc)))
         self.queries.record()
+        answered = not answer.declined and answer.article is not None
+        self.heard = Heard("ask", question, int(answered), declined=not answered)
         if not answer.declined and answer.article is not None and answer.sentences:
             self.follow_ups.remember(channel, answer.article.id)
         return render.answer_reply(answer, style=self.style, tz=self.tz)
@@ -228,10 +255,12 @@ class Answers:
             wanted = " ".join(category.split()).casefold()
             name = next((n for n, _ in known if n.casefold() == wanted), None)
             if name is None:
+                self.heard = Heard("latest", " ".join(category.split()), 0)
                 return render.unknown_category(
                     category, [n for n, _ in known], style=self.style, prefix=self.prefix
                 )
         articles = await self.index.latest(count, name)
+        self.heard = Heard("latest", name or "", len(articles))
         return render.latest_list(
             articles, category=name, style=self.style, tz=self.tz, prefix=self.prefix
         )

@@ -10,10 +10,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from articlebot.bot import render
-from articlebot.bot.answers import Answers
+from articlebot.bot.answers import Answers, Heard
+from articlebot.bot.cogs.admin import admin_check
 from articlebot.bot.embeds import NO_PINGS, send_reply
 from articlebot.bot.follow import PullStatus
 from articlebot.bot.render import DISCORD, strings
+from articlebot.bot.servers import Servers, ServerSettings
+from articlebot.bot.servers import defaults as server_defaults
 from articlebot.bot.settings import Settings
 from articlebot.bot.state import State
 from articlebot.index import QueryError, ReindexReport
@@ -27,6 +30,7 @@ EXTENSIONS = (
     "articlebot.bot.cogs.search",
     "articlebot.bot.cogs.admin",
     "articlebot.bot.cogs.announce",
+    "articlebot.bot.cogs.servers",
 )
 RATE, PER = 5, 10.0  # commands per user per this many seconds
 # What the bot needs in a channel: see it, answer with embeds, reply to messages, and
@@ -56,7 +60,7 @@ def default_intents(message_content: bool = True) -> discord.Intents:
 class ArticleBot(commands.AutoShardedBot):
     def __init__(self, settings: Settings, index: SearchIndex, *, intents: discord.Intents) -> None:
         super().__init__(
-            command_prefix=commands.when_mentioned_or(settings.prefix),
+            command_prefix=_prefixes,
             intents=intents,
             allowed_mentions=NO_PINGS,
             case_insensitive=True,
@@ -68,12 +72,15 @@ class ArticleBot(commands.AutoShardedBot):
         self.index = index
         self.pull_status: PullStatus | None = None  # when the bot pulls the site's checkout
         self._state_file: State | None = None
+        self.servers = Servers(server_defaults(settings))
         self.answers = Answers(index, style=DISCORD, tz=settings.tz, prefix=settings.prefix)
         self.cooldowns = commands.CooldownMapping.from_cooldown(RATE, PER, commands.BucketType.user)
         self.add_check(self._rate_limit, call_once=True)
+        self.add_check(self._in_its_channels, call_once=True)
 
     async def setup_hook(self) -> None:
         self.state = await State.open(self.settings.state_path)
+        self.servers.changed = await self.state.server_settings()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.tree.on_error = self.on_app_command_error
@@ -121,6 +128,45 @@ class ArticleBot(commands.AutoShardedBot):
             log.info(
                 "Invite it to a server with %s", invite_url(self.application_id or self.user.id)
             )
+
+    # --- per server ---------------------------------------------------------------------
+
+    def server(self, guild: discord.abc.Snowflake | None) -> ServerSettings:
+        """The settings of ``guild`` (the defaults in DMs)."""
+        return self.servers.get(guild.id if guild is not None else None)
+
+    def answers_for(self, ctx: commands.Context[Any]) -> Answers:
+        """The commands' logic with the server's prefix and page size, for one command."""
+        mine = self.server(ctx.guild)
+        return self.answers.for_server(mine.prefix, mine.page_size)
+
+    async def log_query(self, ctx: commands.Context[Any], heard: Heard | None) -> int | None:
+        """Log a search, ask or latest when the log is on, globally and in the server;
+        returns its id (for marking it paged or opened). Never who asked."""
+        if heard is None or not self.settings.query_log or not self.server(ctx.guild).query_log:
+            return None
+        guild_id = ctx.guild.id if ctx.guild is not None else None
+        try:
+            return await self.state.log_query(
+                guild_id, heard.command, heard.query, heard.results, declined=heard.declined
+            )
+        except Exception as exc:  # the log must never cost the reader their answer
+            log.warning("could not log a query: %s", exc)
+            return None
+
+    async def _in_its_channels(self, ctx: commands.Context[Any]) -> bool:
+        """Commands answer only in the server's chosen channels; admin commands anywhere,
+        so an admin can never lock the bot out of a server."""
+        if ctx.guild is None or ctx.command is None:
+            return True
+        mine = self.server(ctx.guild)
+        parent = getattr(ctx.channel, "parent_id", None)
+        if mine.answers_in(getattr(ctx.channel, "id", None), parent):
+            return True
+        root = ctx.command.root_parent or ctx.command
+        if admin_check in root.checks or admin_check in ctx.command.checks:
+            return True
+        raise WrongChannel(mine.channels, silent=mine.elsewhere == "silent")
 
     # --- rate limit ---------------------------------------------------------------------
 
@@ -171,6 +217,21 @@ class ArticleBot(commands.AutoShardedBot):
             log.warning("could not send an error reply to interaction %s", interaction.id)
 
 
+def _prefixes(bot: commands.Bot, message: discord.Message) -> list[str]:
+    """The mention, and the server's prefix (the environment's in DMs)."""
+    assert isinstance(bot, ArticleBot)
+    return commands.when_mentioned_or(bot.server(message.guild).prefix)(bot, message)
+
+
+class WrongChannel(commands.CheckFailure):
+    """A command outside the channels the server chose for the bot."""
+
+    def __init__(self, channels: tuple[int, ...], *, silent: bool) -> None:
+        super().__init__("not in this channel")
+        self.channels = channels
+        self.silent = silent
+
+
 def _unwrap(error: BaseException) -> BaseException:
     seen = 0
     while seen < 5 and isinstance(
@@ -207,12 +268,18 @@ def error_sentence(ctx: commands.Context[Any], error: BaseException) -> str | No
         return strings.OUT_OF_RANGE.format(minimum=error.minimum, maximum=error.maximum)
     if isinstance(error, app_commands.TransformerError):
         return render.usage_message(usage(ctx))
+    if isinstance(error, commands.BadLiteralArgument):
+        return strings.CHOOSE_ONE.format(options=" or ".join(str(v) for v in error.literals))
     if isinstance(error, commands.UserInputError):
         return render.usage_message(usage(ctx))
     if isinstance(error, commands.NotOwner):
         return render.OWNER_ONLY
     if isinstance(error, commands.NoPrivateMessage):
         return strings.SERVER_ONLY
+    if isinstance(error, WrongChannel):
+        if error.silent and ctx.interaction is None:
+            return None
+        return render.wrong_channel(error.channels)
     if isinstance(error, commands.CheckFailure):
         return render.NOT_ALLOWED
     if isinstance(error, discord.Forbidden):

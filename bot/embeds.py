@@ -61,14 +61,24 @@ async def send_reply(
     ctx: commands.Context[Any], reply: Reply, *, view: discord.ui.View | None = None
 ) -> discord.Message:
     """Answer a command: a reply to the message (prefix) or the interaction response
-    (slash, ephemeral for errors)."""
+    (slash: ephemeral for errors, and for everything where the server wants its replies
+    private)."""
     kwargs = message_kwargs(reply)
     if view is not None:
         kwargs["view"] = view
     if ctx.interaction is None:
         kwargs["reference"] = ctx.message.to_reference(fail_if_not_exists=False)
         kwargs["mention_author"] = False
-    return await ctx.send(**kwargs, ephemeral=reply.ephemeral)
+    return await ctx.send(**kwargs, ephemeral=reply.ephemeral or _private(ctx))
+
+
+def _private(ctx: commands.Context[Any]) -> bool:
+    server = getattr(ctx.bot, "server", None)  # the ArticleBot's per-server settings
+    return (
+        ctx.interaction is not None
+        and server is not None
+        and (server(ctx.guild).replies == "private")
+    )
 
 
 DEFER_AFTER = 1.0  # seconds; Discord drops an interaction not acknowledged within 3

@@ -67,6 +67,8 @@ class Settings:
     state_db: Path | None = None  # subscriptions and the ledger; default: beside the index
     announce_max_days: float = 2.0  # older articles are never announced
     publish_announcements: bool = False  # crosspost them in announcement channels
+    query_log: bool = True  # servers may turn theirs off; off here is off everywhere
+    query_log_days: int = 90  # the log's retention
 
     @property
     def state_path(self) -> Path:
@@ -132,6 +134,8 @@ def load_settings(
         publish_announcements=_switch(
             "ARTICLEBOT_PUBLISH_ANNOUNCEMENTS", get("ARTICLEBOT_PUBLISH_ANNOUNCEMENTS")
         ),
+        query_log=_switch("ARTICLEBOT_QUERY_LOG", get("ARTICLEBOT_QUERY_LOG"), default=True),
+        query_log_days=_retention(get("ARTICLEBOT_QUERY_LOG_DAYS")),
     )
 
 
@@ -257,6 +261,16 @@ def _days(value: str | None) -> float:
             f"ARTICLEBOT_ANNOUNCE_MAX_DAYS must be days from 0.01 to 3650, not {value[:20]!r}"
         )
     return days
+
+
+def _retention(value: str | None) -> int:
+    if value is None:
+        return 90
+    if not value.isdigit() or not 1 <= int(value) <= 3650:
+        raise SettingsError(
+            f"ARTICLEBOT_QUERY_LOG_DAYS must be whole days from 1 to 3650, not {value[:20]!r}"
+        )
+    return int(value)
 
 
 SWITCH = {"1": True, "true": True, "yes": True, "on": True}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -35,6 +36,7 @@ class SearchPages(discord.ui.View):
         author_id: int,
         *,
         timeout: float | None = TIMEOUT,
+        on_page: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__(timeout=timeout)
         self.answers = answers
@@ -43,6 +45,7 @@ class SearchPages(discord.ui.View):
         self.page = result.offset // answers.page_size
         self.pages = page_count(result.total, answers.page_size)
         self.message: discord.Message | None = None
+        self._on_page = on_page  # the query log hears of the first page turned
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -81,6 +84,9 @@ class SearchPages(discord.ui.View):
         self.pages = page_count(result.total, self.answers.page_size)
         self._update_buttons()
         await interaction.response.edit_message(**message_kwargs(reply), view=self)
+        if self._on_page is not None:
+            on_page, self._on_page = self._on_page, None
+            await on_page()
 
     async def on_timeout(self) -> None:
         for item in self.children:

@@ -26,8 +26,11 @@ class NotAdmin(commands.CheckFailure):
         super().__init__(render.NOT_ALLOWED)
 
 
-def is_admin_member(author: discord.abc.User, settings: Settings) -> bool:
-    """A configured admin user, a member with Manage Server, or one with an admin role."""
+def is_admin_member(
+    author: discord.abc.User, settings: Settings, server_roles: tuple[int, ...] = ()
+) -> bool:
+    """A configured admin user, a member with Manage Server, or one with an admin role
+    (the environment's, or one the server's admins chose)."""
     if author.id in settings.admin_user_ids:
         return True
     if not isinstance(author, discord.Member):
@@ -35,12 +38,14 @@ def is_admin_member(author: discord.abc.User, settings: Settings) -> bool:
     permissions = author.resolved_permissions or author.guild_permissions
     if permissions.manage_guild or permissions.administrator:
         return True
-    return any(role.id in settings.admin_role_ids for role in author.roles)
+    return any(
+        role.id in settings.admin_role_ids or role.id in server_roles for role in author.roles
+    )
 
 
 async def admin_check(ctx: commands.Context[Any]) -> bool:
     bot: ArticleBot = ctx.bot
-    if is_admin_member(ctx.author, bot.settings):
+    if is_admin_member(ctx.author, bot.settings, bot.server(ctx.guild).admin_roles):
         return True
     try:
         if await bot.is_owner(ctx.author):

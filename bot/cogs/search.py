@@ -7,8 +7,9 @@ same code. Autocomplete uses the index's in-memory completion (microseconds).
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -23,6 +24,7 @@ from articlebot.bot.views import SearchPages
 if TYPE_CHECKING:
     from articlebot.bot.app import ArticleBot
 
+log = logging.getLogger(__name__)
 _MENTION = re.compile(r"\s*<@!?(\d+)>")
 
 
@@ -47,11 +49,13 @@ def title_choices(titles: list[tuple[str, str]]) -> list[app_commands.Choice[str
     return choices[: limits.AUTOCOMPLETE_CHOICES]
 
 
-def split_latest_args(category: str | None, count: int | None) -> tuple[str | None, int]:
+def split_latest_args(
+    category: str | None, count: int | None, default: int = 5
+) -> tuple[str | None, int]:
     """``!latest 3`` means three of everything, not the category "3"."""
     if category is not None and category.strip().isdigit() and count is None:
         return None, int(category.strip())
-    return category, 5 if count is None else count
+    return category, default if count is None else count
 
 
 def mention_query(content: str, bot_id: int) -> str | None:
@@ -75,19 +79,30 @@ class Search(commands.Cog):
     def __init__(self, bot: ArticleBot) -> None:
         self.bot = bot
 
-    @property
-    def answers(self):
-        return self.bot.answers
-
     async def send_search(self, ctx: commands.Context[Any], query: str) -> None:
-        reply, result = await in_time(ctx, self.answers.search(query))
+        answers = self.bot.answers_for(ctx)
+        reply, result = await in_time(ctx, answers.search(query))
+        logged = await self.bot.log_query(ctx, answers.heard)
         view = None
-        pages = render.page_count(result.total, self.answers.page_size) if result else 0
+        pages = render.page_count(result.total, answers.page_size) if result else 0
         if result is not None and result.hits and pages > 1:
-            view = SearchPages(self.answers, result, ctx.author.id)
+            view = SearchPages(answers, result, ctx.author.id, on_page=self._paged(logged))
         message = await send_reply(ctx, reply, view=view)
         if view is not None:
             view.message = message
+
+    def _paged(self, query_id: int | None) -> Callable[[], Awaitable[None]] | None:
+        """Marks the logged search as paged through, the first time a page is turned."""
+        if query_id is None:
+            return None
+
+        async def paged() -> None:
+            try:
+                await self.bot.state.query_paged(query_id)
+            except Exception as exc:  # the log never costs the reader a page
+                log.warning("could not log a page turn: %s", exc)
+
+        return paged
 
     @commands.hybrid_command(name="search", description="Search the site's articles")
     @app_commands.describe(
@@ -98,7 +113,10 @@ class Search(commands.Cog):
         await self.send_search(ctx, query)
 
     async def send_answer(self, ctx: commands.Context[Any], question: str) -> None:
-        await send_reply(ctx, await in_time(ctx, self.answers.ask(question, conversation(ctx))))
+        answers = self.bot.answers_for(ctx)
+        reply = await in_time(ctx, answers.ask(question, conversation(ctx)))
+        await self.bot.log_query(ctx, answers.heard)
+        await send_reply(ctx, reply)
 
     @commands.hybrid_command(name="ask", description="Answer a question from the articles")
     @app_commands.describe(question="For example: how many takes did the motorbike stunt need?")
@@ -115,8 +133,13 @@ class Search(commands.Cog):
         count: app_commands.Range[int, 1, 10] | None = None,
     ) -> None:
         """The newest articles, of one category if you like."""
-        category, number = split_latest_args(category, count)
-        await send_reply(ctx, await in_time(ctx, self.answers.latest(category, number)))
+        answers = self.bot.answers_for(ctx)
+        category, number = split_latest_args(
+            category, count, self.bot.server(ctx.guild).latest_count
+        )
+        reply = await in_time(ctx, answers.latest(category, number))
+        await self.bot.log_query(ctx, answers.heard)
+        await send_reply(ctx, reply)
 
     @latest.autocomplete("category")
     async def latest_category(
@@ -129,13 +152,13 @@ class Search(commands.Cog):
     @commands.hybrid_command(name="categories", description="Every category and its size")
     async def categories(self, ctx: commands.Context[Any]) -> None:
         """Every category with its number of articles."""
-        await send_reply(ctx, await self.answers.categories())
+        await send_reply(ctx, await self.bot.answers_for(ctx).categories())
 
     @commands.hybrid_command(name="article", description="One article in full")
     @app_commands.describe(title="Title words or the article's slug")
     async def article(self, ctx: commands.Context[Any], *, title: str) -> None:
         """One article: link, date, description, categories, tags and author."""
-        await send_reply(ctx, await in_time(ctx, self.answers.article(title)))
+        await send_reply(ctx, await in_time(ctx, self.bot.answers_for(ctx).article(title)))
 
     @article.autocomplete("title")
     async def article_title(
@@ -146,7 +169,7 @@ class Search(commands.Cog):
     @commands.hybrid_command(name="help", description="How to search the articles")
     async def help(self, ctx: commands.Context[Any]) -> None:
         """What the bot can do, with examples."""
-        await send_reply(ctx, self.answers.help(mention=self._mention_hint()))
+        await send_reply(ctx, self.bot.answers_for(ctx).help(mention=self._mention_hint()))
 
     def _mention_hint(self) -> str:
         return f"@{self.bot.user.name}" if self.bot.user else ""
@@ -163,13 +186,19 @@ class Search(commands.Cog):
         ctx = await self.bot.get_context(message)
         if ctx.command is not None:
             return  # the command processor runs it
+        mine = self.bot.server(message.guild)
+        if not mine.answers_in(message.channel.id, getattr(message.channel, "parent_id", None)):
+            if mine.elsewhere == "hint":
+                await send_reply(ctx, render.error(render.wrong_channel(mine.channels)))
+            return
         retry_after = self.bot.rate_limited(message)
         if retry_after:
             await send_reply(ctx, render.error(render.cooldown_message(retry_after)))
             return
         try:
             if not query:
-                await send_reply(ctx, self.answers.help(mention=self._mention_hint()))
+                help_reply = self.bot.answers_for(ctx).help(mention=self._mention_hint())
+                await send_reply(ctx, help_reply)
             elif looks_like_question(query):
                 await self.send_answer(ctx, query)
             else:

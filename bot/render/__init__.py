@@ -22,6 +22,7 @@ from articlebot.bot.render.errors import (
     error,
     sentence_with_code,
     usage_message,
+    wrong_channel,
 )
 from articlebot.bot.render.help import help_reply
 from articlebot.bot.render.listings import categories_list, latest_list
@@ -110,4 +111,5 @@ __all__ = [
     "unsubscribed",
     "usage_message",
     "wants_colour",
+    "wrong_channel",
 ]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
+from articlebot.bot.render import strings
 from articlebot.bot.render.pieces import (
     plural,
 )
@@ -38,3 +40,11 @@ def cooldown_message(retry_after: float) -> str:
 
 def usage_message(usage: str, style: Style = DISCORD) -> str:
     return f"Usage: {style.code(usage)}"
+
+
+def wrong_channel(channels: Sequence[int]) -> str:
+    """Where the bot answers on this server (channel mentions ping nobody)."""
+    shown = ", ".join(f"<#{c}>" for c in channels[:10])
+    if len(channels) > 10:
+        shown += f" and {len(channels) - 10} more"
+    return strings.WRONG_CHANNEL.format(channels=shown)

@@ -27,6 +27,15 @@ OUT_OF_DATE = (
 )
 OUT_OF_RANGE = "That must be from {minimum} to {maximum}."
 SERVER_ONLY = "That command only works in a server."
+CHOOSE_ONE = "Choose {options}."
+SETTINGS_HOW = (
+    "Change one with `settings <name> <value>`, e.g. `settings prefix ?` or "
+    "`settings channels add #search`; `settings reset <name>` restores the default."
+)
+SETTING_CHANGED = "{label}: {value}."
+SETTING_RESET = "{label} is back to the default: {value}."
+CHANNEL_NEEDED = "Name the channel too, e.g. `settings channels add #search`."
+WRONG_CHANNEL = "I answer in {channels} on this server."
 REINDEX_FAILED = "The reindex failed and the previous index is still in use: {why}"
 WHICH_ARTICLE = "Which article? For example {example}."
 SYNC_NEEDS_GUILD = "Set ARTICLEBOT_DEV_GUILD_ID to sync to a guild."

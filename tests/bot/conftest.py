@@ -349,5 +349,6 @@ async def bot(index, tmp_path):
     bot = create_bot(settings, index)
     await bot.setup_hook()  # loads the cogs; no connection is made
     yield bot
-    for extension in list(bot.extensions):  # closes the state file
+    for extension in list(bot.extensions):  # as close() does, for a bot never connected
         await bot.unload_extension(extension)
+    await bot.state.close()

@@ -37,11 +37,12 @@ class TestBot:
             "subscribe",
             "unsubscribe",
             "subscriptions",
+            "settings",
         }
         slash = {c.name for c in bot.tree.get_commands()}
         assert slash == names - {"sync"}
         bot._connection.user = SimpleNamespace(id=42)  # as after login
-        prefixes = await bot.get_prefix(SimpleNamespace(content="?x"))
+        prefixes = await bot.get_prefix(SimpleNamespace(content="?x", guild=None))
         assert prefixes == ["<@42> ", "<@!42> ", "?"]
 
     async def test_intents_can_be_given(self, index):

@@ -225,6 +225,14 @@ def test_announcement_settings(tmp_path):
         load(ARTICLEBOT_PUBLISH_ANNOUNCEMENTS="sometimes")
 
 
+def test_query_log_settings():
+    assert load().query_log is True and load().query_log_days == 90
+    assert load(ARTICLEBOT_QUERY_LOG="off").query_log is False
+    assert load(ARTICLEBOT_QUERY_LOG_DAYS="30").query_log_days == 30
+    with pytest.raises(SettingsError, match="ARTICLEBOT_QUERY_LOG_DAYS must be whole days"):
+        load(ARTICLEBOT_QUERY_LOG_DAYS="forever")
+
+
 def test_git_pull_interval():
     assert load().following.pull == 0.0
     assert load(ARTICLEBOT_GIT_PULL="300").following.pull == 300.0

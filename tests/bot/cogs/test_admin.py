@@ -37,16 +37,16 @@ class TestPermissions:
 
     async def test_check_refuses_politely(self, bot):
         bot.is_owner = AsyncMock(return_value=False)
-        ctx = SimpleNamespace(bot=bot, author=member())
+        ctx = SimpleNamespace(bot=bot, author=member(), guild=None)
         with pytest.raises(NotAdmin) as caught:
             await admin_check(ctx)
         assert str(caught.value) == render.NOT_ALLOWED
 
     async def test_owner_passes(self, bot):
         bot.is_owner = AsyncMock(return_value=True)
-        assert await admin_check(SimpleNamespace(bot=bot, author=member()))
+        assert await admin_check(SimpleNamespace(bot=bot, author=member(), guild=None))
 
     async def test_owner_lookup_failure_is_a_refusal(self, bot):
         bot.is_owner = AsyncMock(side_effect=discord.HTTPException(MagicMock(status=500), "x"))
         with pytest.raises(NotAdmin):
-            await admin_check(SimpleNamespace(bot=bot, author=member()))
+            await admin_check(SimpleNamespace(bot=bot, author=member(), guild=None))

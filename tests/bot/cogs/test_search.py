@@ -130,7 +130,10 @@ class TestMentions:
         ctx.channel = SimpleNamespace(id=900)
         bot.get_context = AsyncMock(return_value=ctx)
         message = SimpleNamespace(
-            author=SimpleNamespace(id=5, bot=False), content=f"<@42> {text}", channel=ctx.channel
+            author=SimpleNamespace(id=5, bot=False),
+            content=f"<@42> {text}",
+            channel=ctx.channel,
+            guild=None,
         )
         await bot.get_cog("Search").on_message(message)
         return ctx
