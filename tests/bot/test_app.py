@@ -37,6 +37,7 @@ class TestBot:
             "subscribe",
             "unsubscribe",
             "subscriptions",
+            "report",
         }
         slash = {c.name for c in bot.tree.get_commands()}
         assert slash == names - {"sync"}
