@@ -16,7 +16,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from PIL import ImageDraw, ImageFont
+    from PIL import Image as PILImage
+    from PIL import ImageFont
 
 WIDTH, HEIGHT = 1000, 440
 LEFT, RIGHT, TOP, BOTTOM = 84, 24, 56, 76  # margins around the plot area
@@ -86,15 +87,14 @@ def chart_png(per_day: Sequence[tuple[date, int]], title: str) -> bytes:
 
 
 def _vertical_text(
-    image: object, text: str, font: ImageFont.FreeTypeFont, centre: tuple[int, int]
+    image: PILImage.Image, text: str, font: ImageFont.FreeTypeFont, centre: tuple[int, int]
 ) -> None:
     """``text`` turned a quarter left (read bottom to top), centred at ``centre``."""
     from PIL import Image, ImageDraw
 
-    assert isinstance(image, Image.Image)
-    left, top, right, bottom = font.getbbox(text)
+    left, top, right, bottom = (int(v) for v in font.getbbox(text))
     label = Image.new("RGB", (right - left + 4, bottom - top + 4), BACKGROUND)
-    pen: ImageDraw.ImageDraw = ImageDraw.Draw(label)
+    pen = ImageDraw.Draw(label)
     pen.text((2 - left, 2 - top), text, font=font, fill=INK)
     turned = label.rotate(90, expand=True)
     image.paste(turned, (centre[0] - turned.width // 2, centre[1] - turned.height // 2))
