@@ -31,6 +31,7 @@ EXTENSIONS = (
     "articlebot.bot.cogs.admin",
     "articlebot.bot.cogs.announce",
     "articlebot.bot.cogs.servers",
+    "articlebot.bot.cogs.report",
 )
 RATE, PER = 5, 10.0  # commands per user per this many seconds
 # What the bot needs in a channel: see it, answer with embeds, reply to messages, and

@@ -58,14 +58,20 @@ def payload(reply: Reply) -> dict[str, Any]:
 
 
 async def send_reply(
-    ctx: commands.Context[Any], reply: Reply, *, view: discord.ui.View | None = None
+    ctx: commands.Context[Any],
+    reply: Reply,
+    *,
+    view: discord.ui.View | None = None,
+    file: discord.File | None = None,
 ) -> discord.Message:
     """Answer a command: a reply to the message (prefix) or the interaction response
     (slash: ephemeral for errors, and for everything where the server wants its replies
-    private)."""
+    private). ``file`` goes with it (the embed may show it as ``attachment://name``)."""
     kwargs = message_kwargs(reply)
     if view is not None:
         kwargs["view"] = view
+    if file is not None:
+        kwargs["file"] = file
     if ctx.interaction is None:
         kwargs["reference"] = ctx.message.to_reference(fail_if_not_exists=False)
         kwargs["mention_author"] = False

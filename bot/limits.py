@@ -157,6 +157,21 @@ def safe_url(url: str, limit: int = URL) -> str:
     return url if length(url) <= limit else ""
 
 
+# A file sent with the same message, shown as the embed's image: ``attachment://name``.
+_ATTACHMENT = re.compile(r"attachment://[A-Za-z0-9._-]{1,100}\Z")
+
+
+def attachment_name(url: str) -> str:
+    """The file name an ``attachment://`` URL refers to, or ""."""
+    return url.removeprefix("attachment://") if _ATTACHMENT.match(url) else ""
+
+
+def safe_image(url: str) -> str:
+    """An embed image: ``attachment://name`` (a file sent with the message) or a
+    ``safe_url``; otherwise ""."""
+    return url if attachment_name(url) else safe_url(url)
+
+
 # --- validation -------------------------------------------------------------------------
 
 
@@ -207,8 +222,8 @@ def validate_embed(embed: Mapping[str, Any]) -> list[str]:
             problems.append(f"{key} {embed[key][:80]!r} is not an acceptable URL")
     for key in ("image", "thumbnail"):
         media = embed.get(key)
-        if media and not safe_url(_text(media.get("url"))):
-            problems.append(f"{key}.url is not an absolute http(s) URL")
+        if media and not safe_image(_text(media.get("url"))):
+            problems.append(f"{key}.url is not an absolute http(s) or attachment:// URL")
     colour = embed.get("color")
     if colour is not None and not (isinstance(colour, int) and 0 <= colour <= 0xFFFFFF):
         problems.append(f"color {colour!r} out of range")
@@ -281,6 +296,12 @@ def validate_message_payload(payload: Mapping[str, Any]) -> list[str]:
     total = sum(embed_length(e) for e in embeds)
     if len(embeds) > 1 and total > EMBED_TOTAL:
         problems.append(f"embeds together are {total} long (limit {EMBED_TOTAL})")
+    attached = {_text(a.get("filename")) for a in payload.get("attachments") or ()}
+    for i, embed in enumerate(embeds):
+        for key in ("image", "thumbnail"):
+            name = attachment_name(_text((embed.get(key) or {}).get("url")))
+            if name and name not in attached:
+                problems.append(f"embeds[{i}].{key} shows attachment {name!r}, which is not sent")
     problems += _validate_components(payload.get("components") or [])
     allowed = payload.get("allowed_mentions")
     if allowed is not None and _allows_pings(allowed) and not opted_in_role_ping(payload):

@@ -25,7 +25,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from articlebot.bot import render
 from articlebot.bot.follow import CannotFollow, Following, changed, follow
 from articlebot.bot.render import Style, plain_style, to_text, wants_colour
+from articlebot.bot.report import DEFAULT_DAYS, MAX_DAYS, Report, gather_report
 from articlebot.bot.settings import Settings
+from articlebot.bot.state import State, StateError
 from articlebot.index import (
     Answer,
     Article,
@@ -110,6 +112,24 @@ def register(subparsers: Any, settings: Settings) -> None:
     p.add_argument("--json", action="store_true", help="JSON; with no QUESTION, one per line")
     p.set_defaults(handler=lambda a: cmd_ask(a, config))
 
+    p = subparsers.add_parser(
+        "report", parents=[common], help="the editors' report from the query log"
+    )
+    p.add_argument(
+        "--days", type=_days, default=DEFAULT_DAYS, metavar="N", help="the last N days (30)"
+    )
+    p.add_argument("--server", type=int, metavar="ID", help="one server's (default: all)")
+    p.add_argument("--json", action="store_true", help="the report as one JSON object")
+    p.add_argument("--png", type=Path, metavar="FILE", help="write the chart to FILE")
+    p.add_argument(
+        "--state",
+        type=Path,
+        default=settings.state_path,
+        metavar="FILE",
+        help=f"the state file (default: {settings.state_path})",
+    )
+    p.set_defaults(handler=lambda a: cmd_report(a, config, settings))
+
 
 def _positive(value: str) -> int:
     try:
@@ -118,6 +138,16 @@ def _positive(value: str) -> int:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
     if not 1 <= number <= 1000:
         raise argparse.ArgumentTypeError("choose a number from 1 to 1000")
+    return number
+
+
+def _days(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 1 <= number <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"choose a number of days from 1 to {MAX_DAYS}")
     return number
 
 
@@ -371,3 +401,46 @@ async def _ask(args: argparse.Namespace, config: IndexConfig, text: str) -> int:
             else:
                 _say(to_text(render.answer_reply(answer, style=style), style))
         return 0
+
+
+# --- report -----------------------------------------------------------------------------
+
+
+def cmd_report(args: argparse.Namespace, config: IndexConfig, settings: Settings) -> int:
+    if not args.state.is_file():
+        raise CliError(
+            f"there is no state file at {args.state}; the bot makes it when it runs "
+            "(--state FILE to read another)."
+        )
+    report = asyncio.run(_report(args, config, settings))
+    from articlebot.bot.render.report import chart_title, report_json, report_reply
+
+    if args.png:
+        from articlebot.bot.chart import chart_png
+
+        try:
+            args.png.write_bytes(chart_png(report.per_day, chart_title(report)))
+        except OSError as exc:
+            raise CliError(f"cannot write the chart to {args.png}: {exc.strerror}.") from None
+    if args.json:
+        _say(json.dumps(report_json(report), ensure_ascii=False))
+    else:
+        style = _style()
+        _say(to_text(report_reply(report, style=style), style))
+    return 0
+
+
+async def _report(args: argparse.Namespace, config: IndexConfig, settings: Settings) -> Report:
+    """The report from the state file; titles of opened articles from the index when
+    there is one (never built for this: without it, articles are shown by id)."""
+    try:
+        state = await State.open(args.state)
+    except StateError as exc:
+        raise CliError(str(exc)) from None
+    async with state:
+        if not args.db.is_file():
+            return await gather_report(state, days=args.days, guild_id=args.server, tz=settings.tz)
+        async with await ArticleIndex.open(args.db, args.content, config) as index:
+            return await gather_report(
+                state, days=args.days, guild_id=args.server, articles=index.articles, tz=settings.tz
+            )

@@ -63,6 +63,8 @@ def help_reply(
                 f"in a channel; add a role to ping it · {c(p + 'unsubscribe #news')} · "
                 f"{c(p + 'subscriptions')}\n"
                 f"{c(p + 'reindex')} — read new and changed articles now\n"
+                f"{c(p + 'report 30')} — what readers searched for, found nothing for, "
+                "and opened, with a chart\n"
                 f"{c(p + 'stats')} — index figures · {c(p + 'sync')} — publish slash commands "
                 "(bot owner)",
                 False,

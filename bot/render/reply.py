@@ -116,7 +116,7 @@ def finish(reply: Reply) -> Reply:
         description=cut(reply.description, limits.EMBED_DESCRIPTION),
         fields=tuple(fields),
         footer=cut(reply.footer, limits.FOOTER),
-        image=limits.safe_url(reply.image),
+        image=limits.safe_image(reply.image),
         content=cut(reply.content, limits.CONTENT),
     )
     while (over := embed_size(reply) - limits.EMBED_TOTAL) > 0:

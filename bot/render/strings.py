@@ -46,3 +46,12 @@ FIRST_PAGE = "This is the first page."
 LAST_PAGE = "That was the last page."
 NOT_UTF8 = "(That line had bytes that are not UTF-8; they are shown as \ufffd.)"
 ONLY_ASKER = "Only the person who searched can turn these pages."
+REPORT_EMPTY = (
+    "Nobody searched, asked or listed anything in the last {days}, so there is nothing to "
+    "report yet."
+)
+REPORT_NO_MISSES = "None: every search found something."
+REPORT_NO_DECLINES = "None: every question was answered."
+REPORT_NO_OPENS = "No result was opened."
+REPORT_NO_SEARCHES = "No searches."
+REPORT_FOOTER = "Queries that differ only in case, spacing or word order count as one."

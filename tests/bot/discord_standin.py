@@ -190,6 +190,7 @@ class RecordedRequest:
     status: int = 0
     response: Any = None
     files: list[str] = field(default_factory=list)
+    file_data: dict[str, bytes] = field(default_factory=dict)  # each file part's bytes
 
     @property
     def interaction_id(self) -> int | None:
@@ -1084,6 +1085,7 @@ class DiscordStandin:
                     break
         payload: Any = None
         files: list[str] = []
+        file_data: dict[str, bytes] = {}
         if request.body_exists:
             if request.content_type.startswith("multipart/"):
                 reader = await request.multipart()
@@ -1092,7 +1094,7 @@ class DiscordStandin:
                         payload = json.loads(await part.text())
                     else:
                         files.append(part.filename or part.name or "")
-                        await part.read()
+                        file_data[files[-1]] = bytes(await part.read())
             else:
                 raw = await request.read()
                 if raw:
@@ -1110,6 +1112,7 @@ class DiscordStandin:
             headers=dict(request.headers),
             at=loop.time(),
             files=files,
+            file_data=file_data,
         )
         self.requests.append(record)
         try:

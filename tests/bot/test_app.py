@@ -38,6 +38,7 @@ class TestBot:
             "unsubscribe",
             "subscriptions",
             "settings",
+            "report",
         }
         slash = {c.name for c in bot.tree.get_commands()}
         assert slash == names - {"sync"}
