@@ -11,9 +11,9 @@ from discord.ext import commands
 
 from articlebot.bot import render
 from articlebot.bot.answers import Answers, Heard
-from articlebot.bot.cogs.admin import admin_check
 from articlebot.bot.embeds import NO_PINGS, send_reply
 from articlebot.bot.follow import PullStatus
+from articlebot.bot.permissions import admin_check
 from articlebot.bot.render import DISCORD, strings
 from articlebot.bot.servers import Servers, ServerSettings
 from articlebot.bot.servers import defaults as server_defaults

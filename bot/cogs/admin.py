@@ -10,49 +10,13 @@ from discord.ext import commands
 
 from articlebot.bot import render
 from articlebot.bot.embeds import send_reply
+from articlebot.bot.permissions import admin_check
 from articlebot.bot.render import strings
 
 if TYPE_CHECKING:
     from articlebot.bot.app import ArticleBot
-    from articlebot.bot.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-class NotAdmin(commands.CheckFailure):
-    """The author may not run an admin command; the message is the polite refusal."""
-
-    def __init__(self) -> None:
-        super().__init__(render.NOT_ALLOWED)
-
-
-def is_admin_member(
-    author: discord.abc.User, settings: Settings, server_roles: tuple[int, ...] = ()
-) -> bool:
-    """A configured admin user, a member with Manage Server, or one with an admin role
-    (the environment's, or one the server's admins chose)."""
-    if author.id in settings.admin_user_ids:
-        return True
-    if not isinstance(author, discord.Member):
-        return False  # in DMs only configured admins (and the owner) count
-    permissions = author.resolved_permissions or author.guild_permissions
-    if permissions.manage_guild or permissions.administrator:
-        return True
-    return any(
-        role.id in settings.admin_role_ids or role.id in server_roles for role in author.roles
-    )
-
-
-async def admin_check(ctx: commands.Context[Any]) -> bool:
-    bot: ArticleBot = ctx.bot
-    if is_admin_member(ctx.author, bot.settings, bot.server(ctx.guild).admin_roles):
-        return True
-    try:
-        if await bot.is_owner(ctx.author):
-            return True
-    except discord.HTTPException as exc:  # application info unavailable: not the owner
-        log.warning("could not check the bot owner: %s", exc)
-    raise NotAdmin()
 
 
 class Admin(commands.Cog):

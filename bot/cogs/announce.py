@@ -27,8 +27,8 @@ from discord.ext import commands
 from discord.http import handle_message_parameters
 
 from articlebot.bot import render
-from articlebot.bot.cogs.admin import admin_check
 from articlebot.bot.embeds import send_reply, to_embed
+from articlebot.bot.permissions import admin_check
 from articlebot.bot.render import strings
 from articlebot.bot.render.announce import (
     announcement_batches,

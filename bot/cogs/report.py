@@ -12,8 +12,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from articlebot.bot.chart import FILENAME, chart_png
-from articlebot.bot.cogs.admin import admin_check
 from articlebot.bot.embeds import in_time, send_reply
+from articlebot.bot.permissions import admin_check
 from articlebot.bot.render.reply import Reply
 from articlebot.bot.render.report import chart_title, report_reply
 from articlebot.bot.report import DEFAULT_DAYS, MAX_DAYS, gather_report

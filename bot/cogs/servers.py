@@ -14,8 +14,8 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from articlebot.bot import render
-from articlebot.bot.cogs.admin import admin_check
 from articlebot.bot.embeds import send_reply
+from articlebot.bot.permissions import admin_check
 from articlebot.bot.render import strings
 from articlebot.bot.render.servers import LABELS, setting_changed, settings_list, shown
 from articlebot.bot.servers import NAMES, SettingError, check, stored
@@ -160,14 +160,14 @@ class Servers(commands.Cog):
     @settings.command(name="page-size", description="Search results per page")
     @for_admins
     async def page_size(
-        self, ctx: commands.Context[Any], count: app_commands.Range[int, 1, 10]
+        self, ctx: commands.Context[Any], count: commands.Range[int, 1, 10]
     ) -> None:
         await self._change(ctx, "page_size", count)
 
     @settings.command(name="latest-count", description="How many articles latest shows")
     @for_admins
     async def latest_count(
-        self, ctx: commands.Context[Any], count: app_commands.Range[int, 1, 10]
+        self, ctx: commands.Context[Any], count: commands.Range[int, 1, 10]
     ) -> None:
         await self._change(ctx, "latest_count", count)
 

@@ -43,11 +43,11 @@ async def standin() -> AsyncIterator[DiscordStandin]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def module_standin() -> AsyncIterator[DiscordStandin]:
+async def module_standin(request: pytest.FixtureRequest) -> AsyncIterator[DiscordStandin]:
     """One stand-in for a whole module (its tests share one bot to stay fast); the module
     must run its tests in the module loop: ``pytestmark = pytest.mark.asyncio(loop_scope=
-    "module")``."""
-    async with DiscordStandin() as server:
+    "module")``. A module's ``STANDIN = {...}`` gives the stand-in's options."""
+    async with DiscordStandin(**getattr(request.module, "STANDIN", {})) as server:
         with server.patch_discord():
             yield server
 

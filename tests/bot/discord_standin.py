@@ -525,6 +525,7 @@ class DiscordStandin:
         strict: bool = True,
         echo_bot_messages: bool = True,
         extra_channels: int = 0,
+        second_guild: bool = False,
     ) -> None:
         self.token = token
         self.heartbeat_interval_ms = heartbeat_interval_ms
@@ -547,6 +548,10 @@ class DiscordStandin:
             for name in ("News", "Science", "Sport")
         ]
         self.forum_requires_tag = False
+        # A second server with one text channel and the same members, when asked for: to
+        # show that what one server does (its settings) stays there.
+        self.second_guild_id = self._ids.next() if second_guild else None
+        self.second_channel_id = self._ids.next() if second_guild else None
         self.bot_user = FakeUser(self._ids.next(), "articlebot", bot=True)
         self.application_id = self.bot_user.id
         self.owner = FakeUser(self._ids.next(), "owner")
@@ -759,6 +764,13 @@ class DiscordStandin:
             }
         if channel_id == self.news_channel_id:
             return {**self._text_payload(channel_id, "site-news", 101), "type": 5}
+        if channel_id == self.second_channel_id:
+            assert self.second_guild_id is not None
+            return {
+                **self._text_payload(channel_id, "lobby", 0),
+                "guild_id": str(self.second_guild_id),
+                "parent_id": None,
+            }
         names = {self.channel_id: "general", self.other_channel_id: "random"}
         ids = [self.channel_id, self.other_channel_id, *self.extra_channel_ids]
         return self._text_payload(
@@ -793,6 +805,26 @@ class DiscordStandin:
         """Every channel of the guild: category, text channels, the forum and the
         announcement channel."""
         return [self.category_id, *self.channel_ids, self.forum_channel_id, self.news_channel_id]
+
+    def guild_of(self, channel_id: int) -> int:
+        """The server a channel belongs to."""
+        if channel_id == self.second_channel_id and self.second_guild_id is not None:
+            return self.second_guild_id
+        return self.guild_id
+
+    def second_guild_payload(self) -> dict[str, Any]:
+        """The second server: the same members and roles (its own @everyone), one channel."""
+        assert self.second_guild_id is not None and self.second_channel_id is not None
+        first = self.guild_payload()
+        everyone = {**self.roles[0], "id": str(self.second_guild_id)}
+        return {
+            **first,
+            "id": str(self.second_guild_id),
+            "name": "Second Guild",
+            "roles": [everyone, *self.roles[1:]],
+            "system_channel_id": str(self.second_channel_id),
+            "channels": [self.channel_payload(self.second_channel_id)],
+        }
 
     def guild_payload(self) -> dict[str, Any]:
         members = [u.member_payload() for u in [*self.users, self.bot_user]]
@@ -1194,7 +1226,7 @@ class DiscordStandin:
             "id": str(message_id or self._ids.next()),
             "type": message_type,
             "channel_id": str(channel_id),
-            "guild_id": str(self.guild_id),
+            "guild_id": str(self.guild_of(channel_id)),
             "author": author.payload(),
             "content": payload.get("content") or "",
             "embeds": list(payload.get("embeds") or []),
@@ -1250,6 +1282,7 @@ class DiscordStandin:
     def _channel(self, channel_id: int) -> None:
         known = (
             channel_id in self.guild_channel_ids
+            or (channel_id == self.second_channel_id and channel_id is not None)
             or channel_id in self._dm_channels
             or channel_id in self.threads
         )
@@ -1803,7 +1836,11 @@ class DiscordStandin:
             {
                 "v": 10,
                 "user": self.me_payload(),
-                "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+                "guilds": [
+                    {"id": str(g), "unavailable": True}
+                    for g in (self.guild_id, self.second_guild_id)
+                    if g is not None
+                ],
                 "session_id": session.id,
                 "resume_gateway_url": self.resume_gateway_url,
                 "shard": shard,
@@ -1819,6 +1856,8 @@ class DiscordStandin:
         )
         self.ready_count += 1
         await self.dispatch("GUILD_CREATE", self.guild_payload())
+        if self.second_guild_id is not None:
+            await self.dispatch("GUILD_CREATE", self.second_guild_payload())
         return session
 
     async def _resume(
@@ -1933,7 +1972,7 @@ class DiscordStandin:
             message["message_reference"] = {
                 "message_id": str(reference["id"]),
                 "channel_id": str(reference["channel_id"]),
-                "guild_id": str(self.guild_id),
+                "guild_id": str(self.guild_of(channel_id)),
             }
             message["referenced_message"] = dict(reference)
             message["type"] = 19
@@ -2014,8 +2053,8 @@ class DiscordStandin:
             "application_id": str(self.application_id),
             "type": kind,
             "data": data,
-            "guild_id": str(self.guild_id),
-            "guild": {"id": str(self.guild_id), "locale": "en-US", "features": []},
+            "guild_id": str(self.guild_of(channel_id)),
+            "guild": {"id": str(self.guild_of(channel_id)), "locale": "en-US", "features": []},
             "channel_id": str(channel_id),
             "channel": self.channel_payload(channel_id),
             "member": {**user.member_payload(), "permissions": str(permissions)},

@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from articlebot.bot import render
 from articlebot.bot.app import ArticleBot, create_bot, error_sentence
-from articlebot.bot.cogs.admin import NotAdmin
+from articlebot.bot.permissions import NotAdmin
 from articlebot.bot.settings import Settings
 from articlebot.index import QueryError
 from tests.bot.fakes import fake_ctx

@@ -9,7 +9,7 @@ import discord
 import pytest
 
 from articlebot.bot import render
-from articlebot.bot.cogs.admin import NotAdmin, admin_check, is_admin_member
+from articlebot.bot.permissions import NotAdmin, admin_check, is_admin_member
 from articlebot.bot.settings import Settings
 from tests.bot.fakes import member
 
