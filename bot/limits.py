@@ -38,6 +38,7 @@ ROWS = 5
 BUTTON_LABEL = 80
 CUSTOM_ID = 100
 THREAD_NAME = 100  # a forum post's (thread's) name
+SELECT_OPTIONS = 25  # options in a select menu
 TAGS_PER_POST = 5  # forum tags applied to one post
 
 ELLIPSIS = "…"

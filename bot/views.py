@@ -1,4 +1,5 @@
-"""Buttons that turn the pages of a search, for the person who searched only."""
+"""Under a search reply: buttons that turn its pages (for the person who searched only),
+and a menu that opens one of the page's articles (for anyone; shown only to them)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from articlebot.bot import render
+from articlebot.bot import limits, render
 from articlebot.bot.embeds import NO_PINGS, message_kwargs
 from articlebot.bot.render import page_count
 from articlebot.index import SearchResult
@@ -37,6 +38,7 @@ class SearchPages(discord.ui.View):
         *,
         timeout: float | None = TIMEOUT,
         on_page: Callable[[], Awaitable[None]] | None = None,
+        on_open: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__(timeout=timeout)
         self.answers = answers
@@ -46,7 +48,29 @@ class SearchPages(discord.ui.View):
         self.pages = page_count(result.total, answers.page_size)
         self.message: discord.Message | None = None
         self._on_page = on_page  # the query log hears of the first page turned
+        self._on_open = on_open  # ... and of each article opened
+        self._ids: list[str] = []
         self._update_buttons()
+        self._offer(result)
+        if self.pages <= 1:  # nothing to turn: only the menu
+            for button in (self.previous, self.position, self.next):
+                self.remove_item(button)
+
+    def _offer(self, result: SearchResult) -> None:
+        """The page's articles in the menu (values are positions: ids can be longer than
+        Discord's 100 characters)."""
+        self._ids = [hit.article.id for hit in result.hits[: limits.SELECT_OPTIONS]]
+        self.open.options = [
+            discord.SelectOption(
+                label=limits.fit(  # labels show no Markdown: only mentions are broken
+                    " ".join(limits.strip_invisible(hit.article.title).split()) or hit.article.id,
+                    limits.CHOICE_NAME,
+                    limits.break_mentions,
+                ),
+                value=str(n),
+            )
+            for n, hit in enumerate(result.hits[: limits.SELECT_OPTIONS])
+        ]
 
     def _update_buttons(self) -> None:
         self.previous.disabled = self.page <= 0
@@ -56,6 +80,8 @@ class SearchPages(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.user.id == self.author_id:
             return True
+        if (interaction.data or {}).get("custom_id") == self.open.custom_id:
+            return True  # anyone may open an article; its card is shown to them alone
         await interaction.response.send_message(
             render.ONLY_ASKER, ephemeral=True, allowed_mentions=NO_PINGS
         )
@@ -73,6 +99,18 @@ class SearchPages(discord.ui.View):
     async def next(self, interaction: discord.Interaction[Any], _: discord.ui.Button) -> None:
         await self.turn(interaction, self.page + 1)
 
+    @discord.ui.select(placeholder="Open an article…", options=[discord.SelectOption(label="-")])
+    async def open(self, interaction: discord.Interaction[Any], select: discord.ui.Select) -> None:
+        try:
+            article_id = self._ids[int(select.values[0])]
+        except (IndexError, ValueError):  # a stale menu
+            await interaction.response.defer()
+            return
+        reply = await self.answers.article(article_id)
+        await interaction.response.send_message(**message_kwargs(reply), ephemeral=True)
+        if self._on_open is not None:
+            await self._on_open(article_id)
+
     async def turn(self, interaction: discord.Interaction[Any], page: int) -> None:
         page = max(0, min(page, self.pages - 1))
         reply, result = await self.answers.search(self.query, page)
@@ -83,6 +121,7 @@ class SearchPages(discord.ui.View):
         self.page = page
         self.pages = page_count(result.total, self.answers.page_size)
         self._update_buttons()
+        self._offer(result)
         await interaction.response.edit_message(**message_kwargs(reply), view=self)
         if self._on_page is not None:
             on_page, self._on_page = self._on_page, None
@@ -90,7 +129,7 @@ class SearchPages(discord.ui.View):
 
     async def on_timeout(self) -> None:
         for item in self.children:
-            if isinstance(item, discord.ui.Button):
+            if isinstance(item, discord.ui.Button | discord.ui.Select):
                 item.disabled = True
         if self.message is not None:
             try:

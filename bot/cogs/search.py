@@ -84,25 +84,33 @@ class Search(commands.Cog):
         reply, result = await in_time(ctx, answers.search(query))
         logged = await self.bot.log_query(ctx, answers.heard)
         view = None
-        pages = render.page_count(result.total, answers.page_size) if result else 0
-        if result is not None and result.hits and pages > 1:
-            view = SearchPages(answers, result, ctx.author.id, on_page=self._paged(logged))
+        if result is not None and result.hits:
+            view = SearchPages(
+                answers,
+                result,
+                ctx.author.id,
+                on_page=self._logged(logged, self.bot.state.query_paged),
+                on_open=self._logged(logged, self.bot.state.query_opened),
+            )
         message = await send_reply(ctx, reply, view=view)
         if view is not None:
             view.message = message
 
-    def _paged(self, query_id: int | None) -> Callable[[], Awaitable[None]] | None:
-        """Marks the logged search as paged through, the first time a page is turned."""
+    def _logged(
+        self, query_id: int | None, note: Callable[..., Awaitable[None]]
+    ) -> Callable[..., Awaitable[None]] | None:
+        """``note(query_id, ...)`` for a logged search (a page turned, an article opened),
+        or nothing when the search was not logged."""
         if query_id is None:
             return None
 
-        async def paged() -> None:
+        async def noted(*args: str) -> None:
             try:
-                await self.bot.state.query_paged(query_id)
-            except Exception as exc:  # the log never costs the reader a page
-                log.warning("could not log a page turn: %s", exc)
+                await note(query_id, *args)
+            except Exception as exc:  # the log never costs the reader a page or an article
+                log.warning("could not log what a search led to: %s", exc)
 
-        return paged
+        return noted
 
     @commands.hybrid_command(name="search", description="Search the site's articles")
     @app_commands.describe(

@@ -253,7 +253,8 @@ def payload_problems(request: RecordedRequest) -> list[str]:
     if TRACEBACK.search(text):
         problems.append(f"{where}: traceback text shown: {text[:200]!r}")
     if PING.search(text):
-        problems.append(f"{where}: unescaped @everyone/@here shown: {text[:200]!r}")
+        start = max(0, PING.search(text).start() - 80)  # type: ignore[union-attr]
+        problems.append(f"{where}: unescaped @everyone/@here shown: {text[start:][:200]!r}")
     return problems
 
 

@@ -134,13 +134,16 @@ def prefix_ctx(bot, author_id=5):
     ctx = MagicMock()
     ctx.bot = bot
     ctx.interaction = None
+    ctx.guild = None  # as in a DM: the environment's settings, a query logged without a server
     ctx.author = SimpleNamespace(id=author_id)
     ctx.send = AsyncMock(return_value=MagicMock(spec=discord.Message))
     return ctx
 
 
-def interaction(user_id: int):
+def interaction(user_id: int, custom_id: str = "a-button"):
     response = SimpleNamespace(
-        send_message=AsyncMock(), edit_message=AsyncMock(), is_done=lambda: False
+        send_message=AsyncMock(), edit_message=AsyncMock(), is_done=lambda: False, defer=AsyncMock()
     )
-    return SimpleNamespace(user=SimpleNamespace(id=user_id), response=response)
+    return SimpleNamespace(
+        user=SimpleNamespace(id=user_id), response=response, data={"custom_id": custom_id}
+    )

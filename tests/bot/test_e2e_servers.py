@@ -183,6 +183,32 @@ async def test_the_query_log_holds_no_user_and_can_be_off(e2e: E2E) -> None:
     await admin(e2e, "!settings reset query-log")
 
 
+async def test_opening_and_paging_are_logged(e2e: E2E) -> None:
+    standin, since = e2e.standin, now() - timedelta(seconds=1)
+    asker = e2e.fresh_user()
+    reply = await say(e2e, "!search lighthouse", user=asker)
+    message_id = reply.response["id"]
+    rows = reply.json["components"]
+    menu = next(c for row in rows for c in row["components"] if c["type"] == 3)
+    buttons = [c for row in rows for c in row["components"] if c["type"] == 2]
+    next_page = next(b for b in buttons if b.get("label") == "Next")
+    # Someone else opens the second result: its card, shown to them alone.
+    ref = await standin.click(
+        message_id, menu["custom_id"], e2e.fresh_user(), component_type=3, values=["1"]
+    )
+    shown = await standin.wait_for_response(ref)
+    assert shown["flags"] & EPHEMERAL and shown["embeds"][0]["title"] == menu["options"][1]["label"]
+    await standin.wait_for_response(await standin.click(message_id, next_page["custom_id"], asker))
+    for _ in range(50):  # written just after the replies
+        logged = [q for q in await e2e.bot.state.logged_queries(since) if q.query == "lighthouse"][
+            -1
+        ]
+        if logged.paged and logged.opened:
+            break
+        await asyncio.sleep(0.05)
+    assert logged.paged and len(logged.opened) == 1 and logged.opened[0].endswith(".md")
+
+
 async def test_retention_prunes_the_log(e2e: E2E) -> None:
     state, cog = e2e.bot.state, e2e.bot.get_cog("Servers")
     old = await state.log_query(1, "search", "ancient", 1, at=now() - timedelta(days=91))

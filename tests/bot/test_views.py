@@ -32,6 +32,21 @@ class TestSearchPages:
         assert kwargs["ephemeral"] is True
         assert await view.interaction_check(interaction(5)) is True
 
+    async def test_anyone_may_open_an_article_shown_to_them_alone(self, answers):
+        opened = AsyncMock()
+        _, result = await answers.search("cruise")
+        view = SearchPages(answers, result, author_id=5, on_open=opened)
+        assert [o.value for o in view.open.options] == ["0", "1", "2", "3", "4"]
+        assert view.open.options[0].label == result.hits[0].article.title
+        stranger = interaction(6, custom_id=view.open.custom_id)
+        assert await view.interaction_check(stranger) is True
+        view.open._values = ["1"]  # as discord.py sets them from the interaction
+        await view.open.callback(stranger)
+        kwargs = stranger.response.send_message.await_args.kwargs
+        assert kwargs["ephemeral"] is True
+        assert kwargs["embed"].title == result.hits[1].article.title
+        opened.assert_awaited_once_with(result.hits[1].article.id)
+
     async def test_turning(self, answers):
         view = await self.make(answers)
         press = interaction(5)

@@ -80,10 +80,12 @@ class TestCommandCallbacks:
         assert isinstance(kwargs["view"], SearchPages)
         assert kwargs["view"].message is ctx.send.return_value
 
-    async def test_one_page_has_no_buttons(self, bot):
+    async def test_one_page_has_the_menu_but_no_buttons(self, bot):
         ctx = prefix_ctx(bot)
         await bot.get_command("search").callback(bot.get_cog("Search"), ctx, query="number 12")
-        assert "view" not in ctx.send.await_args.kwargs
+        view = ctx.send.await_args.kwargs["view"]
+        assert [type(c).__name__ for c in view.children] == ["Select"]
+        assert [o.label for o in view.open.options] == ["Cruise stunt number 12"]
 
     async def test_latest_count_first(self, bot):
         ctx = prefix_ctx(bot)
