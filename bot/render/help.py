@@ -65,6 +65,8 @@ def help_reply(
                 f"{c(p + 'reindex')} — read new and changed articles now\n"
                 f"{c(p + 'report 30')} — what readers searched for, found nothing for, "
                 "and opened, with a chart\n"
+                f"{c(p + 'settings')} — this server's prefix, channels, reply visibility, "
+                "page sizes, admin roles and query log\n"
                 f"{c(p + 'stats')} — index figures · {c(p + 'sync')} — publish slash commands "
                 "(bot owner)",
                 False,
