@@ -46,6 +46,13 @@ def for_admins(func: F) -> F:
     return commands.guild_only()(commands.check(admin_check)(func))
 
 
+def edited(ids: list[int], action: str, one: int) -> list[int]:
+    """``ids`` with ``one`` added or removed (once, in order)."""
+    if action == "add":
+        return ids if one in ids else [*ids, one]
+    return [i for i in ids if i != one]
+
+
 class Servers(commands.Cog):
     """Per-server settings."""
 
@@ -137,11 +144,7 @@ class Servers(commands.Cog):
         if channel is None:
             await send_reply(ctx, render.error(strings.CHANNEL_NEEDED))
             return
-        if action == "add" and channel.id not in current:
-            current.append(channel.id)
-        if action == "remove" and channel.id in current:
-            current.remove(channel.id)
-        await self._change(ctx, "channels", current)
+        await self._change(ctx, "channels", edited(current, action, channel.id))
 
     @settings.command(name="elsewhere", description="A prefix command outside those channels")
     @app_commands.describe(reply="hint: one line saying where; silent: no answer")
@@ -178,11 +181,7 @@ class Servers(commands.Cog):
         self, ctx: commands.Context[Any], action: Literal["add", "remove"], role: discord.Role
     ) -> None:
         current = list(self.bot.server(ctx.guild).admin_roles)
-        if action == "add" and role.id not in current:
-            current.append(role.id)
-        if action == "remove" and role.id in current:
-            current.remove(role.id)
-        await self._change(ctx, "admin_roles", current)
+        await self._change(ctx, "admin_roles", edited(current, action, role.id))
 
     @settings.command(name="query-log", description="Log searches for the editors' report")
     @app_commands.describe(switch="on or off for this server")
