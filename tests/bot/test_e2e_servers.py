@@ -135,6 +135,28 @@ async def test_page_size_and_latest_count(e2e: E2E) -> None:
         await admin(e2e, "!settings reset latest-count")
 
 
+async def test_slash_settings_with_pickers(e2e: E2E) -> None:
+    admin = e2e.fresh_user(roles=(e2e.standin.admin_role_id,))
+    ref = await e2e.standin.slash("settings", {"page-size": {"count": 4}}, user=admin)
+    assert (
+        "Results per page: 4"
+        in (await e2e.standin.wait_for_response(ref))["embeds"][0]["description"]
+    )
+    try:
+        assert e2e.bot.server(e2e.bot.get_guild(e2e.standin.guild_id)).page_size == 4
+        ref = await e2e.standin.slash(
+            "settings", {"replies": {"visibility": "sometimes"}}, user=admin
+        )
+        shown = await e2e.standin.wait_for_response(ref)
+        assert "public or private" in str(shown)  # Discord offers only the choices; still
+        member = await e2e.standin.slash("settings", {"show": {}})
+        assert NOT_ALLOWED in (await e2e.standin.wait_for_response(member))["content"]
+    finally:
+        await e2e.standin.wait_for_response(
+            await e2e.standin.slash("settings", {"reset": {"name": "page-size"}}, user=admin)
+        )
+
+
 async def test_admin_roles_are_per_server(e2e: E2E) -> None:
     moderators = e2e.standin.add_role("Moderators")
     await e2e.standin.dispatch(  # as Discord tells the bot of a new role
