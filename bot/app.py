@@ -63,6 +63,8 @@ class ArticleBot(commands.AutoShardedBot):
         super().__init__(
             command_prefix=_prefixes,
             intents=intents,
+            shard_count=settings.shard_count,
+            shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None,
             allowed_mentions=NO_PINGS,
             case_insensitive=True,
             strip_after_prefix=True,
@@ -116,6 +118,7 @@ class ArticleBot(commands.AutoShardedBot):
             self.dispatch("articles_changed", report)
 
     async def on_ready(self) -> None:
+        log.info("Serving %s", describe_shards(self.shard_count, self.shard_ids))
         if self.user is not None:
             log.info(
                 "Online as %s (id %s) in %d servers with %d articles; prefix %r%s",
@@ -216,6 +219,24 @@ class ArticleBot(commands.AutoShardedBot):
             await send(sentence, ephemeral=True, allowed_mentions=NO_PINGS)
         except discord.HTTPException:
             log.warning("could not send an error reply to interaction %s", interaction.id)
+
+
+def describe_shards(count: int | None, ids: list[int] | None) -> str:
+    """Which shards this process serves, for the log: "shards 0-3 of 8"."""
+    if not count:
+        return "every shard (automatic sharding)"
+    if ids is None or len(ids) == count:
+        return f"all {count} shards" if count > 1 else "the only shard"
+    runs: list[str] = []
+    start = prev = ids[0]
+    for shard in [*ids[1:], None]:
+        if shard is not None and shard == prev + 1:
+            prev = shard
+            continue
+        runs.append(str(start) if start == prev else f"{start}-{prev}")
+        if shard is not None:
+            start = prev = shard
+    return f"shard{'s' if len(ids) > 1 else ''} {','.join(runs)} of {count}"
 
 
 def _prefixes(bot: commands.Bot, message: discord.Message) -> list[str]:

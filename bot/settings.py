@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -69,6 +70,8 @@ class Settings:
     publish_announcements: bool = False  # crosspost them in announcement channels
     query_log: bool = True  # servers may turn theirs off; off here is off everywhere
     query_log_days: int = 90  # the log's retention
+    shard_count: int | None = None  # None: discord.py's automatic sharding
+    shard_ids: tuple[int, ...] | None = None  # this process's shards; None: all of them
 
     @property
     def state_path(self) -> Path:
@@ -136,6 +139,7 @@ def load_settings(
         ),
         query_log=_switch("ARTICLEBOT_QUERY_LOG", get("ARTICLEBOT_QUERY_LOG"), default=True),
         query_log_days=_retention(get("ARTICLEBOT_QUERY_LOG_DAYS")),
+        **_shards(get("ARTICLEBOT_SHARD_COUNT"), get("ARTICLEBOT_SHARD_IDS")),
     )
 
 
@@ -261,6 +265,40 @@ def _days(value: str | None) -> float:
             f"ARTICLEBOT_ANNOUNCE_MAX_DAYS must be days from 0.01 to 3650, not {value[:20]!r}"
         )
     return days
+
+
+MAX_SHARDS = 65_536
+
+
+def _shards(count: str | None, ids: str | None) -> dict[str, Any]:
+    """ARTICLEBOT_SHARD_COUNT and ARTICLEBOT_SHARD_IDS (``0-3``, ``0,2,5`` or ``0-1,4``):
+    the shards this process runs, when a bot's shards are split over processes."""
+    if count is None:
+        if ids is not None:
+            raise SettingsError("ARTICLEBOT_SHARD_IDS needs ARTICLEBOT_SHARD_COUNT (all shards)")
+        return {}
+    if not count.isdigit() or not 1 <= int(count) <= MAX_SHARDS:
+        raise SettingsError(
+            f"ARTICLEBOT_SHARD_COUNT must be a whole number from 1, not {count[:20]!r}"
+        )
+    total = int(count)
+    if ids is None:
+        return {"shard_count": total}
+    chosen: list[int] = []
+    for part in ids.replace(" ", "").split(","):
+        first, dash, last = part.partition("-")
+        if not first.isdigit() or (dash and not last.isdigit()):
+            raise SettingsError(
+                f"ARTICLEBOT_SHARD_IDS must be shard numbers like 0-3 or 0,2,5, not {ids[:40]!r}"
+            )
+        low, high = int(first), int(last) if dash else int(first)
+        if low > high or high >= total:
+            raise SettingsError(
+                f"ARTICLEBOT_SHARD_IDS must be from 0 to {total - 1} "
+                f"(ARTICLEBOT_SHARD_COUNT is {total}), not {part!r}"
+            )
+        chosen.extend(range(low, high + 1))
+    return {"shard_count": total, "shard_ids": tuple(sorted(set(chosen)))}
 
 
 def _retention(value: str | None) -> int:

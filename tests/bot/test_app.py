@@ -9,7 +9,7 @@ import pytest
 from discord.ext import commands
 
 from articlebot.bot import render
-from articlebot.bot.app import ArticleBot, create_bot, error_sentence
+from articlebot.bot.app import ArticleBot, create_bot, describe_shards, error_sentence
 from articlebot.bot.permissions import NotAdmin
 from articlebot.bot.settings import Settings
 from articlebot.index import QueryError
@@ -105,3 +105,18 @@ def test_invite_url():
     assert url.startswith("https://discord.com/oauth2/authorize?client_id=123&")
     assert "scope=bot+applications.commands" in url
     assert "permissions=2147568640" in url  # view, send, embed links, history, slash
+
+
+def test_the_log_says_which_shards_a_process_serves():
+    assert describe_shards(None, None) == "every shard (automatic sharding)"
+    assert describe_shards(1, None) == "the only shard"
+    assert describe_shards(8, [0, 1, 2, 3]) == "shards 0-3 of 8"
+    assert describe_shards(8, [0, 1, 2, 5, 7]) == "shards 0-2,5,7 of 8"
+    assert describe_shards(8, [6]) == "shard 6 of 8"
+    assert describe_shards(2, [0, 1]) == "all 2 shards"
+
+
+def test_the_bot_runs_the_shards_it_is_given(index):
+    settings = Settings(shard_count=8, shard_ids=(2, 3))
+    bot = create_bot(settings, index)
+    assert (bot.shard_count, bot.shard_ids) == (8, [2, 3])

@@ -238,3 +238,22 @@ def test_git_pull_interval():
     assert load(ARTICLEBOT_GIT_PULL="300").following.pull == 300.0
     with pytest.raises(SettingsError, match="ARTICLEBOT_GIT_PULL"):
         load(ARTICLEBOT_GIT_PULL="1")
+
+
+def test_shards_of_this_process():
+    assert (load().shard_count, load().shard_ids) == (None, None)
+    assert load(ARTICLEBOT_SHARD_COUNT="8").shard_count == 8
+    split = load(ARTICLEBOT_SHARD_COUNT="8", ARTICLEBOT_SHARD_IDS="0-2, 5,7")
+    assert split.shard_ids == (0, 1, 2, 5, 7)
+    for count, ids, why in [
+        (None, "0-3", "needs ARTICLEBOT_SHARD_COUNT"),
+        ("0", None, "ARTICLEBOT_SHARD_COUNT must be"),
+        ("4", "2-8", "from 0 to 3"),
+        ("4", "3-1", "from 0 to 3"),
+        ("4", "one", "like 0-3"),
+    ]:
+        env = {"ARTICLEBOT_SHARD_IDS": ids} if ids else {}
+        if count:
+            env["ARTICLEBOT_SHARD_COUNT"] = count
+        with pytest.raises(SettingsError, match=why):
+            load(**env)
