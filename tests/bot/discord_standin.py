@@ -400,6 +400,7 @@ class _Session:
     ws: web.WebSocketResponse | None = None
     compressor: Any = None
     invalid: bool = False
+    shard: tuple[int, int] = (0, 1)  # (shard id, shard count) from IDENTIFY
 
 
 @dataclass
@@ -550,7 +551,7 @@ class DiscordStandin:
         self.forum_requires_tag = False
         # A second server with one text channel and the same members, when asked for: to
         # show that what one server does (its settings) stays there.
-        self.second_guild_id = self._ids.next() if second_guild else None
+        self.second_guild_id = self._other_shard_id(self.guild_id) if second_guild else None
         self.second_channel_id = self._ids.next() if second_guild else None
         self.bot_user = FakeUser(self._ids.next(), "articlebot", bot=True)
         self.application_id = self.bot_user.id
@@ -621,8 +622,9 @@ class DiscordStandin:
         self.heartbeat_ack_delay = heartbeat_ack_delay
         self._tasks: set[asyncio.Future[None]] = set()
 
-        self._session: _Session | None = None
+        self._session: _Session | None = None  # the newest identified session
         self._sessions: dict[str, _Session] = {}
+        self._shards: dict[int, _Session] = {}  # the live session of each shard id
         self._rate_limits: list[_RateLimitRule] = []
         self.bucket_limits: dict[str, tuple[int, float]] = {}
         self._buckets: dict[tuple[str, str], tuple[float, int]] = {}
@@ -805,6 +807,33 @@ class DiscordStandin:
         """Every channel of the guild: category, text channels, the forum and the
         announcement channel."""
         return [self.category_id, *self.channel_ids, self.forum_channel_id, self.news_channel_id]
+
+    def _other_shard_id(self, guild_id: int) -> int:
+        """A new id that two shards put on the other shard from ``guild_id`` (so a test
+        with two shards has a server on each)."""
+        while True:
+            candidate = self._ids.next()
+            if (candidate >> 22) % 2 != (guild_id >> 22) % 2:
+                return candidate
+
+    @staticmethod
+    def shard_of(guild_id: int, shard_count: int) -> int:
+        """The shard that receives a server's events, as Discord routes them."""
+        return (guild_id >> 22) % shard_count
+
+    @property
+    def guild_ids(self) -> list[int]:
+        return [g for g in (self.guild_id, self.second_guild_id) if g is not None]
+
+    def _session_for(self, event: str, data: Mapping[str, Any]) -> _Session | None:
+        """The session an event goes to: the owner of its server's shard (DMs: shard 0)."""
+        if self._session is None:
+            return None
+        count = self._session.shard[1]
+        server = event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE")
+        guild = data.get("id") if server else data.get("guild_id")
+        shard = self.shard_of(int(guild), count) if guild else 0
+        return self._shards.get(shard)
 
     def guild_of(self, channel_id: int) -> int:
         """The server a channel belongs to."""
@@ -1738,10 +1767,13 @@ class DiscordStandin:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> int:
-        """Send a DISPATCH to the bot (buffered for RESUME while it is disconnected).
-        Returns the sequence number."""
-        session = self._session
+    async def dispatch(
+        self, event: str, data: dict[str, Any], session: _Session | None = None
+    ) -> int:
+        """Send a DISPATCH to the bot (buffered for RESUME while it is disconnected): to
+        ``session``, else to the shard that owns the event's server. Returns the sequence
+        number."""
+        session = session or self._session_for(event, data)
         if session is None or session.invalid:
             raise RuntimeError("stand-in: no gateway session (the bot has not identified)")
         if event == "MESSAGE_CREATE" and not session.intents & MESSAGE_CONTENT_INTENT:
@@ -1823,27 +1855,34 @@ class DiscordStandin:
         if self.reject_privileged_intents and intents & PRIVILEGED_INTENTS:
             await ws.close(code=4014, message=b"Disallowed intent(s).")
             return None
-        if self._session is not None:
-            self._session.invalid = True
+        shard_id, shard_count = data.get("shard") or [0, 1]
+        shard_id, shard_count = int(shard_id), int(shard_count)
+        if not 0 <= shard_id < shard_count:
+            await ws.close(code=4010, message=b"Invalid shard.")
+            return None
+        previous = self._shards.get(shard_id)
+        if previous is not None:
+            previous.invalid = True
         session = _Session(
-            id=secrets.token_hex(16), intents=intents, ws=ws, compressor=conn.compressor
+            id=secrets.token_hex(16),
+            intents=intents,
+            ws=ws,
+            compressor=conn.compressor,
+            shard=(shard_id, shard_count),
         )
         self._sessions[session.id] = session
         self._session = session
-        shard = data.get("shard") or [0, 1]
+        self._shards[shard_id] = session
+        mine = [g for g in self.guild_ids if self.shard_of(g, shard_count) == shard_id]
         await self.dispatch(
             "READY",
             {
                 "v": 10,
                 "user": self.me_payload(),
-                "guilds": [
-                    {"id": str(g), "unavailable": True}
-                    for g in (self.guild_id, self.second_guild_id)
-                    if g is not None
-                ],
+                "guilds": [{"id": str(g), "unavailable": True} for g in mine],
                 "session_id": session.id,
                 "resume_gateway_url": self.resume_gateway_url,
-                "shard": shard,
+                "shard": [shard_id, shard_count],
                 "application": {"id": str(self.application_id), "flags": (1 << 19) | (1 << 15)},
                 "private_channels": [],
                 "relationships": [],
@@ -1853,11 +1892,14 @@ class DiscordStandin:
                 "geo_ordered_rtc_regions": [],
                 "auth": {},
             },
+            session,
         )
         self.ready_count += 1
-        await self.dispatch("GUILD_CREATE", self.guild_payload())
-        if self.second_guild_id is not None:
-            await self.dispatch("GUILD_CREATE", self.second_guild_payload())
+        for guild in mine:
+            payload = (
+                self.guild_payload() if guild == self.guild_id else self.second_guild_payload()
+            )
+            await self.dispatch("GUILD_CREATE", payload, session)
         return session
 
     async def _resume(
@@ -1870,7 +1912,7 @@ class DiscordStandin:
             or session is None
             or session.invalid
             or data.get("token") != self.token
-            or session is not self._session
+            or session is not self._shards.get(session.shard[0])
         ):
             await self._send(conn, {"op": 9, "d": False})
             return None
@@ -1883,7 +1925,7 @@ class DiscordStandin:
         for frame in session.sent:
             if frame["s"] > seq:
                 await self._send(session, frame)
-        await self.dispatch("RESUMED", {})
+        await self.dispatch("RESUMED", {}, session)
         self.resumed_count += 1
         return session
 
@@ -1904,6 +1946,7 @@ class DiscordStandin:
         }
         if data.get("nonce"):
             chunk["nonce"] = data["nonce"]
+        chunk["guild_id"] = str(data.get("guild_id") or self.guild_id)
         await self.dispatch("GUILD_MEMBERS_CHUNK", chunk)
 
     # failure knobs ---------------------------------------------------------------------
