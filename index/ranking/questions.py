@@ -268,7 +268,7 @@ def question_shape(question: str) -> str:
         return "number"
     if re.search(r"\bwhat (percentage|proportion|share|size|number|speed|distance)\b", q):
         return "number"
-    if re.search(r"\b(when|what year|what date|which year|which day|what day|wann)\b", q):
+    if re.search(r"\b(what year|what date|which year|which day|what day)\b", q) or _asks_when(q):
         return "date"
     if re.search(r"\b(why|what (caused|led|made|prompted|sparked)|wieso|warum|weshalb)\b", q):
         return "reason"
@@ -279,7 +279,7 @@ def question_shape(question: str) -> str:
     if re.search(r"\b(where|wo|woher|wohin)\b", q):
         return "place"
     if re.search(
-        r"\b(which|what) (city|town|village|country|county|state|island|region|area|"
+        r"\b(which|what) ([a-z]+ )?(city|town|village|country|county|state|island|region|area|"
         r"neighbourhood|neighborhood|district|suburb|borough|province|port|venue|stadium|"
         r"hospital|school|university|prison|street|road|resort|beach|airport|club|team)\b",
         q,
@@ -294,6 +294,16 @@ def question_shape(question: str) -> str:
     if re.search(r"\b(wie viele|wie viel|wie lange|wie hoch|was kostet)\b", q):
         return "number"
     return ""
+
+
+_WH = re.compile(r"\b(who|whom|whose|which|what|where|why|how|wer|wo|welche[rsn]?|wie)\b")
+
+
+def _asks_when(q: str) -> bool:
+    """True when "when" is the question's own word, not a clause inside a question that
+    asks something else ("which airline was she with when it was found")."""
+    m = re.search(r"\b(when|wann)\b", q)
+    return m is not None and _WH.search(q, 0, m.start()) is None
 
 
 def sentences(text: str) -> list[str]:
