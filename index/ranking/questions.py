@@ -150,6 +150,30 @@ _AMOUNT = re.compile(
 )
 
 
+HOW_LONG_TIME = 0.3  # fit of a number that is not a time (nor a length) for "how long"
+
+_HOW_LONG = re.compile(r"\bhow long\b|\bwie lange\b", re.IGNORECASE)
+# "how long is the trail" (not "how long were they followed"): a length will do too.
+_HOW_LONG_IS = re.compile(r"\bhow long (is|was) (the|a|an|this|that|its|his|her)\b", re.I)
+
+# What "how long" wants: a time ("for 10 years", "48 minutes", "212 sols").
+_DURATION = re.compile(
+    r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+    r"thirty|forty|fifty|sixty|a|an|several|hundred)[\s-](more\s|extra\s|further\s)?"
+    r"(seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centur(y|ies)|"
+    r"stunden|minuten|jahre|tage|monate|wochen|sols?)\b",
+    re.IGNORECASE,
+)
+
+# A length ("86 miles", "6cm"), for "how long is the trail".
+_LENGTH = re.compile(
+    r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand)[\s-]?"
+    r"(miles?|metres?|meters?|kilometres?|kilometers?|km|centimetres?|centimeters?|cm|"
+    r"millimetres?|mm|inch(es)?|feet|foot|ft|yards?)\b",
+    re.IGNORECASE,
+)
+
+
 _HOW_MUCH = re.compile(r"\bhow\s+much\b|\bwhat\s+price\b|\bcost\b|\bkostet\b", re.I)
 
 
@@ -403,6 +427,12 @@ def shape_score(
             return 1.0 if _AMOUNT.search(text) else 0.5 if any(numbers) else 0.0
         if not any(numbers):
             return 0.0
+        if HOW_LONG_TIME and _HOW_LONG.search(question):
+            if _DURATION.search(text):
+                return 1.0
+            if _HOW_LONG_IS.search(question) and _LENGTH.search(text):
+                return 1.0
+            return HOW_LONG_TIME
         return 0.6 if counted else 1.0 if _AMOUNT.search(text) else 0.8
     if shape == "date":
         return 1.0 if _DATE.search(text) else 0.0

@@ -101,6 +101,13 @@ def _fit(shape: str, question: str, text: str) -> float:
             "The pub reopened last week.",
         ),
         (
+            "number",
+            "how long were the men followed for",
+            "They were monitored for 10 years.",
+            "Men with a 40in (103cm) waist had a 35 per cent higher risk.",
+        ),
+        ("number", "how long is the trail", "The trail is 86 miles long.", "It has 3 huts."),
+        (
             "place",
             "which town is she from",
             "She grew up in the market town of Kelbridge.",
