@@ -72,6 +72,7 @@ class Evidence:
     margin: float  # the passage's score over the best passage of any other article
     own: float  # share of the question's weight in the passage itself, not from the title
     gap: float  # the rarest question term neither the passage nor the title has
+    score: float  # the passage's ranking score: how it stood against every other sentence
 
     def vector(self) -> tuple[float, ...]:
         return tuple(getattr(self, f.name) for f in fields(self))
@@ -233,10 +234,11 @@ def rank_passages(
 
 # Confidence is a logistic model over the evidence, fitted by bench/ask_calibrate.py on the
 # odd-numbered questions of bench/ (answerable and unanswerable together): the chance that
-# the quoted sentences hold the answer. Below MIN_CONFIDENCE the answer declines.
-WEIGHTS = (2.102, -1.007, 0.075, -0.081, 0.231, -0.221, 0.743, 1.099, -0.692)
-BIAS = -2.565
-MIN_CONFIDENCE = 0.52
+# the quoted sentences hold the answer. Below MIN_CONFIDENCE the answer declines. (Refitted
+# 2026-12-06 with the passage's score as evidence: odd-half log-loss 0.554 -> 0.538.)
+WEIGHTS = (1.267, -0.726, 0.398, -0.340, 0.173, -0.168, 0.601, 0.417, -0.405, 1.687)
+BIAS = -3.535
+MIN_CONFIDENCE = 0.56
 
 
 def confidence(
@@ -286,6 +288,7 @@ def gather_evidence(
         margin=max(-1.0, min(1.0, best.score - other)),
         own=best.own,
         gap=best.gap,
+        score=best.score,
     )
 
 

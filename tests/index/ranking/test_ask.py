@@ -63,6 +63,7 @@ def _evidence(**change: float) -> Evidence:
         margin=0.5,
         own=0.8,
         gap=0.0,
+        score=1.0,
     )
     return Evidence(**(base | change))
 
@@ -77,6 +78,7 @@ def test_confidence_rises_with_coverage_and_falls_with_a_missing_rare_term() -> 
         _evidence(coverage=0.3, own=0.3)
     )
     assert confidence(_evidence(gap=0.0)) > confidence(_evidence(gap=1.0))
+    assert confidence(_evidence(score=1.2)) > confidence(_evidence(score=0.4))
     assert 0.0 < confidence(_evidence()) < 1.0
 
 
