@@ -191,11 +191,11 @@ def rank_passages(
             found.append(have)
             fits.append(None)
 
-        def fit_of(i: int, fits=fits, doc=doc, counted=counted) -> float:
+        def fit_of(i: int, fits=fits, doc=doc, counted=counted, title=article.title) -> float:
             value = fits[i]
             if value is None:
                 value = fits[i] = shape_score(
-                    shape, question, doc.texts[i], doc.stems[i], doc.numbers[i], counted
+                    shape, question, doc.texts[i], doc.stems[i], doc.numbers[i], counted, title
                 )
             return value
 

@@ -402,8 +402,13 @@ def shape_score(
     stems: list[str],
     numbers: list[bool],
     counted: set[str],
+    title: str = "",
 ) -> float:
-    """How well a sentence has what the question's shape asks for, 0..1."""
+    """How well a sentence has what the question's shape asks for, 0..1. A name that the
+    question or the article's title (``title``) already gives is not an answer: "who's the
+    trainer working with the ex heavyweight champ" is not answered by "Mike Tyson" in an
+    article titled after him."""
+    context = f"{question} {title}" if title else question
     if not shape:
         return 1.0
     if shape == "age":
@@ -414,7 +419,7 @@ def shape_score(
         return 1.0 if _REASON.search(text) else 0.5
     if shape == "name":
         named = _NAMING.search(text) is not None
-        if _QUOTED.search(text) or _names(text, question):
+        if _QUOTED.search(text) or _names(text, context):
             return 1.0 if named else 0.7
         return 0.3 if named else 0.0
     if shape == "number":
@@ -437,14 +442,14 @@ def shape_score(
     if shape == "date":
         return 1.0 if _DATE.search(text) else 0.0
     if shape == "person":
-        return 1.0 if _names(text, question) else 0.0
+        return 1.0 if _names(text, context) else 0.0
     if shape == "place":
-        asked = question.casefold()
+        asked = context.casefold()
         for m in itertools.chain(_PLACE.finditer(text), _PLACE_OF.finditer(text)):
             word = _POSSESSIVE.sub("", m.group(3).casefold())
             if word not in _NOT_NAMES and word not in asked:
                 return 1.0
-        return 0.5 if _names(text, question) else 0.0
+        return 0.5 if _names(text, context) else 0.0
     return 1.0
 
 

@@ -119,3 +119,17 @@ def test_a_sentence_with_what_the_shape_wants_fits_better(
     shape: str, question: str, answer: str, other: str
 ) -> None:
     assert _fit(shape, question, answer) > _fit(shape, question, other)
+
+
+def test_a_name_the_title_already_gives_does_not_answer_who() -> None:
+    analyzer = Analyzer()
+    question = "who is the trainer working with the former champion"
+    title = "Ray Kettle is back to his best before the exhibition bout"
+
+    def fit(text: str) -> float:
+        words = analyzer.words(text)
+        return shape_score("person", question, text, analyzer.stem(words), [], set(), title)
+
+    assert fit("Ray Kettle looks in great shape ahead of the bout.") == 0.0
+    assert fit("He has been working with trainer Rafa Monteiro.") == 1.0
+    assert shape_score("person", question, "Ray Kettle trains.", ["ray"], [False], set()) == 1.0
