@@ -18,6 +18,9 @@ phrase of the answer, or a list of equivalent phrasings, or null), "answerable"}
 - false declines: answerable questions the bot declined;
 - decline accuracy: unanswerable questions the bot declined.
 
+With --forced the bot never declines, so "both" counts the questions whose quoted
+sentences from the right article hold the key: the sentence choice alone.
+
 Every question is asked once to warm the index, then timed over --rounds rounds; latency is
 per question, the index warm. Figures are reported for all questions and for the odd and
 even ids separately (tune on the odd ids, keep the even ones held out).
@@ -44,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 from corpora import real_corpus  # noqa: E402
 
 from articlebot.index.config import IndexConfig  # noqa: E402
+from articlebot.index.ranking import ask  # noqa: E402
 from articlebot.index.service import ArticleIndex  # noqa: E402
 
 DATA = HERE / ".data"
@@ -250,6 +254,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["all", "odd", "even"], default="all")
     parser.add_argument("--target-ms", type=float, default=50.0, help="p95 budget (default 50)")
     parser.add_argument("--verbose", "-v", action="store_true", help="list every miss")
+    parser.add_argument(
+        "--forced",
+        action="store_true",
+        help="never decline (MIN_CONFIDENCE -1): measures the sentence choice alone",
+    )
     parser.add_argument("--json", dest="json_out", help="write per-question results here")
     args = parser.parse_args(argv)
 
@@ -266,6 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     suffix = "-nobridge" if args.no_bridge else ""
     db = Path(args.db) if args.db else DATA / f"ask-{kind}{suffix}.sqlite3"
     config = IndexConfig(bridge_spellings=not args.no_bridge)
+
+    if args.forced:
+        ask.MIN_CONFIDENCE = -1.0
 
     async def go() -> list[Outcome]:
         idx, _ = await open_index(content, db, config)

@@ -150,6 +150,30 @@ _AMOUNT = re.compile(
 )
 
 
+HOW_LONG_TIME = 0.3  # fit of a number that is not a time (nor a length) for "how long"
+
+_HOW_LONG = re.compile(r"\bhow long\b|\bwie lange\b", re.IGNORECASE)
+# "how long is the trail" (not "how long were they followed"): a length will do too.
+_HOW_LONG_IS = re.compile(r"\bhow long (is|was) (the|a|an|this|that|its|his|her)\b", re.I)
+
+# What "how long" wants: a time ("for 10 years", "48 minutes", "212 sols").
+_DURATION = re.compile(
+    r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+    r"thirty|forty|fifty|sixty|a|an|several|hundred)[\s-](more\s|extra\s|further\s)?"
+    r"(seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centur(y|ies)|"
+    r"stunden|minuten|jahre|tage|monate|wochen|sols?)\b",
+    re.IGNORECASE,
+)
+
+# A length ("86 miles", "6cm"), for "how long is the trail".
+_LENGTH = re.compile(
+    r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand)[\s-]?"
+    r"(miles?|metres?|meters?|kilometres?|kilometers?|km|centimetres?|centimeters?|cm|"
+    r"millimetres?|mm|inch(es)?|feet|foot|ft|yards?)\b",
+    re.IGNORECASE,
+)
+
+
 _HOW_MUCH = re.compile(r"\bhow\s+much\b|\bwhat\s+price\b|\bcost\b|\bkostet\b", re.I)
 
 
@@ -268,7 +292,7 @@ def question_shape(question: str) -> str:
         return "number"
     if re.search(r"\bwhat (percentage|proportion|share|size|number|speed|distance)\b", q):
         return "number"
-    if re.search(r"\b(when|what year|what date|which year|which day|what day|wann)\b", q):
+    if re.search(r"\b(what year|what date|which year|which day|what day)\b", q) or _asks_when(q):
         return "date"
     if re.search(r"\b(why|what (caused|led|made|prompted|sparked)|wieso|warum|weshalb)\b", q):
         return "reason"
@@ -279,7 +303,7 @@ def question_shape(question: str) -> str:
     if re.search(r"\b(where|wo|woher|wohin)\b", q):
         return "place"
     if re.search(
-        r"\b(which|what) (city|town|village|country|county|state|island|region|area|"
+        r"\b(which|what) ([a-z]+ )?(city|town|village|country|county|state|island|region|area|"
         r"neighbourhood|neighborhood|district|suburb|borough|province|port|venue|stadium|"
         r"hospital|school|university|prison|street|road|resort|beach|airport|club|team)\b",
         q,
@@ -294,6 +318,16 @@ def question_shape(question: str) -> str:
     if re.search(r"\b(wie viele|wie viel|wie lange|wie hoch|was kostet)\b", q):
         return "number"
     return ""
+
+
+_WH = re.compile(r"\b(who|whom|whose|which|what|where|why|how|wer|wo|welche[rsn]?|wie)\b")
+
+
+def _asks_when(q: str) -> bool:
+    """True when "when" is the question's own word, not a clause inside a question that
+    asks something else ("which airline was she with when it was found")."""
+    m = re.search(r"\b(when|wann)\b", q)
+    return m is not None and _WH.search(q, 0, m.start()) is None
 
 
 def sentences(text: str) -> list[str]:
@@ -368,8 +402,13 @@ def shape_score(
     stems: list[str],
     numbers: list[bool],
     counted: set[str],
+    title: str = "",
 ) -> float:
-    """How well a sentence has what the question's shape asks for, 0..1."""
+    """How well a sentence has what the question's shape asks for, 0..1. A name that the
+    question or the article's title (``title``) already gives is not an answer: "who's the
+    trainer working with the ex heavyweight champ" is not answered by "Mike Tyson" in an
+    article titled after him."""
+    context = f"{question} {title}" if title else question
     if not shape:
         return 1.0
     if shape == "age":
@@ -380,7 +419,7 @@ def shape_score(
         return 1.0 if _REASON.search(text) else 0.5
     if shape == "name":
         named = _NAMING.search(text) is not None
-        if _QUOTED.search(text) or _names(text, question):
+        if _QUOTED.search(text) or _names(text, context):
             return 1.0 if named else 0.7
         return 0.3 if named else 0.0
     if shape == "number":
@@ -393,18 +432,24 @@ def shape_score(
             return 1.0 if _AMOUNT.search(text) else 0.5 if any(numbers) else 0.0
         if not any(numbers):
             return 0.0
+        if HOW_LONG_TIME and _HOW_LONG.search(question):
+            if _DURATION.search(text):
+                return 1.0
+            if _HOW_LONG_IS.search(question) and _LENGTH.search(text):
+                return 1.0
+            return HOW_LONG_TIME
         return 0.6 if counted else 1.0 if _AMOUNT.search(text) else 0.8
     if shape == "date":
         return 1.0 if _DATE.search(text) else 0.0
     if shape == "person":
-        return 1.0 if _names(text, question) else 0.0
+        return 1.0 if _names(text, context) else 0.0
     if shape == "place":
-        asked = question.casefold()
+        asked = context.casefold()
         for m in itertools.chain(_PLACE.finditer(text), _PLACE_OF.finditer(text)):
             word = _POSSESSIVE.sub("", m.group(3).casefold())
             if word not in _NOT_NAMES and word not in asked:
                 return 1.0
-        return 0.5 if _names(text, question) else 0.0
+        return 0.5 if _names(text, context) else 0.0
     return 1.0
 
 

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from articlebot.index.posts.article import Article
-from articlebot.index.ranking.ask import MIN_CONFIDENCE, Evidence, answer_question, confidence
+from articlebot.index.ranking.ask import (
+    MIN_CONFIDENCE,
+    Evidence,
+    answer_question,
+    confidence,
+    lead,
+)
 from articlebot.index.text.analysis import Analyzer
 
 STUNT = Article(
@@ -57,6 +63,7 @@ def _evidence(**change: float) -> Evidence:
         margin=0.5,
         own=0.8,
         gap=0.0,
+        score=1.0,
     )
     return Evidence(**(base | change))
 
@@ -71,6 +78,7 @@ def test_confidence_rises_with_coverage_and_falls_with_a_missing_rare_term() -> 
         _evidence(coverage=0.3, own=0.3)
     )
     assert confidence(_evidence(gap=0.0)) > confidence(_evidence(gap=1.0))
+    assert confidence(_evidence(score=1.2)) > confidence(_evidence(score=0.4))
     assert 0.0 < confidence(_evidence()) < 1.0
 
 
@@ -89,3 +97,11 @@ def test_a_who_question_without_a_name_in_reach_is_declined() -> None:
         "who is the new judge on the rooftop jump?", [STUNT], Analyzer(), IDF, [1.0]
     )
     assert answer.declined and answer.evidence is not None and answer.evidence.unfit == 1.0
+
+
+def test_the_lead_credits_only_the_question_words_a_later_sentence_lacks() -> None:
+    weights = {"bar": 2.0, "lamy": 3.0, "known": 1.0}
+    first = {"bar": (0.5, 1.0), "lamy": (0.5, 0.7)}
+    assert lead(weights, first, {"known": 1.0}) == 2.0 + 3.0 * 0.7
+    assert lead(weights, first, {"bar": 1.0, "lamy": 1.0}) == 0.0
+    assert lead(weights, {}, {}) == 0.0
