@@ -31,12 +31,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from articlebot.bot.app import create_bot  # noqa: E402
+from live_bot import bot_on_standin, percentile, ticker  # noqa: E402
+
 from articlebot.bot.limits import validate_message_payload  # noqa: E402
-from articlebot.bot.settings import load_settings  # noqa: E402
 from articlebot.index.service import ArticleIndex  # noqa: E402
 from tests.bot.conftest import write_articles  # noqa: E402
-from tests.bot.discord_standin import DiscordStandin, running  # noqa: E402
+from tests.bot.discord_standin import DiscordStandin  # noqa: E402
 
 PREFIX_COMMANDS = [
     "!search lighthouse",
@@ -57,61 +57,22 @@ SLASH_COMMANDS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
-
-
 async def burst(args: argparse.Namespace) -> None:
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         content = Path(args.corpus) if args.corpus else write_articles(folder / "posts")
         async with DiscordStandin(extra_channels=args.channels) as standin:
-            with standin.patch_discord():
-                if args.discord_limits:
-                    # Discord's documented bucket: 5 messages per 5 s per channel.
-                    standin.set_bucket_limit("create_message", 5, 5.0)
-                users = [standin.add_user(f"burst{i:02d}") for i in range(args.users)]
-                settings = load_settings(
-                    {
-                        "DISCORD_TOKEN": standin.token,
-                        "ARTICLEBOT_CONTENT": str(content),
-                        "ARTICLEBOT_DB": str(folder / "index.sqlite3"),
-                    },
-                    env_file=None,
-                )
-                index = await ArticleIndex.open(
-                    settings.db_path, settings.content_dir, settings.index_config()
-                )
-                try:
-                    began = time.perf_counter()
-                    report = await index.reindex()
-                    print(
-                        f"index: {report.total} articles in "
-                        f"{time.perf_counter() - began:.1f} s ({content})"
-                    )
-                    bot = create_bot(settings, index)
-                    async with running(bot, standin):
-                        await bot.tree.sync()
-                        if args.during_reindex:
-                            await run_during_reindex(standin, users[0], index)
-                        else:
-                            await run_burst(standin, users, rng, args)
-                finally:
-                    await index.close()
-
-
-async def ticker(lags: list[float], every: float = 0.005) -> None:
-    """Appends how late each tick of ``every`` seconds was: the event loop's lag."""
-    loop = asyncio.get_running_loop()
-    last = loop.time()
-    while True:
-        await asyncio.sleep(every)
-        now = loop.time()
-        lags.append(max(0.0, now - last - every))
-        last = now
+            if args.discord_limits:
+                # Discord's documented bucket: 5 messages per 5 s per channel.
+                standin.set_bucket_limit("create_message", 5, 5.0)
+            users = [standin.add_user(f"burst{i:02d}") for i in range(args.users)]
+            async with bot_on_standin(standin, content, folder / "index.sqlite3") as (bot, index):
+                await bot.tree.sync()
+                if args.during_reindex:
+                    await run_during_reindex(standin, users[0], index)
+                else:
+                    await run_burst(standin, users, rng, args)
 
 
 async def run_during_reindex(standin: DiscordStandin, user: Any, index: ArticleIndex) -> None:

@@ -66,6 +66,9 @@ def changed(report: ReindexReport) -> bool:
     return bool(report.added or report.updated or report.removed)
 
 
+STEP_MS = 50  # how often the watcher's thread looks for new events (watchfiles' default)
+
+
 async def follow(
     index: ArticleIndex,
     following: Following,
@@ -75,32 +78,45 @@ async def follow(
 ) -> None:
     """Reindex after each settled burst of changes to posts until ``stop`` is set (or the
     task is cancelled); ``on_report`` gets every report that added, updated or removed
-    articles. Raises CannotFollow when the folder cannot be watched."""
+    articles. Raises CannotFollow when the folder cannot be watched.
+
+    The quiet period is timed here, not by the watcher: it returns events 50 ms after
+    they stop, and says "timeout" after ``quiet`` seconds without any. Its own grouping
+    (``step``) looks once per step, so a step of ``quiet`` made a post wait one to two
+    quiet periods. Other files' events arrive too, so that a log written all along
+    inside the folder cannot hold a post back."""
     from watchfiles import awatch
 
     root = Path(os.path.realpath(index.content_dir))
-
-    def keep(_change: object, path: str) -> bool:
-        return _is_post(root, path)
-
     stop = stop or asyncio.Event()
     watching = awatch(
         index.content_dir,
-        watch_filter=keep,
-        step=int(following.quiet * 1000),
+        watch_filter=None,
+        step=STEP_MS,
         debounce=int(following.longest * 1000),
         force_polling=following.mode == "poll",
         poll_delay_ms=int(following.interval * 1000),
         stop_event=stop,
-        rust_timeout=500,
-        yield_on_timeout=True,  # so `ready` can be set once the watcher runs
+        rust_timeout=max(STEP_MS, int(following.quiet * 1000)),
+        yield_on_timeout=True,  # so `ready` is set, and a quiet period ends, without events
     )
     log.info("Following %s (%s)", index.content_dir, following.mode)
+    # Each batch of events, other files' too, would be an INFO line; ours tells each reindex.
+    logging.getLogger("watchfiles.main").setLevel(logging.WARNING)
+    loop = asyncio.get_running_loop()
+    first: float | None = None  # when the first change to a post not yet reindexed was seen
+    last = 0.0  # and the last one
     try:
         async for changes in watching:
             if ready is not None:
                 ready.set()
-            if changes:
+            now = loop.time()
+            if any(_is_post(root, path) for _, path in changes):
+                first, last = (now if first is None else first), now
+            if first is not None and (
+                now - last >= following.quiet or now - first >= following.longest
+            ):
+                first = None
                 await _reindex(index, on_report)
     except (OSError, RuntimeError) as exc:  # no inotify watches left, folder gone ...
         raise CannotFollow(

@@ -74,15 +74,34 @@ _MIGRATIONS: list[str] = [
 ]
 
 
-def _header(path: Path) -> bytes | None:
-    """The first 100 bytes of the file (SQLite's header), or None when there is no file."""
+# Headers of index files of ours this process has read, by (device, inode). Such a file
+# is not opened by plain Python again: closing any descriptor of a file drops every POSIX
+# lock the process holds on it, SQLite's own included (sqlite.org/howtocorrupt.html, 2.2).
+# A reindex in another process then saw no reader, checkpointed and deleted the -wal and
+# -shm at its close, and this process's open connections kept reading an old generation
+# (the articles of the next reindexes were missing) or damaged pages.
+_OURS: dict[tuple[int, int], bytes] = {}
+
+
+def _header(path: Path, *, cached: bool = True) -> bytes | None:
+    """The first 100 bytes of the file (SQLite's header), or None when there is no file;
+    read once per file of ours (see _OURS), unless ``cached`` is False."""
     try:
+        stat = os.stat(path)
+        key = (stat.st_dev, stat.st_ino)
+        if cached and key in _OURS and stat.st_size >= 100:
+            return _OURS[key]
         with open(path, "rb") as f:
-            return f.read(100)
+            header = f.read(100)
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise StoreError(f"Cannot read the index file {path}: {exc.strerror or exc}.") from None
+    if len(header) == 100 and int.from_bytes(header[68:72], "big") == APPLICATION_ID:
+        _OURS[key] = header
+    else:
+        _OURS.pop(key, None)
+    return header
 
 
 def _check_header(path: Path, header: bytes | None) -> None:
@@ -248,7 +267,7 @@ def write_error(path: Path, exc: BaseException) -> StoreError:
 
 def remove_index(path: Path) -> None:
     """Delete a damaged index of ours (and its -wal and -shm files) so it can be rebuilt."""
-    header = _header(path)
+    header = _header(path, cached=False)  # what the file is now: it may be deleted
     if header and len(header) >= 72 and int.from_bytes(header[68:72], "big") != APPLICATION_ID:
         raise StoreError(f"{path} is not an articlebot index; it was left alone.")
     for suffix in ("", "-wal", "-shm"):

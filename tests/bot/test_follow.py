@@ -103,6 +103,52 @@ async def test_a_burst_of_thirty_posts_is_one_or_two_reindexes(index: ArticleInd
     assert index.article_count == 34
 
 
+async def test_a_post_is_reindexed_one_quiet_period_after_its_write(index: ArticleIndex) -> None:
+    """Not two: the watcher used to look for changes once per quiet period, so a post
+    written just after a look waited twice as long (4 s instead of 2 on a live site)."""
+    loop = asyncio.get_running_loop()
+    started: list[float] = []
+    real = index.reindex
+
+    async def timed(*args, **kwargs):
+        started.append(loop.time())
+        return await real(*args, **kwargs)
+
+    index.reindex = timed  # type: ignore[method-assign]
+    settings = Following(quiet=2.0, longest=10.0)
+    async with following(index, settings, Reports()) as ready:
+        await asyncio.wait_for(ready.wait(), WAIT)
+        new_post(index.content_dir, 1)
+        written = loop.time()
+        while not started:
+            await asyncio.sleep(0.05)
+    waited = started[0] - written
+    assert settings.quiet <= waited < 1.5 * settings.quiet, waited
+
+
+async def test_other_files_written_all_along_do_not_hold_a_post_back(
+    index: ArticleIndex,
+) -> None:
+    reports = Reports()
+    log = index.content_dir / "generator.log"
+    async with following(index, QUIET, reports) as ready:
+        await asyncio.wait_for(ready.wait(), WAIT)
+
+        async def keep_writing() -> None:
+            with log.open("a") as f:
+                while True:
+                    f.write("built\n")
+                    f.flush()
+                    await asyncio.sleep(0.05)
+
+        writer = asyncio.create_task(keep_writing())
+        try:
+            new_post(index.content_dir, 1)
+            assert (await reports.next()).added == ("lighthouse_log_001.md",)
+        finally:
+            writer.cancel()
+
+
 async def test_other_files_do_not_trigger_a_reindex(index: ArticleIndex) -> None:
     reports = Reports()
     calls = 0

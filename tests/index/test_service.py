@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from articlebot.index import ArticleIndex, QueryError, StoreError
+from articlebot.index import ArticleIndex, QueryError, StoreError, service
 from articlebot.index.config import IndexConfig
 from tests.sample_posts import write_post, write_posts
 
@@ -138,6 +138,27 @@ async def test_reindex_is_coalesced_and_searches_continue(index: ArticleIndex) -
     assert first is second
     assert first.added == ("ferry.md",)
     assert (await index.search("ferry")).total == 1
+
+
+async def test_articles_a_worker_process_added_are_read_after_each_reindex(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Folders of 1,000+ posts reindex in another process; the long-lived reader must see
+    each commit. Reloading the searcher used to open and close the index file with plain
+    Python, which drops every POSIX lock this process holds on it, SQLite's included: the
+    writer then took itself for the last connection and deleted the -wal and -shm under
+    the reader, whose `articles()` missed every new post after the first (announcements
+    of a big site went missing)."""
+    monkeypatch.setattr(service, "PROCESS_THRESHOLD", 0)
+    content = write_posts(tmp_path / "content")
+    async with ArticleIndex.open(tmp_path / "index.sqlite3", content) as index:
+        await index.reindex()
+        for n in range(3):
+            name = f"new_{n}.md"
+            write_post(content, name, f"Lock keeper {n}", "2021-06-01", "news", "The lock.")
+            report = await index.reindex()
+            assert report.added == (name,)
+            assert [a.id for a in await index.articles([name])] == [name], n
 
 
 async def test_stale_detection_and_stats(index: ArticleIndex) -> None:
