@@ -103,16 +103,8 @@ async def bot_on_standin(
                 flush=True,
             )
             bot = create_bot(settings, index)
-            async with running(bot, standin):
-                state = bot.get_cog("Announcer").state
-                try:
-                    yield bot, index
-                finally:
-                    await bot.close()
-                    # The announce extension's teardown looks the cog up after discord.py
-                    # has removed it, so the state file's connection thread would be left
-                    # running and the interpreter would wait for it at exit.
-                    await state.close()
+            async with running(bot, standin):  # closing the bot closes its state file
+                yield bot, index
         finally:
             await index.close()
 
