@@ -9,16 +9,17 @@ transaction.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
+
+from articlebot.bot.statedb import Db, SqliteDb
 
 APPLICATION_ID = 0x41425354  # "ABST": this file is articlebot state, not an index
 SCHEMA_VERSION = 2
@@ -189,22 +190,12 @@ _COLUMNS = (
 class State:
     """The state file. Open with ``await State.open(path)``; ``async with`` closes it."""
 
-    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, db: Db, path: Path) -> None:
         self._db = db
         self.path = path
-        self._lock = asyncio.Lock()  # one transaction at a time on the one connection
 
-    @contextlib.asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error (a kill leaves either)."""
-        async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
-            await self._db.execute("COMMIT")
+    def _transaction(self) -> contextlib.AbstractAsyncContextManager[None]:
+        return self._db.transaction()
 
     @classmethod
     async def open(cls, path: Path) -> State:
@@ -218,7 +209,7 @@ class State:
         except BaseException:
             await db.close()
             raise
-        return cls(db, path)
+        return cls(SqliteDb(db), path)
 
     @staticmethod
     async def _prepare(db: aiosqlite.Connection, path: Path) -> None:
@@ -269,7 +260,7 @@ class State:
         role, and a fresh start if it was failing or paused)."""
         cats = json.dumps(sorted({c.casefold() for c in categories}), ensure_ascii=False)
         async with self._transaction():
-            await self._db.execute(
+            await self._db.run(
                 "INSERT INTO subscriptions (guild_id, channel_id, categories, role_id, created_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel_id, categories) DO UPDATE SET "
                 "role_id=excluded.role_id, status='ok', failures=0, reason=''",
@@ -294,8 +285,8 @@ class State:
         ]
         async with self._transaction():
             for sid in gone:
-                await self._db.execute("DELETE FROM ledger WHERE subscription_id=?", (sid,))
-                await self._db.execute("DELETE FROM subscriptions WHERE id=?", (sid,))
+                await self._db.run("DELETE FROM ledger WHERE subscription_id=?", (sid,))
+                await self._db.run("DELETE FROM subscriptions WHERE id=?", (sid,))
         return len(gone)
 
     async def subscriptions(self, guild_id: int | None = None) -> list[Subscription]:
@@ -305,18 +296,16 @@ class State:
         else:
             sql = f"SELECT {_COLUMNS} FROM subscriptions WHERE guild_id=? ORDER BY id"
             args = (guild_id,)
-        async with self._db.execute(sql, args) as cursor:
-            return [_subscription(row) for row in await cursor.fetchall()]
+        return [_subscription(row) for row in await self._db.rows(sql, args)]
 
     async def _one(self, sql: str, args: Sequence[object]) -> Subscription | None:
-        async with self._db.execute(sql, args) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.row(sql, args)
         return _subscription(row) if row is not None else None
 
     async def failed(self, subscription_id: int, reason: str) -> Subscription | None:
         """Count a failed send; after PAUSE_AFTER in a row the subscription pauses."""
         async with self._transaction():
-            await self._db.execute(
+            await self._db.run(
                 "UPDATE subscriptions SET failures=failures+1, reason=?, "
                 "status=CASE WHEN failures+1 >= ? THEN 'paused' ELSE 'failing' END WHERE id=?",
                 (reason[:300], PAUSE_AFTER, subscription_id),
@@ -334,10 +323,10 @@ class State:
         for start in range(0, len(article_ids), 500):
             chunk = list(article_ids[start : start + 500])
             marks = ",".join("?" * len(chunk))
-            async with self._db.execute(
+            found = await self._db.rows(
                 f"SELECT article_id FROM arrivals WHERE article_id IN ({marks})", chunk
-            ) as cursor:
-                seen.update(str(row[0]) for row in await cursor.fetchall())
+            )
+            seen.update(str(row[0]) for row in found)
         return [a for a in dict.fromkeys(article_ids) if a not in seen]
 
     async def arrive(
@@ -352,44 +341,41 @@ class State:
         async with self._transaction():
             arrived: set[str] = set()
             for article_id in dict.fromkeys(article_ids):
-                cursor = await self._db.execute(
-                    "INSERT OR IGNORE INTO arrivals (article_id, first_seen) VALUES (?, ?)",
+                if await self._db.run(
+                    "INSERT INTO arrivals (article_id, first_seen) VALUES (?, ?) "
+                    "ON CONFLICT DO NOTHING",
                     (article_id, stamp.isoformat()),
-                )
-                if cursor.rowcount:
+                ):
                     arrived.add(article_id)
             for claim in claims:
                 mine: list[str] = []
                 for article_id in claim.article_ids:
                     if article_id not in arrived:
                         continue
-                    cursor = await self._db.execute(
-                        "INSERT OR IGNORE INTO ledger "
-                        "(subscription_id, article_id, state, nonce, at) "
-                        "VALUES (?, ?, 'sending', ?, ?)",
+                    if await self._db.run(
+                        "INSERT INTO ledger (subscription_id, article_id, state, nonce, at) "
+                        "VALUES (?, ?, 'sending', ?, ?) ON CONFLICT DO NOTHING",
                         (claim.subscription_id, article_id, claim.nonce, stamp.isoformat()),
-                    )
-                    if cursor.rowcount:
+                    ):
                         mine.append(article_id)
                 if mine:
                     granted.append(Claim(claim.subscription_id, tuple(mine), claim.nonce))
         return granted
 
     async def arrival(self, article_id: str) -> datetime | None:
-        async with self._db.execute(
+        row = await self._db.row(
             "SELECT first_seen FROM arrivals WHERE article_id=?", (article_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return _time(row[0]) if row else None
 
     async def sent(self, subscription_id: int, nonce: str, message_id: int) -> None:
         async with self._transaction():
-            await self._db.execute(
+            await self._db.run(
                 "UPDATE ledger SET state='sent', message_id=?, at=? "
                 "WHERE subscription_id=? AND nonce=?",
                 (message_id, now().isoformat(), subscription_id, nonce),
             )
-            await self._db.execute(
+            await self._db.run(
                 "UPDATE subscriptions SET last_posted_at=?, failures=0, status='ok', reason='' "
                 "WHERE id=?",
                 (now().isoformat(), subscription_id),
@@ -398,7 +384,7 @@ class State:
     async def drop(self, subscription_id: int, nonce: str) -> None:
         """The send failed for good (channel gone, no permission): never retried."""
         async with self._transaction():
-            await self._db.execute(
+            await self._db.run(
                 "UPDATE ledger SET state='dropped', at=? WHERE subscription_id=? AND nonce=?",
                 (now().isoformat(), subscription_id, nonce),
             )
@@ -406,11 +392,10 @@ class State:
     async def unsent(self) -> list[Unsent]:
         """Claims recorded but not confirmed (a crash between send and record), to retry
         with the same nonce."""
-        async with self._db.execute(
+        rows = await self._db.rows(
             "SELECT subscription_id, nonce, article_id, at FROM ledger WHERE state='sending' "
-            "ORDER BY subscription_id, nonce, rowid"
-        ) as cursor:
-            rows = await cursor.fetchall()
+            "ORDER BY subscription_id, nonce, article_id"
+        )
         grouped: dict[tuple[int, str], tuple[list[str], datetime]] = {}
         for sid, nonce, article_id, at in rows:
             ids, _ = grouped.setdefault((int(sid), str(nonce)), ([], _time(at) or now()))
@@ -419,31 +404,32 @@ class State:
 
     async def ledger(self, subscription_id: int) -> list[tuple[str, str]]:
         """(article id, state) of everything sent or claimed for one subscription."""
-        async with self._db.execute(
-            "SELECT article_id, state FROM ledger WHERE subscription_id=? ORDER BY rowid",
+        found = await self._db.rows(
+            "SELECT article_id, state FROM ledger WHERE subscription_id=? ORDER BY article_id",
             (subscription_id,),
-        ) as cursor:
-            return [(str(a), str(s)) for a, s in await cursor.fetchall()]
+        )
+        return [(str(a), str(s)) for a, s in found]
 
     # --- per-server settings -------------------------------------------------------------
 
     async def server_settings(self) -> dict[int, dict[str, object]]:
         """Every server's changed settings: {guild id: {name: value}}."""
         found: dict[int, dict[str, object]] = {}
-        async with self._db.execute("SELECT guild_id, name, value FROM server_settings") as cur:
-            for guild_id, name, value in await cur.fetchall():
-                found.setdefault(int(guild_id), {})[str(name)] = json.loads(str(value))
+        for guild_id, name, value in await self._db.rows(
+            "SELECT guild_id, name, value FROM server_settings"
+        ):
+            found.setdefault(int(guild_id), {})[str(name)] = json.loads(str(value))
         return found
 
     async def set_server_setting(self, guild_id: int, name: str, value: object) -> None:
         """Store one setting of a server; None returns it to the default."""
         async with self._transaction():
             if value is None:
-                await self._db.execute(
+                await self._db.run(
                     "DELETE FROM server_settings WHERE guild_id=? AND name=?", (guild_id, name)
                 )
             else:
-                await self._db.execute(
+                await self._db.run(
                     "INSERT INTO server_settings (guild_id, name, value) VALUES (?, ?, ?) "
                     "ON CONFLICT (guild_id, name) DO UPDATE SET value=excluded.value",
                     (guild_id, name, json.dumps(value, ensure_ascii=False)),
@@ -453,29 +439,30 @@ class State:
         """The bot left a server (its settings go after a grace period), or is back."""
         async with self._transaction():
             if left:
-                await self._db.execute(
-                    "INSERT OR IGNORE INTO servers_left (guild_id, left_at) VALUES (?, ?)",
+                await self._db.run(
+                    "INSERT INTO servers_left (guild_id, left_at) VALUES (?, ?) "
+                    "ON CONFLICT DO NOTHING",
                     (guild_id, now().isoformat()),
                 )
             else:
-                await self._db.execute("DELETE FROM servers_left WHERE guild_id=?", (guild_id,))
+                await self._db.run("DELETE FROM servers_left WHERE guild_id=?", (guild_id,))
 
     async def forget_servers_left(self, before: datetime) -> list[int]:
         """Delete the settings and subscriptions of servers the bot left before
         ``before``; returns their ids."""
         async with self._transaction():
-            async with self._db.execute(
+            found = await self._db.rows(
                 "SELECT guild_id FROM servers_left WHERE left_at < ?", (before.isoformat(),)
-            ) as cursor:
-                gone = [int(row[0]) for row in await cursor.fetchall()]
+            )
+            gone = [int(row[0]) for row in found]  # type: ignore[call-overload]
             for guild_id in gone:
-                await self._db.execute(
+                await self._db.run(
                     "DELETE FROM ledger WHERE subscription_id IN "
                     "(SELECT id FROM subscriptions WHERE guild_id=?)",
                     (guild_id,),
                 )
                 for table in ("subscriptions", "server_settings", "servers_left"):
-                    await self._db.execute(f"DELETE FROM {table} WHERE guild_id=?", (guild_id,))
+                    await self._db.run(f"DELETE FROM {table} WHERE guild_id=?", (guild_id,))
         return gone
 
     # --- the query log -------------------------------------------------------------------
@@ -494,9 +481,9 @@ class State:
         it paged or opened later."""
         text = " ".join(query.split())[:300]
         async with self._transaction():
-            cursor = await self._db.execute(
+            made = await self._db.row(
                 "INSERT INTO queries (guild_id, command, query, normalized, results, declined, at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     guild_id,
                     command,
@@ -507,15 +494,15 @@ class State:
                     (at or now()).isoformat(),
                 ),
             )
-        return int(cursor.lastrowid or 0)
+        return int(made[0]) if made else 0  # type: ignore[call-overload]
 
     async def query_paged(self, query_id: int) -> None:
         async with self._transaction():
-            await self._db.execute("UPDATE queries SET paged=1 WHERE id=?", (query_id,))
+            await self._db.run("UPDATE queries SET paged=1 WHERE id=?", (query_id,))
 
     async def query_opened(self, query_id: int, article_id: str) -> None:
         async with self._transaction():
-            await self._db.execute(
+            await self._db.run(
                 "INSERT INTO opened (query_id, article_id, at) "
                 "SELECT id, ?, ? FROM queries WHERE id=?",
                 (article_id, now().isoformat(), query_id),
@@ -525,37 +512,41 @@ class State:
         self, since: datetime, guild_id: int | None = None
     ) -> list[LoggedQuery]:
         """The log since ``since``, oldest first: one server's, or every server's."""
-        where, args = "q.at >= ?", [since.isoformat()]
+        conditions, args = ["at >= ?"], [since.isoformat()]
         if guild_id is not None:
-            where += " AND q.guild_id = ?"
+            conditions.append("guild_id = ?")
             args.append(guild_id)  # type: ignore[arg-type]
-        async with self._db.execute(
-            "SELECT q.id, q.guild_id, q.command, q.query, q.normalized, q.results, q.declined, "
-            "q.paged, q.at, group_concat(o.article_id, char(31)) FROM queries q "
-            f"LEFT JOIN opened o ON o.query_id = q.id WHERE {where} GROUP BY q.id ORDER BY q.id",
+        where = " AND ".join(conditions)
+        rows = await self._db.rows(
+            "SELECT id, guild_id, command, query, normalized, results, declined, paged, at "
+            f"FROM queries WHERE {where} ORDER BY id",
             args,
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
+        opened: dict[int, list[str]] = {}
+        for query_id, article_id in await self._db.rows(
+            f"SELECT o.query_id, o.article_id FROM opened o JOIN queries q ON q.id = o.query_id "
+            f"WHERE {' AND '.join('q.' + c for c in conditions)} ORDER BY o.at",
+            args,
+        ):
+            opened.setdefault(int(query_id), []).append(str(article_id))  # type: ignore[call-overload]
         return [
             LoggedQuery(
-                id=int(qid),
-                guild_id=int(guild) if guild is not None else None,
+                id=int(qid),  # type: ignore[call-overload]
+                guild_id=int(guild) if guild is not None else None,  # type: ignore[call-overload]
                 command=str(command),
                 query=str(query),
                 normalized=str(normalized),
-                results=int(results),
+                results=int(results),  # type: ignore[call-overload]
                 declined=bool(declined),
                 paged=bool(paged),
                 at=_time(at) or now(),
-                opened=tuple(str(opened).split("\x1f")) if opened else (),
+                opened=tuple(opened.get(int(qid), ())),  # type: ignore[call-overload]
             )
-            for qid, guild, command, query, normalized, results, declined, paged, at, opened in rows
+            for qid, guild, command, query, normalized, results, declined, paged, at in rows
         ]
 
     async def prune_queries(self, before: datetime) -> int:
         """Delete the log older than ``before`` (the retention); returns how many went."""
         async with self._transaction():
-            cursor = await self._db.execute(
-                "DELETE FROM queries WHERE at < ?", (before.isoformat(),)
-            )
-        return int(cursor.rowcount or 0)
+            gone = await self._db.run("DELETE FROM queries WHERE at < ?", (before.isoformat(),))
+        return gone

@@ -160,7 +160,7 @@ async def test_a_crash_between_send_and_record_sends_no_second_message(e2e: E2E)
     [first] = sent_to(e2e, random, mark)
     # The send happened; now forget that it was recorded, as a kill before `sent` would.
     db = cog.state._db
-    await db.execute(
+    await db.run(
         "UPDATE ledger SET state='sending', message_id=NULL WHERE nonce=?", (first.json["nonce"],)
     )
     assert await cog.retry_unsent() == 1  # retried with the same nonce ...
@@ -222,7 +222,7 @@ async def test_a_forum_gets_one_post_per_article_tagged_by_category(e2e: E2E, au
     # A crash after the post was made and before it was recorded: the retry finds the
     # post (forum posts take no nonce) and records it instead of posting again.
     [seal] = [r for r in posts if "Seal" in r.json["name"]]
-    await cog.state._db.execute(
+    await cog.state._db.run(
         "UPDATE ledger SET state='sending', message_id=NULL WHERE article_id=? "
         "AND subscription_id IN (SELECT id FROM subscriptions WHERE channel_id=?)",
         (f"{names[0]}.md", forum),
