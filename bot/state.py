@@ -19,7 +19,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from articlebot.bot.statedb import Db, SqliteDb
+from articlebot.bot.statedb import Db, PostgresDb, SqliteDb, postgres_ddl
 
 APPLICATION_ID = 0x41425354  # "ABST": this file is articlebot state, not an index
 SCHEMA_VERSION = 2
@@ -187,6 +187,14 @@ _COLUMNS = (
 )
 
 
+async def _script(db: Db, ddl: str) -> None:
+    """Each statement of a schema script, one by one (comments dropped first: they may
+    hold a semicolon)."""
+    for statement in re.sub(r"--[^\n]*", "", ddl).split(";"):
+        if statement.strip():
+            await db.run(statement)
+
+
 class State:
     """The state file. Open with ``await State.open(path)``; ``async with`` closes it."""
 
@@ -241,6 +249,40 @@ class State:
                 f"PRAGMA user_version={version + 1}; COMMIT;"
             )
             version += 1
+
+    @classmethod
+    async def open_postgres(cls, url: str) -> State:
+        """The state in a PostgreSQL database shared by several processes (the same
+        tables and migrations as the file; one process migrates at a time)."""
+        import asyncpg
+
+        try:
+            pool = await asyncpg.create_pool(url, min_size=1, max_size=5)
+        except Exception as exc:
+            raise StateError(
+                f"The state database cannot be reached ({type(exc).__name__}: {exc})."
+            ) from None
+        db = PostgresDb(pool)
+        try:
+            async with db.transaction():
+                await db.run("SELECT pg_advisory_xact_lock(?)", (APPLICATION_ID,))
+                await db.run("CREATE TABLE IF NOT EXISTS articlebot_state (version BIGINT)")
+                found = await db.row("SELECT version FROM articlebot_state")
+                version = int(found[0]) if found else 0  # type: ignore[call-overload]
+                if version > SCHEMA_VERSION:
+                    raise StateError("The state database is from a newer articlebot; upgrade it.")
+                if not found:
+                    await _script(db, postgres_ddl(_SCHEMA_V1))
+                    await db.run("INSERT INTO articlebot_state (version) VALUES (1)")
+                    version = 1
+                while version < SCHEMA_VERSION:
+                    await _script(db, postgres_ddl(_MIGRATIONS[version - 1]))
+                    version += 1
+                    await db.run("UPDATE articlebot_state SET version=?", (version,))
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(db, Path("postgresql"))
 
     async def close(self) -> None:
         await self._db.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -11,9 +12,14 @@ import pytest
 from articlebot.bot.state import PAUSE_AFTER, Claim, State, StateError, normalize_query, now
 
 
-@pytest.fixture
-async def state(tmp_path: Path):
-    async with await State.open(tmp_path / "state.sqlite3") as opened:
+@pytest.fixture(params=["sqlite", "postgres"])
+async def state(request: pytest.FixtureRequest, tmp_path: Path):
+    """The state in a file, and in a fresh database of the suite's PostgreSQL server."""
+    if request.param == "sqlite":
+        opened = await State.open(tmp_path / "state.sqlite3")
+    else:
+        opened = await State.open_postgres(request.getfixturevalue("postgres_database"))
+    async with opened:
         yield opened
 
 
@@ -150,3 +156,22 @@ async def test_a_version_1_file_is_migrated_in_place(tmp_path: Path) -> None:
         assert await state.log_query(1, "search", "tv", 1) > 0
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+async def test_processes_sharing_postgres_claim_an_article_once(postgres_database: str) -> None:
+    """Two bot processes (two pools) racing over the same new article: one claim wins."""
+    first = await State.open_postgres(postgres_database)
+    second = await State.open_postgres(postgres_database)  # migrated already: a no-op
+    try:
+        sub = await first.subscribe(1, 10, [], None)
+        races = [
+            state.arrive(["x.md"], now(), [Claim(sub.id, ("x.md",), f"nonce{n}")])
+            for n, state in enumerate([first, second] * 4)
+        ]
+        granted = [claim for result in await asyncio.gather(*races) for claim in result]
+        assert len(granted) == 1
+        assert await second.ledger(sub.id) == [("x.md", "sending")]
+        assert await first.unseen(["x.md", "y.md"]) == ["y.md"]
+    finally:
+        await first.close()
+        await second.close()
