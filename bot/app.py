@@ -82,7 +82,7 @@ class ArticleBot(commands.AutoShardedBot):
         self.add_check(self._in_its_channels, call_once=True)
 
     async def setup_hook(self) -> None:
-        self.state = await State.open(self.settings.state_path)
+        self.state = await State.open_for(self.settings)
         self.servers.changed = await self.state.server_settings()
         for extension in EXTENSIONS:
             await self.load_extension(extension)

@@ -66,6 +66,7 @@ class Settings:
     language: str = ""  # the site's language; "" detects each post's
     following: Following = field(default_factory=Following)
     state_db: Path | None = None  # subscriptions and the ledger; default: beside the index
+    state_url: str | None = field(default=None, repr=False)  # PostgreSQL, shared by processes
     announce_max_days: float = 2.0  # older articles are never announced
     publish_announcements: bool = False  # crosspost them in announcement channels
     query_log: bool = True  # servers may turn theirs off; off here is off everywhere
@@ -133,6 +134,7 @@ def load_settings(
             get("ARTICLEBOT_WATCH"), get("ARTICLEBOT_WATCH_INTERVAL"), get("ARTICLEBOT_GIT_PULL")
         ),
         state_db=_path(get("ARTICLEBOT_STATE_DB"), None),
+        state_url=_state_url(get("ARTICLEBOT_STATE_URL")),
         announce_max_days=_days(get("ARTICLEBOT_ANNOUNCE_MAX_DAYS")),
         publish_announcements=_switch(
             "ARTICLEBOT_PUBLISH_ANNOUNCEMENTS", get("ARTICLEBOT_PUBLISH_ANNOUNCEMENTS")
@@ -265,6 +267,15 @@ def _days(value: str | None) -> float:
             f"ARTICLEBOT_ANNOUNCE_MAX_DAYS must be days from 0.01 to 3650, not {value[:20]!r}"
         )
     return days
+
+
+def _state_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if urlsplit(value).scheme not in ("postgresql", "postgres"):
+        # Never echo it: it may hold a password.
+        raise SettingsError("ARTICLEBOT_STATE_URL must be a postgresql://user@host/database URL")
+    return value
 
 
 MAX_SHARDS = 65_536

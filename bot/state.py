@@ -16,8 +16,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiosqlite
+
+if TYPE_CHECKING:
+    from articlebot.bot.settings import Settings
 
 from articlebot.bot.statedb import Db, PostgresDb, SqliteDb, postgres_ddl
 
@@ -251,16 +255,29 @@ class State:
             version += 1
 
     @classmethod
+    async def open_for(cls, settings: Settings) -> State:
+        """The state the settings name: PostgreSQL at ARTICLEBOT_STATE_URL (shared by
+        several processes), else the file beside the index."""
+        if settings.state_url:
+            return await cls.open_postgres(settings.state_url)
+        return await cls.open(settings.state_path)
+
+    @classmethod
     async def open_postgres(cls, url: str) -> State:
         """The state in a PostgreSQL database shared by several processes (the same
         tables and migrations as the file; one process migrates at a time)."""
-        import asyncpg
-
+        try:
+            import asyncpg
+        except ImportError:
+            raise StateError(
+                "ARTICLEBOT_STATE_URL needs asyncpg: pip install 'articlebot[postgres]'."
+            ) from None
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=5)
-        except Exception as exc:
+        except Exception as exc:  # the URL (and its password) stays out of the message
             raise StateError(
-                f"The state database cannot be reached ({type(exc).__name__}: {exc})."
+                f"The state database cannot be reached ({type(exc).__name__}: "
+                f"{str(exc).replace(url, '<ARTICLEBOT_STATE_URL>')})."
             ) from None
         db = PostgresDb(pool)
         try:

@@ -434,7 +434,11 @@ async def _report(args: argparse.Namespace, config: IndexConfig, settings: Setti
     """The report from the state file; titles of opened articles from the index when
     there is one (never built for this: without it, articles are shown by id)."""
     try:
-        state = await State.open(args.state)
+        state = await (
+            State.open(args.state)
+            if args.state != settings.state_path or not settings.state_url
+            else State.open_for(settings)
+        )
     except StateError as exc:
         raise CliError(str(exc)) from None
     async with state:

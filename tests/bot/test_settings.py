@@ -257,3 +257,13 @@ def test_shards_of_this_process():
             env["ARTICLEBOT_SHARD_COUNT"] = count
         with pytest.raises(SettingsError, match=why):
             load(**env)
+
+
+def test_state_url_is_postgresql_and_never_echoed():
+    assert load().state_url is None
+    url = "postgresql://bot:s3cret@db.example:5432/articlebot"
+    assert load(ARTICLEBOT_STATE_URL=url).state_url == url
+    assert "s3cret" not in repr(load(ARTICLEBOT_STATE_URL=url))
+    with pytest.raises(SettingsError, match="postgresql://") as caught:
+        load(ARTICLEBOT_STATE_URL="mysql://bot:s3cret@db/x")
+    assert "s3cret" not in str(caught.value)

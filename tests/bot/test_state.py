@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from articlebot.bot.state import PAUSE_AFTER, Claim, State, StateError, normalize_query, now
+from articlebot.bot.statedb import PostgresDb
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -175,3 +176,17 @@ async def test_processes_sharing_postgres_claim_an_article_once(postgres_databas
     finally:
         await first.close()
         await second.close()
+
+
+async def test_the_settings_choose_postgres_or_the_file(postgres_database: str, tmp_path: Path):
+    from articlebot.bot.settings import Settings
+
+    shared = await State.open_for(Settings(state_url=postgres_database))
+    async with shared:
+        assert isinstance(shared._db, PostgresDb)
+    local = await State.open_for(Settings(db_path=tmp_path / "index.sqlite3"))
+    async with local:
+        assert local.path == tmp_path / "state.sqlite3"
+    with pytest.raises(StateError, match="cannot be reached") as caught:
+        await State.open_postgres("postgresql://bot:s3cret@127.0.0.1:1/none")
+    assert "s3cret" not in str(caught.value)
