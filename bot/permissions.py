@@ -8,7 +8,8 @@ defined in a cog would be a different function object from the one other modules
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord.ext import commands
@@ -56,3 +57,12 @@ async def admin_check(ctx: commands.Context[Any]) -> bool:
     except discord.HTTPException as exc:  # application info unavailable: not the owner
         log.warning("could not check the bot owner: %s", exc)
     raise NotAdmin()
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def for_admins(func: F) -> F:
+    """An admin command: in a server, by its managers and the bot's admins. Put on each
+    subcommand too: a slash subcommand does not run its group's checks."""
+    return commands.guild_only()(commands.check(admin_check)(func))

@@ -28,7 +28,7 @@ from discord.http import handle_message_parameters
 
 from articlebot.bot import render
 from articlebot.bot.embeds import send_reply, to_embed
-from articlebot.bot.permissions import admin_check
+from articlebot.bot.permissions import for_admins
 from articlebot.bot.render import strings
 from articlebot.bot.render.announce import (
     announcement_batches,
@@ -230,8 +230,7 @@ class Announcer(commands.Cog):
         description="Announce new articles in a channel (server managers)",
         usage="<channel> [role] [categories...]",
     )
-    @commands.guild_only()
-    @commands.check(admin_check)
+    @for_admins
     @app_commands.describe(
         channel="Where new articles are posted (a forum gets one post per article)",
         role="A role to ping with each announcement (optional)",
@@ -281,8 +280,7 @@ class Announcer(commands.Cog):
         description="Stop announcing new articles in a channel (server managers)",
         usage="<channel> [category]",
     )
-    @commands.guild_only()
-    @commands.check(admin_check)
+    @for_admins
     @app_commands.describe(
         channel="The channel to stop announcing in",
         category="Only the subscription for this category (optional)",
@@ -301,8 +299,7 @@ class Announcer(commands.Cog):
     @commands.hybrid_command(
         name="subscriptions", description="This server's announcement subscriptions"
     )
-    @commands.guild_only()
-    @commands.check(admin_check)
+    @for_admins
     async def subscriptions(self, ctx: commands.Context[Any]) -> None:
         """Every subscription of this server: channel, filters, last post and health."""
         assert ctx.guild is not None

@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from articlebot.bot.chart import FILENAME, chart_png
 from articlebot.bot.embeds import in_time, send_reply
-from articlebot.bot.permissions import admin_check
+from articlebot.bot.permissions import for_admins
 from articlebot.bot.render.reply import Reply
 from articlebot.bot.render.report import chart_title, report_reply
 from articlebot.bot.report import DEFAULT_DAYS, MAX_DAYS, gather_report
@@ -49,8 +49,7 @@ class Reports(commands.Cog):
         description="Top searches, searches that found nothing, declined questions (managers)",
         usage="[days]",
     )
-    @commands.guild_only()
-    @commands.check(admin_check)
+    @for_admins
     @app_commands.describe(days=f"How many days back, 1 to {MAX_DAYS} (default {DEFAULT_DAYS})")
     async def report(
         self,

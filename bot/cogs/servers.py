@@ -5,9 +5,8 @@ pruning the query log to its retention."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
@@ -15,7 +14,7 @@ from discord.ext import commands, tasks
 
 from articlebot.bot import render
 from articlebot.bot.embeds import send_reply
-from articlebot.bot.permissions import admin_check
+from articlebot.bot.permissions import for_admins
 from articlebot.bot.render import strings
 from articlebot.bot.render.servers import LABELS, setting_changed, settings_list, shown
 from articlebot.bot.servers import NAMES, SettingError, check, stored
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 GRACE_DAYS = 30  # a server's settings outlive the bot's leaving by this long
-F = TypeVar("F", bound=Callable[..., Any])
 SettingName = Literal[
     "prefix",
     "channels",
@@ -38,12 +36,6 @@ SettingName = Literal[
     "admin-roles",
     "query-log",
 ]
-
-
-def for_admins(func: F) -> F:
-    """In a server, by its managers and the bot's admins (the checks of each subcommand,
-    as a slash subcommand does not run its group's)."""
-    return commands.guild_only()(commands.check(admin_check)(func))
 
 
 def edited(ids: list[int], action: str, one: int) -> list[int]:
