@@ -10,6 +10,10 @@ more. An admin's `reindex` joins a running one (ArticleIndex.reindex coalesces).
 Watching uses watchfiles: inotify where the kernel delivers events, or polling every
 ``interval`` seconds (ARTICLEBOT_WATCH=poll) for network and container mounts, where
 events are not delivered.
+
+With ARTICLEBOT_WATCH=index the process follows the index instead: another process (the
+indexer, `articlebot watch`) follows the folder and writes it, and this one swaps in each
+generation it commits within INDEX_EVERY seconds, reporting the articles it added.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,7 +40,7 @@ OnReport = Callable[[ReindexReport], Awaitable[None]]
 class Following:
     """How the folder is followed (from ARTICLEBOT_WATCH and ARTICLEBOT_WATCH_INTERVAL)."""
 
-    mode: str = "auto"  # auto (inotify), poll, or off
+    mode: str = "auto"  # auto (inotify), poll, index (another process writes it), or off
     pull: float = 0.0  # seconds between `git pull --ff-only` of the folder; 0: never
     quiet: float = 2.0  # seconds without a change before reindexing
     longest: float = 30.0  # seconds after the first change at the latest
@@ -44,6 +49,11 @@ class Following:
     @property
     def enabled(self) -> bool:
         return self.mode != "off"
+
+    @property
+    def writes(self) -> bool:
+        """Whether this process keeps the index up to date itself (not with ``index``)."""
+        return self.mode != "index"
 
 
 def _is_post(root: Path, path: str) -> bool:
@@ -125,6 +135,42 @@ async def follow(
         ) from exc
 
 
+INDEX_EVERY = 0.5  # seconds between looks at the index's committed generation
+
+
+async def follow_index(
+    index: ArticleIndex, on_report: OnReport, stop: asyncio.Event, every: float = INDEX_EVERY
+) -> None:
+    """Swap in each generation another process commits, until ``stop`` is set; reports
+    that added or removed articles go to ``on_report``. A failing look (the file being
+    replaced, a disk error) is logged once and tried again."""
+    log.info("Following the index %s (written by another process)", index.db_path)
+    failing = False
+    while not stop.is_set():
+        try:
+            report = await index.refresh()
+        except (ArticleIndexError, OSError, sqlite3.Error) as exc:
+            if not failing:
+                log.warning("Reading the index's new generation failed; retrying: %s", exc)
+            failing, report = True, None
+        else:
+            if failing:
+                log.info("Reading the index works again")
+            failing = False
+        if report is not None and changed(report):
+            log.info(
+                "Index updated by the indexer: %d new, %d removed",
+                len(report.added),
+                len(report.removed),
+            )
+            try:
+                await on_report(report)
+            except Exception:  # a listener's bug must not stop the following
+                log.exception("Handling an index update failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
+
+
 class CannotFollow(RuntimeError):
     """The folder cannot be watched; the message is one sentence for the log."""
 
@@ -166,7 +212,10 @@ async def following(
     ready = asyncio.Event()
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
-    if settings.enabled:
+    if not settings.writes:
+        tasks.append(asyncio.create_task(follow_index(index, on_report, stop)))
+        ready.set()
+    elif settings.enabled:
         tasks.append(asyncio.create_task(follow(index, settings, on_report, stop, ready)))
         tasks[-1].add_done_callback(_log_failure)
     else:

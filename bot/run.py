@@ -40,7 +40,8 @@ class StartupError(RuntimeError):
 
 async def open_index(settings: Settings, say: Callable[[str], None]) -> ArticleIndex:
     """Open the index at ``settings.db_path``, first (re)indexing the content folder when
-    the index is empty or older than the files. ``say`` gets one-line progress messages."""
+    the index is empty or older than the files (unless another process, the indexer,
+    writes it: ARTICLEBOT_WATCH=index). ``say`` gets one-line progress messages."""
     from articlebot.index import ArticleIndex, ContentError
 
     content = settings.content_dir
@@ -53,6 +54,10 @@ async def open_index(settings: Settings, say: Callable[[str], None]) -> ArticleI
         index = await ArticleIndex.open(settings.db_path, content, settings.index_config())
     except (OSError, StoreError) as exc:
         raise StartupError(str(exc)) from None
+    if not settings.following.writes:  # the indexer process writes it: only read here
+        if index.is_empty:
+            say(f"The index {settings.db_path} is empty; waiting for the indexer to build it.")
+        return index
     try:
         if index.is_empty or await index.is_stale():
             say(f"Indexing {content} …")

@@ -336,14 +336,15 @@ def _switch(name: str, value: str | None, default: bool = False) -> bool:
     return SWITCH[value.lower()]
 
 
-WATCH_MODES = ("auto", "poll", "off")
+WATCH_MODES = ("auto", "poll", "index", "off")
 
 
 def _following(mode: str | None, interval: str | None, pull: str | None = None) -> Following:
     chosen = (mode or "auto").lower()
     if chosen not in WATCH_MODES:
         raise SettingsError(
-            f"ARTICLEBOT_WATCH must be auto (file events), poll or off, not {mode[:20]!r}"
+            "ARTICLEBOT_WATCH must be auto (file events), poll, index (another process, "
+            f"`articlebot watch`, writes the index) or off, not {mode[:20]!r}"
         )
     seconds = 2.0
     if interval is not None:

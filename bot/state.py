@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 from articlebot.bot.statedb import Db, PostgresDb, SqliteDb, postgres_ddl
 
 APPLICATION_ID = 0x41425354  # "ABST": this file is articlebot state, not an index
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SCHEMA_V1 = """
 CREATE TABLE subscriptions (
     id INTEGER PRIMARY KEY,
@@ -87,7 +87,12 @@ CREATE TABLE opened (                -- a result opened from a logged query
     at TEXT NOT NULL
 );
 CREATE INDEX opened_query ON opened (query_id);
-"""
+""",
+    """
+-- The ledger's state may also be 'queued': claimed by one process for a server another
+-- process holds (its shard), which takes it from there. Pending claims are found fast.
+CREATE INDEX ledger_pending ON ledger (state) WHERE state IN ('queued', 'sending');
+""",
 ]
 PAUSE_AFTER = 3  # failed sends in a row before a subscription pauses
 
@@ -119,11 +124,15 @@ class Subscription:
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """Articles about to be sent to one subscription in one message, under its nonce."""
+    """Articles about to be sent to one subscription in one message (a forum: one post
+    each), under its nonce. ``here``: sent now by the process that claims it; otherwise
+    queued for the process that holds the subscription's server (shards in several
+    processes)."""
 
     subscription_id: int
     article_ids: tuple[str, ...]
     nonce: str
+    here: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,8 +403,10 @@ class State:
         """Record ``article_ids`` as arriving at ``stamp`` and claim their announcements,
         in one transaction, before anything is sent: a kill before it leaves them new (the
         next start announces them), a kill after it leaves claims that the next start
-        sends. Returns the claims to send now: only articles this call saw arrive (a
-        trigger that overlaps another finds them arrived) and not claimed before."""
+        sends. Returns the claims to send now: those ``here``, of articles this call saw
+        arrive (a trigger that overlaps another, in this process or another, finds them
+        arrived) and not claimed before. The others wait, queued, for their server's
+        process (take_queued)."""
         granted: list[Claim] = []
         async with self._transaction():
             arrived: set[str] = set()
@@ -413,13 +424,60 @@ class State:
                         continue
                     if await self._db.run(
                         "INSERT INTO ledger (subscription_id, article_id, state, nonce, at) "
-                        "VALUES (?, ?, 'sending', ?, ?) ON CONFLICT DO NOTHING",
-                        (claim.subscription_id, article_id, claim.nonce, stamp.isoformat()),
+                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                        (
+                            claim.subscription_id,
+                            article_id,
+                            "sending" if claim.here else "queued",
+                            claim.nonce,
+                            stamp.isoformat(),
+                        ),
                     ):
                         mine.append(article_id)
-                if mine:
+                if mine and claim.here:
                     granted.append(Claim(claim.subscription_id, tuple(mine), claim.nonce))
         return granted
+
+    async def take_queued(self, holds: Callable[[int], bool]) -> list[Unsent]:
+        """The queued claims of servers this process holds (``holds(guild_id)``), taken:
+        each becomes 'sending' in one statement that only one process can win, so a claim
+        is sent by one process however many look."""
+        taken: list[Unsent] = []
+        for claim in await self._pending("queued", holds):
+            stamp = now()
+            won = await self._db.rows(
+                "UPDATE ledger SET state='sending', at=? "
+                "WHERE subscription_id=? AND nonce=? AND state='queued' RETURNING article_id",
+                (stamp.isoformat(), claim.subscription_id, claim.nonce),
+            )
+            mine = {str(row[0]) for row in won}
+            ids = tuple(a for a in claim.article_ids if a in mine)
+            if ids:
+                taken.append(Unsent(claim.subscription_id, claim.nonce, ids, stamp))
+        return taken
+
+    async def expire_queued(self, before: datetime) -> int:
+        """Queued claims older than ``before`` dropped: their server's process did not come
+        back in time (or the bot left the server), and news that old is not announced."""
+        return await self._db.run(
+            "UPDATE ledger SET state='dropped', at=? WHERE state='queued' AND at < ?",
+            (now().isoformat(), before.isoformat()),
+        )
+
+    async def _pending(self, state: str, holds: Callable[[int], bool] | None) -> list[Unsent]:
+        rows = await self._db.rows(
+            "SELECT l.subscription_id, l.nonce, l.article_id, l.at, s.guild_id "
+            "FROM ledger l JOIN subscriptions s ON s.id = l.subscription_id "
+            "WHERE l.state=? ORDER BY l.subscription_id, l.nonce, l.article_id",
+            (state,),
+        )
+        grouped: dict[tuple[int, str], tuple[list[str], datetime]] = {}
+        for sid, nonce, article_id, at, guild_id in rows:
+            if holds is not None and not holds(int(guild_id)):
+                continue
+            ids, _ = grouped.setdefault((int(sid), str(nonce)), ([], _time(at) or now()))
+            ids.append(str(article_id))
+        return [Unsent(sid, nonce, tuple(ids), at) for (sid, nonce), (ids, at) in grouped.items()]
 
     async def arrival(self, article_id: str) -> datetime | None:
         row = await self._db.row(
@@ -427,12 +485,17 @@ class State:
         )
         return _time(row[0]) if row else None
 
-    async def sent(self, subscription_id: int, nonce: str, message_id: int) -> None:
+    async def sent(
+        self, subscription_id: int, nonce: str, message_id: int, article_id: str | None = None
+    ) -> None:
+        """The claim's message went out (a forum's claim: ``article_id``'s post)."""
+        only = " AND article_id=?" if article_id is not None else ""
         async with self._transaction():
             await self._db.run(
                 "UPDATE ledger SET state='sent', message_id=?, at=? "
-                "WHERE subscription_id=? AND nonce=?",
-                (message_id, now().isoformat(), subscription_id, nonce),
+                f"WHERE subscription_id=? AND nonce=?{only}",
+                (message_id, now().isoformat(), subscription_id, nonce)
+                + ((article_id,) if article_id is not None else ()),
             )
             await self._db.run(
                 "UPDATE subscriptions SET last_posted_at=?, failures=0, status='ok', reason='' "
@@ -444,22 +507,15 @@ class State:
         """The send failed for good (channel gone, no permission): never retried."""
         async with self._transaction():
             await self._db.run(
-                "UPDATE ledger SET state='dropped', at=? WHERE subscription_id=? AND nonce=?",
+                "UPDATE ledger SET state='dropped', at=? "
+                "WHERE subscription_id=? AND nonce=? AND state <> 'sent'",
                 (now().isoformat(), subscription_id, nonce),
             )
 
-    async def unsent(self) -> list[Unsent]:
-        """Claims recorded but not confirmed (a crash between send and record), to retry
-        with the same nonce."""
-        rows = await self._db.rows(
-            "SELECT subscription_id, nonce, article_id, at FROM ledger WHERE state='sending' "
-            "ORDER BY subscription_id, nonce, article_id"
-        )
-        grouped: dict[tuple[int, str], tuple[list[str], datetime]] = {}
-        for sid, nonce, article_id, at in rows:
-            ids, _ = grouped.setdefault((int(sid), str(nonce)), ([], _time(at) or now()))
-            ids.append(str(article_id))
-        return [Unsent(sid, nonce, tuple(ids), at) for (sid, nonce), (ids, at) in grouped.items()]
+    async def unsent(self, holds: Callable[[int], bool] | None = None) -> list[Unsent]:
+        """Claims being sent but not confirmed (a crash between send and record), to retry
+        with the same nonce; only those of servers ``holds(guild_id)`` when given."""
+        return await self._pending("sending", holds)
 
     async def ledger(self, subscription_id: int) -> list[tuple[str, str]]:
         """(article id, state) of everything sent or claimed for one subscription."""

@@ -23,7 +23,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from articlebot.bot import render
-from articlebot.bot.follow import CannotFollow, Following, changed, follow
+from articlebot.bot.follow import (
+    CannotFollow,
+    Following,
+    PullStatus,
+    changed,
+    follow,
+    pull_every,
+)
 from articlebot.bot.render import Style, plain_style, to_text, wants_colour
 from articlebot.bot.report import DEFAULT_DAYS, MAX_DAYS, Report, gather_report
 from articlebot.bot.settings import Settings
@@ -231,7 +238,9 @@ def cmd_index(args: argparse.Namespace, config: IndexConfig) -> int:
 
 def cmd_watch(args: argparse.Namespace, config: IndexConfig, base: Following) -> int:
     _check_content(args.content)
-    mode = "poll" if args.poll else ("auto" if base.mode == "off" else base.mode)
+    # The indexer always follows the folder: ARTICLEBOT_WATCH=index (shared by the bot
+    # processes it writes for) and off mean "not in the bot" here.
+    mode = "poll" if args.poll else ("auto" if base.mode in ("off", "index") else base.mode)
     settings = replace(base, mode=mode, quiet=args.quiet, longest=max(base.longest, args.quiet))
     return asyncio.run(_watch(args, config, settings))
 
@@ -246,6 +255,13 @@ async def _watch(args: argparse.Namespace, config: IndexConfig, settings: Follow
             await report(caught_up)
         ready = asyncio.Event()
         task = asyncio.create_task(follow(index, settings, report, ready=ready))
+        pulling = (
+            asyncio.create_task(
+                pull_every(index, settings.pull, PullStatus(), report, asyncio.Event())
+            )
+            if settings.pull > 0
+            else None
+        )
         waiting = asyncio.create_task(ready.wait())
         await asyncio.wait([task, waiting], return_when=asyncio.FIRST_COMPLETED)
         waiting.cancel()
@@ -255,6 +271,9 @@ async def _watch(args: argparse.Namespace, config: IndexConfig, settings: Follow
             await task  # until interrupted
         except CannotFollow as exc:
             raise CliError(str(exc)) from None
+        finally:
+            if pulling is not None:
+                pulling.cancel()
     return 0
 
 

@@ -22,6 +22,7 @@ import functools
 import multiprocessing
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime
@@ -372,6 +373,29 @@ class ArticleIndex:
         searcher, meta = await asyncio.to_thread(_open_sync, self.db_path, self.config)
         self._searcher, self._meta = searcher, meta
         return report
+
+    async def refresh(self) -> ReindexReport | None:
+        """Swap in the generation another process (the indexer) committed since this one
+        was loaded; None when there is none. The report names the articles added and
+        removed (edits are not told apart: this process did not read the files)."""
+        if self.reindexing or self._closed:
+            return None
+        generation = await self._read(tables.read_generation)
+        if generation == self._meta.get("generation", "0"):
+            return None
+        started = time.perf_counter()
+        before = set(self._searcher.catalog.ids)
+        searcher, meta = await asyncio.to_thread(_open_sync, self.db_path, self.config)
+        if self.reindexing:  # this process's own reindex began meanwhile: it swaps its own
+            return None
+        self._searcher, self._meta = searcher, meta
+        after = searcher.catalog.ids
+        return ReindexReport(
+            added=tuple(a for a in after if a not in before),
+            removed=tuple(sorted(before.difference(after))),
+            total=len(after),
+            seconds=time.perf_counter() - started,
+        )
 
     # --- about the index ----------------------------------------------------------------
 

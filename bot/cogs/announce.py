@@ -10,6 +10,12 @@ Exactly once: each (subscription, article) is claimed in the ledger, with the me
 nonce, before the send, and confirmed after it. A crash between the two leaves a claim
 that is retried at start with the same nonce and ``enforce_nonce``, so Discord returns the
 message it already made instead of a second one.
+
+Several processes (shard ranges) over one state database: whichever sees an article
+arrive first claims it for every subscription in that one transaction; it sends the claims
+of the servers it holds, and queues the rest, which the process holding each server takes
+(one statement only one process can win) within PICKUP_SECONDS. A process that is down
+finds its servers' queued claims when it is back, up to ARTICLEBOT_ANNOUNCE_MAX_DAYS old.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 from discord.http import handle_message_parameters
 
 from articlebot.bot import render
@@ -38,7 +44,7 @@ from articlebot.bot.render.announce import (
     role_ping,
 )
 from articlebot.bot.render.reply import Reply
-from articlebot.bot.state import Claim, State, Subscription, now
+from articlebot.bot.state import Claim, State, Subscription, Unsent, now
 from articlebot.index import Article, ReindexReport
 
 if TYPE_CHECKING:
@@ -49,6 +55,9 @@ log = logging.getLogger(__name__)
 # Refused for good: the payload (e.g. a forum that requires a tag none of the article's
 # categories names), no access, or the channel is gone. Retrying would not help.
 FOR_GOOD = (400, 403, 404)
+# Seconds between looks for claims other processes queued for this one's servers (shards
+# in several processes); one indexed query on the state database each time.
+PICKUP_SECONDS = 1.0
 
 
 class Announcer(commands.Cog):
@@ -59,8 +68,10 @@ class Announcer(commands.Cog):
         self.state = state
         self._caught_up = False
         self._publishing: set[asyncio.Task[None]] = set()
+        self._taking = asyncio.Lock()  # one pick-up of queued claims at a time
 
     async def cog_unload(self) -> None:
+        self.pickup.cancel()
         for task in self._publishing:
             task.cancel()
 
@@ -68,25 +79,33 @@ class Announcer(commands.Cog):
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        """At start: finish sends a crash interrupted, then announce what arrived while
-        the bot was away (the start-up reindex is not reported as an event)."""
+        """At start: finish sends a crash interrupted, announce what arrived while the bot
+        was away (the start-up reindex is not reported as an event), take what other
+        processes queued for this one's servers meanwhile, then keep looking for those."""
         if self._caught_up:
             return
         self._caught_up = True
         await self.retry_unsent()
         await self.announce(self.bot.index.article_ids())
+        if not self.pickup.is_running():
+            self.pickup.start()
 
     @commands.Cog.listener()
     async def on_articles_changed(self, report: ReindexReport) -> None:
         await self.announce(report.added)
 
+    def _holds(self, guild_id: int) -> bool:
+        """Whether this process serves the server (its shard is here, and it is cached)."""
+        return self.bot.get_guild(guild_id) is not None
+
     async def announce(self, candidate_ids: Sequence[str]) -> int:
         """Announce the articles among ``candidate_ids`` that are new; returns how many
         messages (or forum posts) went out. Arrivals and every claim are recorded in one
-        transaction before the first send, so a kill anywhere loses and repeats nothing."""
+        transaction before the first send, so a kill anywhere loses and repeats nothing.
+        Claims for servers on other processes' shards are queued for them."""
         new = await self.state.unseen(candidate_ids)
         if not new:
-            return 0
+            return await self.deliver_queued()
         stamp = now()
         subscriptions = [s for s in await self.state.subscriptions() if s.status != "paused"]
         oldest = stamp - timedelta(days=self.bot.settings.announce_max_days)
@@ -98,23 +117,77 @@ class Announcer(commands.Cog):
                 for a in fresh
                 if subscription.created_at < stamp and subscription.wants(a.categories)
             ]
-            forum = isinstance(self.bot.get_channel(subscription.channel_id), discord.ForumChannel)
-            for batch in announcement_batches(mine, per_message=1 if forum else None):
+            for batch in announcement_batches(mine):
                 plans[uuid.uuid4().hex[:25]] = (subscription, batch)  # a nonce: ≤ 25 characters
-        claims = [Claim(s.id, tuple(a.id for a in batch), n) for n, (s, batch) in plans.items()]
+        claims = [
+            Claim(s.id, tuple(a.id for a in batch), n, here=self._holds(s.guild_id))
+            for n, (s, batch) in plans.items()
+        ]
         sent = 0
         for claim in await self.state.arrive(new, stamp, claims):
             subscription, batch = plans[claim.nonce]
             articles = [a for a in batch if a.id in claim.article_ids]
             sent += await self._deliver(subscription, articles, claim.nonce)
-        return sent
+        return sent + await self.deliver_queued()
+
+    @tasks.loop(seconds=PICKUP_SECONDS)
+    async def pickup(self) -> None:
+        """Claims another process made for this one's servers, sent soon after."""
+        try:
+            await self.deliver_queued()
+        except Exception:  # the state database away for a moment: try again next time
+            log.exception("Taking queued announcements failed")
+
+    async def deliver_queued(self) -> int:
+        """Take and send the claims queued for the servers this process holds; drop those
+        older than ARTICLEBOT_ANNOUNCE_MAX_DAYS (their process was away too long)."""
+        async with self._taking:
+            oldest = now() - timedelta(days=self.bot.settings.announce_max_days)
+            await self.state.expire_queued(oldest)
+            taken = await self.state.take_queued(self._holds)
+            return await self._send_claims(taken, retry=False) if taken else 0
 
     async def _deliver(
-        self, subscription: Subscription, articles: Sequence[Article], nonce: str
+        self,
+        subscription: Subscription,
+        articles: Sequence[Article],
+        nonce: str,
+        since: datetime | None = None,
     ) -> int:
-        """Send one claimed batch: a message with its cards, or in a forum a post (thread)
-        for its one article; then confirm the claim (or drop it when the channel is gone)."""
+        """Send one claimed batch and confirm it: a message with its cards, or in a forum
+        one post (thread) per article. ``since``: a retry of a claim made then, so forum
+        posts the bot already made since are confirmed instead of made again (forum
+        posts take no nonce)."""
         channel = self.bot.get_channel(subscription.channel_id)
+        if not isinstance(channel, discord.ForumChannel):
+            made = await self._send(subscription, channel, articles, nonce)
+            if made is None:
+                return 0
+            await self.state.sent(subscription.id, nonce, made)
+            if isinstance(channel, discord.TextChannel) and channel.is_news():
+                self._publish(channel.id, made)
+            return 1
+        posts = 0
+        for article in articles:
+            made = await self._forum_post_made(channel, article, since) if since else None
+            if made is None:
+                made = await self._send(subscription, channel, [article], nonce)
+                if made is None:
+                    return posts
+                posts += 1
+            await self.state.sent(subscription.id, nonce, made, article.id)
+        return posts
+
+    async def _send(
+        self,
+        subscription: Subscription,
+        channel: object,
+        articles: Sequence[Article],
+        nonce: str,
+    ) -> int | None:
+        """One message (or forum post) with ``articles``' cards; its id, or None when it
+        failed (for good: the claim is dropped and the subscription's health counts it)."""
+        forum = isinstance(channel, discord.ForumChannel)
         params = handle_message_parameters(
             content=role_ping(subscription.role_id) or None,
             embeds=[e for a in articles if (e := to_embed(self._card(a))) is not None],
@@ -124,7 +197,7 @@ class Announcer(commands.Cog):
                 roles=[discord.Object(subscription.role_id)] if subscription.role_id else False,
                 replied_user=False,
             ),
-            nonce=None if isinstance(channel, discord.ForumChannel) else nonce,
+            nonce=None if forum else nonce,
             channel_payload=(
                 _forum_post(articles[0], channel)
                 if isinstance(channel, discord.ForumChannel)
@@ -151,11 +224,8 @@ class Announcer(commands.Cog):
                 log.warning(
                     "Announcing in channel %s failed for now (%s)", subscription.channel_id, reason
                 )
-            return 0
-        await self.state.sent(subscription.id, nonce, int(data["id"]))
-        if isinstance(channel, discord.TextChannel) and channel.is_news():
-            self._publish(channel.id, int(data["id"]))
-        return 1
+            return None
+        return int(data["id"])
 
     def _card(self, article: Article) -> Reply:
         return announcement_card(article, tz=self.bot.settings.tz)
@@ -180,25 +250,24 @@ class Announcer(commands.Cog):
         task.add_done_callback(self._publishing.discard)
 
     async def retry_unsent(self) -> int:
-        """Claims recorded but never confirmed, sent again: a message with its own nonce
-        (Discord returns the one it made, if it did), a forum post only if the forum has no
-        post of the bot's with its title made since the claim (forum posts take no nonce)."""
+        """Claims of this process's servers being sent but never confirmed, sent again: a
+        message with its own nonce (Discord returns the one it made, if it did), a forum
+        post only if the forum has no post of the bot's with its title made since the
+        claim."""
+        return await self._send_claims(await self.state.unsent(self._holds), retry=True)
+
+    async def _send_claims(self, claims: Sequence[Unsent], retry: bool) -> int:
         by_id = {s.id: s for s in await self.state.subscriptions()}
         sent = 0
-        for claim in await self.state.unsent():
+        for claim in claims:
             subscription = by_id.get(claim.subscription_id)
             if subscription is None or subscription.status == "paused":
                 continue
             articles = await self.bot.index.articles(list(claim.article_ids))
             if not articles:
                 continue
-            channel = self.bot.get_channel(subscription.channel_id)
-            if isinstance(channel, discord.ForumChannel):
-                made = await self._forum_post_made(channel, articles[0], claim.claimed_at)
-                if made is not None:
-                    await self.state.sent(subscription.id, claim.nonce, made)
-                    continue
-            sent += await self._deliver(subscription, articles, claim.nonce)
+            since = claim.claimed_at if retry else None
+            sent += await self._deliver(subscription, articles, claim.nonce, since)
         return sent
 
     async def _forum_post_made(

@@ -17,6 +17,12 @@ def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
     return dict(conn.execute("SELECT key, value FROM meta").fetchall())
 
 
+def read_generation(conn: sqlite3.Connection) -> str:
+    """The committed generation: another process's reindex shows as a new one."""
+    row = conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+    return str(row[0]) if row else "0"
+
+
 def write_meta(conn: sqlite3.Connection, values: Mapping[str, str]) -> None:
     conn.executemany(
         "INSERT INTO meta(key, value) VALUES(?, ?) "

@@ -313,3 +313,72 @@ async def test_a_folder_inside_a_hidden_folder_is_followed(tmp_path: Path) -> No
             assert (await reports.next()).added == ("lighthouse_log_001.md",)
     finally:
         await idx.close()
+
+
+def start_indexer(content: Path, db: Path) -> subprocess.Popen[str]:
+    """`articlebot watch` as the indexer service: its own process, following the folder
+    even when the shared environment says ARTICLEBOT_WATCH=index (as the bots' does)."""
+    argv = [sys.executable, "-m", "articlebot.bot", "watch", "--content", str(content)]
+    proc = subprocess.Popen(
+        [*argv, "--db", str(db), "--quiet", "0.3"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "DISCORD_TOKEN": "", "ARTICLEBOT_WATCH": "index"},
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:  # the index is built first, then it follows
+        if "following" in line:
+            return proc
+    proc.kill()
+    raise AssertionError(f"the indexer did not start (exit {proc.wait()})")
+
+
+async def test_a_reader_swaps_in_what_the_indexer_process_commits(tmp_path: Path) -> None:
+    content = write_posts(tmp_path / "content")
+    db = tmp_path / "index.sqlite3"
+    indexer = start_indexer(content, db)
+    try:
+        reader = await ArticleIndex.open(db, content, IndexConfig())
+        async with reader:
+            assert await reader.refresh() is None  # nothing new since it opened
+            before = reader.article_count
+            reports = Reports()
+            async with following(reader, Following(mode="index"), reports) as ready:
+                assert ready.is_set()
+                new_post(content, 9)
+                report = await reports.next()
+                assert report.added == ("lighthouse_log_009.md",) and report.removed == ()
+                assert reader.article_count == before + 1
+                found = await reader.search("keeper counted ships fog")
+                assert [h.article.id for h in found.hits][:1] == ["lighthouse_log_009.md"]
+                (content / "lighthouse_log_009.md").unlink()
+                report = await reports.next()
+                assert report.removed == ("lighthouse_log_009.md",) and report.added == ()
+                assert reader.article_count == before
+    finally:
+        indexer.send_signal(signal.SIGINT)
+        try:
+            indexer.wait(10)
+        except subprocess.TimeoutExpired:
+            indexer.kill()
+
+
+async def test_a_reader_never_writes_the_index(tmp_path: Path) -> None:
+    """The bot with ARTICLEBOT_WATCH=index opens a stale index as it is: the indexer
+    brings it up to date, not every bot process at its start."""
+    from articlebot.bot.run import open_index
+    from articlebot.bot.settings import load_settings
+
+    content = write_posts(tmp_path / "content")
+    db = tmp_path / "index.sqlite3"
+    env = {"ARTICLEBOT_CONTENT": str(content), "ARTICLEBOT_DB": str(db)}
+    said: list[str] = []
+    reader = load_settings({**env, "ARTICLEBOT_WATCH": "index"}, env_file=None)
+    async with await open_index(reader, said.append) as index:
+        assert index.is_empty and "waiting for the indexer" in said[0]
+    async with await open_index(load_settings(env, env_file=None), said.append) as index:
+        assert not index.is_empty  # a process that writes the index built it
+    new_post(content, 3)
+    async with await open_index(reader, said.append) as index:
+        assert "lighthouse_log_003.md" not in index.article_ids()

@@ -51,6 +51,40 @@ async def test_a_claim_is_made_once(state: State) -> None:
     assert await state.ledger(sub.id) == [("a.md", "sent"), ("b.md", "sent"), ("c.md", "sending")]
 
 
+async def test_claims_for_servers_held_elsewhere_wait_to_be_taken(state: State) -> None:
+    here = await state.subscribe(1, 10, [], None)
+    there = await state.subscribe(2, 20, [], None)
+    forum = await state.subscribe(2, 21, [], None)
+    claims = [
+        Claim(here.id, ("a.md", "b.md"), "n1"),
+        Claim(there.id, ("a.md", "b.md"), "n2", here=False),
+        Claim(forum.id, ("a.md",), "n3", here=False),
+    ]
+    # Only this process's claim is handed back to be sent now; the others are queued.
+    assert await state.arrive(["a.md", "b.md"], now(), claims) == claims[:1]
+    assert [u.nonce for u in await state.unsent()] == ["n1"]
+    assert await state.take_queued(lambda guild: guild == 1) == []  # not this one's server
+    taken = await state.take_queued(lambda guild: guild == 2)
+    assert [(u.subscription_id, u.nonce, u.article_ids) for u in taken] == [
+        (there.id, "n2", ("a.md", "b.md")),
+        (forum.id, "n3", ("a.md",)),
+    ]
+    assert await state.take_queued(lambda guild: True) == []  # taken once
+    # Taken claims are being sent: a crash now leaves them for their server's retry.
+    assert [u.nonce for u in await state.unsent(lambda guild: guild == 2)] == ["n2", "n3"]
+    await state.sent(forum.id, "n3", 77, "a.md")  # a forum's claim is confirmed per post
+    assert await state.ledger(forum.id) == [("a.md", "sent")]
+
+
+async def test_queued_claims_expire(state: State) -> None:
+    sub = await state.subscribe(2, 20, [], None)
+    await state.arrive(["a.md"], now() - timedelta(days=3), [Claim(sub.id, ("a.md",), "n", False)])
+    await state.arrive(["b.md"], now(), [Claim(sub.id, ("b.md",), "m", False)])
+    assert await state.expire_queued(now() - timedelta(days=2)) == 1
+    assert await state.ledger(sub.id) == [("a.md", "dropped"), ("b.md", "queued")]
+    assert [u.article_ids for u in await state.take_queued(lambda g: True)] == [("b.md",)]
+
+
 async def test_failures_pause_and_subscribing_again_resumes(state: State) -> None:
     sub = await state.subscribe(1, 10, ["TV", "news"], 99)
     assert sub.categories == ("news", "tv") and sub.role_id == 99
@@ -151,12 +185,14 @@ async def test_a_version_1_file_is_migrated_in_place(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:  # back to how version 1 left it
         for table in ("opened", "queries", "servers_left", "server_settings"):
             conn.execute(f"DROP TABLE {table}")
+        conn.execute("DROP INDEX ledger_pending")
         conn.execute("PRAGMA user_version=1")
     async with await State.open(path) as state:
         assert [s.id for s in await state.subscriptions()] == [sub.id]
         assert await state.log_query(1, "search", "tv", 1) > 0
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert conn.execute("SELECT 1 FROM sqlite_master WHERE name='ledger_pending'").fetchone()
 
 
 async def test_processes_sharing_postgres_claim_an_article_once(postgres_database: str) -> None:
@@ -173,6 +209,21 @@ async def test_processes_sharing_postgres_claim_an_article_once(postgres_databas
         assert len(granted) == 1
         assert await second.ledger(sub.id) == [("x.md", "sending")]
         assert await first.unseen(["x.md", "y.md"]) == ["y.md"]
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_processes_sharing_postgres_take_a_queued_claim_once(postgres_database: str):
+    first = await State.open_postgres(postgres_database)
+    second = await State.open_postgres(postgres_database)
+    try:
+        sub = await first.subscribe(1, 10, [], None)
+        queued = [Claim(sub.id, (f"{n}.md",), f"n{n}", here=False) for n in range(20)]
+        await first.arrive([f"{n}.md" for n in range(20)], now(), queued)
+        races = [state.take_queued(lambda guild: True) for state in [first, second] * 3]
+        taken = [u.nonce for result in await asyncio.gather(*races) for u in result]
+        assert sorted(taken) == sorted(c.nonce for c in queued)  # each exactly once
     finally:
         await first.close()
         await second.close()
