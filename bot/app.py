@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from articlebot.bot import render
 from articlebot.bot.answers import Answers, Heard
 from articlebot.bot.embeds import NO_PINGS, send_reply
 from articlebot.bot.follow import PullStatus
+from articlebot.bot.lag import LoopLag, measure
 from articlebot.bot.permissions import admin_check
 from articlebot.bot.render import DISCORD, strings
 from articlebot.bot.servers import Servers, ServerSettings
@@ -80,8 +82,11 @@ class ArticleBot(commands.AutoShardedBot):
         self.cooldowns = commands.CooldownMapping.from_cooldown(RATE, PER, commands.BucketType.user)
         self.add_check(self._rate_limit, call_once=True)
         self.add_check(self._in_its_channels, call_once=True)
+        self.lag = LoopLag()
+        self._lag_task: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
+        self._lag_task = asyncio.create_task(measure(self.lag), name="articlebot-loop-lag")
         self.state = await State.open_for(self.settings)
         self.servers.changed = await self.state.server_settings()
         for extension in EXTENSIONS:
@@ -94,6 +99,10 @@ class ArticleBot(commands.AutoShardedBot):
         try:
             await super().close()
         finally:
+            if self._lag_task is not None:
+                self._lag_task.cancel()
+                self._lag_task = None
+                log.info("Event loop lag: %s", self.lag.summary())
             if self._state_file is not None:
                 await self._state_file.close()
                 self._state_file = None

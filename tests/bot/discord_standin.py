@@ -527,6 +527,7 @@ class DiscordStandin:
         echo_bot_messages: bool = True,
         extra_channels: int = 0,
         second_guild: bool = False,
+        servers: int = 0,
     ) -> None:
         self.token = token
         self.heartbeat_interval_ms = heartbeat_interval_ms
@@ -553,6 +554,15 @@ class DiscordStandin:
         # show that what one server does (its settings) stays there.
         self.second_guild_id = self._other_shard_id(self.guild_id) if second_guild else None
         self.second_channel_id = self._ids.next() if second_guild else None
+        # ``servers`` more servers like the second (benchmarks at scale): {guild: channel}.
+        # Their ids are spread over past milliseconds, so shards share them out evenly.
+        self.lobbies: dict[int, int] = {}
+        if self.second_guild_id is not None and self.second_channel_id is not None:
+            self.lobbies[self.second_guild_id] = self.second_channel_id
+        before = self.guild_id >> 22
+        for n in range(servers):
+            self.lobbies[((before - 1 - n) << 22) | 1] = self._ids.next()
+        self._lobby_of = {channel: guild for guild, channel in self.lobbies.items()}
         self.bot_user = FakeUser(self._ids.next(), "articlebot", bot=True)
         self.application_id = self.bot_user.id
         self.owner = FakeUser(self._ids.next(), "owner")
@@ -766,11 +776,10 @@ class DiscordStandin:
             }
         if channel_id == self.news_channel_id:
             return {**self._text_payload(channel_id, "site-news", 101), "type": 5}
-        if channel_id == self.second_channel_id:
-            assert self.second_guild_id is not None
+        if channel_id in self._lobby_of:
             return {
                 **self._text_payload(channel_id, "lobby", 0),
-                "guild_id": str(self.second_guild_id),
+                "guild_id": str(self._lobby_of[channel_id]),
                 "parent_id": None,
             }
         names = {self.channel_id: "general", self.other_channel_id: "random"}
@@ -823,7 +832,7 @@ class DiscordStandin:
 
     @property
     def guild_ids(self) -> list[int]:
-        return [g for g in (self.guild_id, self.second_guild_id) if g is not None]
+        return [self.guild_id, *self.lobbies]
 
     def _session_for(self, event: str, data: Mapping[str, Any]) -> _Session | None:
         """The session an event goes to: the owner of its server's shard (DMs: shard 0)."""
@@ -837,22 +846,21 @@ class DiscordStandin:
 
     def guild_of(self, channel_id: int) -> int:
         """The server a channel belongs to."""
-        if channel_id == self.second_channel_id and self.second_guild_id is not None:
-            return self.second_guild_id
-        return self.guild_id
+        return self._lobby_of.get(channel_id, self.guild_id)
 
-    def second_guild_payload(self) -> dict[str, Any]:
-        """The second server: the same members and roles (its own @everyone), one channel."""
-        assert self.second_guild_id is not None and self.second_channel_id is not None
+    def lobby_payload(self, guild_id: int) -> dict[str, Any]:
+        """The second server (and the others): the same members and roles (its own
+        @everyone), one channel."""
+        channel = self.lobbies[guild_id]
         first = self.guild_payload()
-        everyone = {**self.roles[0], "id": str(self.second_guild_id)}
+        everyone = {**self.roles[0], "id": str(guild_id)}
         return {
             **first,
-            "id": str(self.second_guild_id),
-            "name": "Second Guild",
+            "id": str(guild_id),
+            "name": "Second Guild" if guild_id == self.second_guild_id else f"Server {guild_id}",
             "roles": [everyone, *self.roles[1:]],
-            "system_channel_id": str(self.second_channel_id),
-            "channels": [self.channel_payload(self.second_channel_id)],
+            "system_channel_id": str(channel),
+            "channels": [self.channel_payload(channel)],
         }
 
     def guild_payload(self) -> dict[str, Any]:
@@ -1311,7 +1319,7 @@ class DiscordStandin:
     def _channel(self, channel_id: int) -> None:
         known = (
             channel_id in self.guild_channel_ids
-            or (channel_id == self.second_channel_id and channel_id is not None)
+            or channel_id in self._lobby_of
             or channel_id in self._dm_channels
             or channel_id in self.threads
         )
@@ -1896,9 +1904,7 @@ class DiscordStandin:
         )
         self.ready_count += 1
         for guild in mine:
-            payload = (
-                self.guild_payload() if guild == self.guild_id else self.second_guild_payload()
-            )
+            payload = self.guild_payload() if guild == self.guild_id else self.lobby_payload(guild)
             await self.dispatch("GUILD_CREATE", payload, session)
         return session
 
