@@ -25,6 +25,7 @@ import secrets
 import socket
 import time
 import zlib
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -637,6 +638,10 @@ class DiscordStandin:
         self._shards: dict[int, _Session] = {}  # the live session of each shard id
         self._rate_limits: list[_RateLimitRule] = []
         self.bucket_limits: dict[str, tuple[int, float]] = {}
+        # Requests a second for the whole bot (every process sharing the token) before a
+        # global 429, as Discord's 50 a second; None: unlimited.
+        self.global_limit: int | None = None
+        self._last_second: deque[float] = deque()
         self._buckets: dict[tuple[str, str], tuple[float, int]] = {}
         self._cond: asyncio.Condition | None = None
         self._runner: web.AppRunner | None = None
@@ -1185,7 +1190,7 @@ class DiscordStandin:
         )
         self.requests.append(record)
         try:
-            response = self._limited(record)
+            response = self._limited(record) or self._over_global(record)
             if response is None:
                 headers, retry_after = self._bucket(record)
                 if retry_after is not None:
@@ -1214,6 +1219,18 @@ class DiscordStandin:
                     else self._ratelimit_headers(record.route, 50, 0, rule.retry_after)
                 )
                 return self._too_many(rule.retry_after, rule.is_global, headers)
+        return None
+
+    def _over_global(self, record: RecordedRequest) -> web.Response | None:
+        """A global 429 when ``global_limit`` requests came in the last second."""
+        if self.global_limit is None or record.route in _NO_AUTH:
+            return None
+        window = self._last_second
+        while window and record.at - window[0] >= 1.0:
+            window.popleft()
+        if len(window) >= self.global_limit:
+            return self._too_many(1.0 - (record.at - window[0]), True, {})
+        window.append(record.at)
         return None
 
     def _check_auth(self, record: RecordedRequest) -> None:

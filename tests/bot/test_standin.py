@@ -352,6 +352,27 @@ async def test_429_is_waited_out_and_the_reply_arrives_once(
         assert reply.json["content"] == "pong"
 
 
+async def test_the_global_limit_answers_a_global_429(standin: DiscordStandin) -> None:
+    """Over ``global_limit`` requests in one second, Discord's global 429; discord.py waits
+    it out and every reply arrives once."""
+    bot = make_bot()
+    async with running(bot, standin):
+        standin.global_limit = 3
+        mark = standin.mark()
+        sent = [await standin.send_message("!ping", channel=c) for c in standin.channel_ids[:2]]
+        sent += [await standin.send_message("!ping") for _ in range(3)]
+
+        def replies() -> list[Any]:
+            return standin.requests_since(mark, lambda r: r.route == "create_message")
+
+        await standin.wait_until(lambda: sum(r.status == 200 for r in replies()) >= 5, 10)
+        await standin.wait_quiet(1.2)  # longer than a global retry: no sixth reply comes
+        refused = [r for r in replies() if r.status == 429]
+        assert refused and all((r.response or {}).get("global") for r in refused)
+        answered = [r.channel_id for r in replies() if r.status == 200]
+        assert sorted(answered) == sorted(int(m["channel_id"]) for m in sent)
+
+
 async def test_429_on_interaction_callback_is_retried(standin: DiscordStandin) -> None:
     bot = make_bot()
     async with running(bot, standin):
