@@ -15,6 +15,7 @@ from articlebot.bot.answers import Answers, Heard
 from articlebot.bot.embeds import NO_PINGS, send_reply
 from articlebot.bot.follow import PullStatus
 from articlebot.bot.lag import LoopLag, measure
+from articlebot.bot.pacing import Pacer, paced, share
 from articlebot.bot.permissions import admin_check
 from articlebot.bot.render import DISCORD, strings
 from articlebot.bot.servers import Servers, ServerSettings
@@ -75,6 +76,8 @@ class ArticleBot(commands.AutoShardedBot):
         )
         self.settings = settings
         self.index = index
+        rate = share(settings.global_rate, settings.shard_count, settings.shard_ids)
+        self.http.request = paced(self.http.request, Pacer(rate))  # type: ignore[method-assign]
         self.pull_status: PullStatus | None = None  # when the bot pulls the site's checkout
         self._state_file: State | None = None
         self.servers = Servers(server_defaults(settings))

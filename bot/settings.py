@@ -73,6 +73,7 @@ class Settings:
     query_log_days: int = 90  # the log's retention
     shard_count: int | None = None  # None: discord.py's automatic sharding
     shard_ids: tuple[int, ...] | None = None  # this process's shards; None: all of them
+    global_rate: float = 50.0  # requests a second Discord allows the whole bot
 
     @property
     def state_path(self) -> Path:
@@ -142,6 +143,7 @@ def load_settings(
         query_log=_switch("ARTICLEBOT_QUERY_LOG", get("ARTICLEBOT_QUERY_LOG"), default=True),
         query_log_days=_retention(get("ARTICLEBOT_QUERY_LOG_DAYS")),
         **_shards(get("ARTICLEBOT_SHARD_COUNT"), get("ARTICLEBOT_SHARD_IDS")),
+        global_rate=_global_rate(get("ARTICLEBOT_GLOBAL_RATE")),
     )
 
 
@@ -267,6 +269,21 @@ def _days(value: str | None) -> float:
             f"ARTICLEBOT_ANNOUNCE_MAX_DAYS must be days from 0.01 to 3650, not {value[:20]!r}"
         )
     return days
+
+
+def _global_rate(value: str | None) -> float:
+    if value is None:
+        return 50.0
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = 0.0
+    if not 1 <= rate <= 100_000:
+        raise SettingsError(
+            "ARTICLEBOT_GLOBAL_RATE must be the requests a second Discord allows the bot "
+            f"(50 unless Discord raised it), from 1, not {value[:20]!r}"
+        )
+    return rate
 
 
 def _state_url(value: str | None) -> str | None:

@@ -1,5 +1,6 @@
 """A real kill: `articlebot run` in a child process against the stand-in, killed with
-SIGKILL between an announcement's send and its record, restarted, then restarted again
+SIGKILL between two announcements' sends (a message, a forum post) and their records,
+restarted, then restarted again
 over a deleted index. Nothing is lost and nothing is posted twice."""
 
 from __future__ import annotations
@@ -101,31 +102,38 @@ async def test_a_kill_between_send_and_record_posts_nothing_twice(
         assert f"<#{channel}>" in (await command(standin, f"!subscribe <#{channel}>")).text()
         assert f"<#{forum}>" in (await command(standin, f"!subscribe <#{forum}>")).text()
 
-        # The announcement reaches "Discord", which makes the message and never answers:
-        # the bot is killed before it can record the send.
-        standin.stall = lambda r: r.route == "create_message" and r.channel_id == channel
+        # Both announcements reach "Discord", which makes the message and the forum post
+        # and never answers: the bot is killed before it can record either send.
+        standin.stall = lambda r: (
+            (r.route == "create_message" and r.channel_id == channel)
+            or r.route == "start_forum_thread"
+        )
         write_post(content, "ferry.md", "Night ferry resumes", "2026-12-06", "news", "It sails.")
-        await standin.wait_until(lambda: standin.stalled, timeout=START)
+        await standin.wait_until(lambda: len(standin.stalled) == 2, timeout=START)
     finally:
         await first.stop()
     standin.unstall()
-    nonce = standin.stalled[0].json["nonce"]
-    assert len(titled(standin, "Night ferry resumes")) == 1  # made, never confirmed
-    assert not standin.threads  # the forum's turn never came
+    nonce = next(r.json["nonce"] for r in standin.stalled if r.route == "create_message")
+    assert len(titled(standin, "Night ferry resumes")) == 2  # made, never confirmed
 
+    restarted = standin.mark()
     second = await start(standin, env, log)
     try:
         # At start: the unconfirmed message is sent again with its nonce (Discord returns
-        # the one it made), and the forum, claimed in the same transaction, gets its post.
-        await standin.wait_until(lambda: standin.threads, timeout=START)
+        # the one it made), and the forum post is found among the forum's active posts.
         await standin.wait_for_request(
             lambda r: r.route == "create_message" and (r.json or {}).get("nonce") == nonce,
             timeout=START,
-            since=len(standin.requests) - 50 if len(standin.requests) > 50 else 0,
+            since=restarted,
+        )
+        await standin.wait_for_request(
+            lambda r: r.route == "active_threads", timeout=START, since=restarted
         )
         await standin.wait_quiet(1.0, timeout=30)
     finally:
         await second.stop(signal.SIGTERM)
+    forum_posts = standin.requests_since(restarted, lambda r: r.route == "start_forum_thread")
+    assert forum_posts == []  # found, not made again
     assert len(titled(standin, "Night ferry resumes")) == 2  # one message, one forum post
     assert [t["name"] for t in standin.threads.values()] == ["Night ferry resumes"]
 
