@@ -15,7 +15,8 @@ deploy/compose.shards.yaml runs them), all on this machine. Then:
    right), 429s received, and the requests a second the stand-in accepted at the peak.
 
 Discord's limits are modelled: 5 messages per 5 s per channel, and with
-``--global-limit`` (default 50) requests a second for the whole bot. Each process's
+``--global-limit`` (default 50; 0: none) requests a second for the whole bot, which the
+bots are told (ARTICLEBOT_GLOBAL_RATE) and pace themselves to. Each process's
 event-loop lag is read from its log at stop (bot/lag.py), its peak RSS from /proc.
 Not a test: it prints.
 
@@ -102,6 +103,9 @@ async def main(args: argparse.Namespace) -> None:
                 "ARTICLEBOT_SHARD_COUNT": str(args.shards),
                 "ARTICLEBOT_LANGUAGE": "en",
                 "ARTICLEBOT_QUERY_LOG": "on",
+                # The bots pace themselves to the limit the stand-in enforces (with none:
+                # a bot Discord granted far more, to show the processes' own capacity).
+                "ARTICLEBOT_GLOBAL_RATE": str(args.global_limit or 100_000),
             }
             indexer_log = folder / "indexer.log"
             indexer = await spawn(
