@@ -294,9 +294,9 @@ class Answers:
             return render.error(strings.REINDEX_FAILED.format(why=self._escape_sentence(str(exc))))
         return render.reindex_reply(report, style=self.style)
 
-    async def stats(self, pulling: str = "") -> Reply:
+    async def stats(self, pulling: str = "", process: str = "") -> Reply:
         """Index figures and recent searches; ``pulling`` is how pulling the site's
-        checkout goes, when the bot does."""
+        checkout goes, when the bot does; ``process`` its shards and loop lag."""
         hour, day = self.queries.counts()
         stats = await self.index.stats()
         return render.stats_reply(
@@ -306,4 +306,5 @@ class Answers:
             reindexing=self.index.reindexing,
             tz=self.tz,
             pulling=pulling,
+            process=process,
         )

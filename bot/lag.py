@@ -30,6 +30,14 @@ class LoopLag:
         self.worst = max(self.worst, late)
         self.stalls += late > STALL
 
+    def short(self) -> str:
+        """For `stats`: "p95 2.7 ms, worst 244 ms"."""
+        if not self.ticks:
+            return "not measured yet"
+        ordered = sorted(self.ticks)
+        p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+        return f"p95 {p95 * 1000:.1f} ms, worst {self.worst * 1000:.0f} ms"
+
     def summary(self) -> str:
         """One line: p50, p95 and worst lateness in ms, over how many ticks."""
         if not self.ticks:

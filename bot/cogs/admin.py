@@ -9,6 +9,7 @@ import discord
 from discord.ext import commands
 
 from articlebot.bot import render
+from articlebot.bot.app import describe_shards
 from articlebot.bot.embeds import send_reply
 from articlebot.bot.permissions import admin_check
 from articlebot.bot.render import strings
@@ -78,7 +79,12 @@ class Admin(commands.Cog):
     async def stats(self, ctx: commands.Context[Any]) -> None:
         """Articles, categories, index age and size, and how many searches lately."""
         status = self.bot.pull_status
-        await send_reply(ctx, await self.bot.answers.stats(status.describe() if status else ""))
+        process = (
+            f"{describe_shards(self.bot.shard_count, self.bot.shard_ids)} · "
+            f"event loop lag {self.bot.lag.short()}"
+        )
+        reply = await self.bot.answers.stats(status.describe() if status else "", process)
+        await send_reply(ctx, reply)
 
 
 async def setup(bot: ArticleBot) -> None:

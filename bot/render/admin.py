@@ -110,6 +110,7 @@ def stats_reply(
     now: datetime | None = None,
     tz: tzinfo = UTC,
     pulling: str = "",
+    process: str = "",
 ) -> Reply:
     built = human_age(stats.built_at, now)
     if stats.built_at is not None:
@@ -126,6 +127,8 @@ def stats_reply(
         fields.append(("Refused files", str(stats.refused), True))
     if pulling:
         fields.append(("Site checkout (git pull)", limits.fit(pulling, 300), False))
+    if process:  # searches above are this process's: with shard ranges, its servers'
+        fields.append(("This process", limits.fit(process, 300), False))
     if stats.languages:
         fields.append(("Languages", languages_line(stats.languages), False))
     return finish(Reply(title="Index statistics", fields=tuple(fields), colour=BRAND))

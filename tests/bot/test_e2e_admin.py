@@ -92,6 +92,8 @@ async def test_stats_for_everyone(e2e: E2E) -> None:
     reply = await e2e.ask("!stats", user=e2e.standin.member)
     text = reply.text()
     assert "18" in text  # articles
+    # Which shards this process serves and how late its loop runs (several processes).
+    assert "This process" in text and "event loop lag" in text
     _, callback, shown = await e2e.slash("stats", user=e2e.standin.member)
     assert callback.callback_type == CHANNEL_MESSAGE
     assert not (shown.get("flags") or 0) & EPHEMERAL
