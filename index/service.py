@@ -107,6 +107,7 @@ class ArticleIndex:
         self._reader = reader  # the one thread that uses ``_db``
         self._reindex: asyncio.Task[ReindexReport] | None = None
         self._closed = False
+        self._file = _identity(db_path)  # a new file at the path is a rebuilt index
 
     @classmethod
     def open(cls, db_path: Path, content_dir: Path, config: IndexConfig | None = None) -> _Opening:
@@ -380,12 +381,24 @@ class ArticleIndex:
         removed (edits are not told apart: this process did not read the files)."""
         if self.reindexing or self._closed:
             return None
+        started = time.perf_counter()
+        file = await asyncio.to_thread(_identity, self.db_path)
+        if file is None:  # deleted, the indexer not yet started again: keep serving
+            return None
+        if file != self._file:  # deleted and built anew: read the new file once it is built
+            return await self._reopen(file, started)
         generation = await self._read(tables.read_generation)
         if generation == self._meta.get("generation", "0"):
             return None
-        started = time.perf_counter()
+        return await self._swap(started)
+
+    async def _swap(self, started: float) -> ReindexReport | None:
+        """Load the committed generation and serve it; what it added and removed."""
         before = set(self._searcher.catalog.ids)
-        searcher, meta = await asyncio.to_thread(_open_sync, self.db_path, self.config)
+        try:
+            searcher, meta = await asyncio.to_thread(_open_sync, self.db_path, self.config)
+        except NoIndexYet:  # a new file the indexer has not written yet
+            return None
         if self.reindexing:  # this process's own reindex began meanwhile: it swaps its own
             return None
         self._searcher, self._meta = searcher, meta
@@ -396,6 +409,32 @@ class ArticleIndex:
             total=len(after),
             seconds=time.perf_counter() - started,
         )
+
+    async def _reopen(self, file: tuple[int, int], started: float) -> ReindexReport | None:
+        """The index file was deleted and a new one made (it is derived data): once the
+        new one holds a completed index, read it instead, without a restart."""
+
+        def built() -> bool:
+            try:
+                conn = database.connect_reader(self.db_path)
+            except NoIndexYet:
+                return False
+            try:
+                return tables.read_meta(conn).get("built_at") is not None
+            finally:
+                conn.close()
+
+        if not await asyncio.to_thread(built):
+            return None
+        loop = asyncio.get_running_loop()
+        db = await loop.run_in_executor(self._reader, database.connect_reader, self.db_path)
+        report = await self._swap(started)
+        if report is None:
+            await loop.run_in_executor(self._reader, db.close)
+            return None
+        old, self._db, self._file = self._db, db, file
+        await loop.run_in_executor(self._reader, old.close)
+        return report
 
     # --- about the index ----------------------------------------------------------------
 
@@ -427,6 +466,15 @@ class ArticleIndex:
         self._closed = True
         await self._read(sqlite3.Connection.close)
         self._reader.shutdown(wait=False)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path``, None when there is none."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 def _answer(

@@ -382,3 +382,27 @@ async def test_a_reader_never_writes_the_index(tmp_path: Path) -> None:
     new_post(content, 3)
     async with await open_index(reader, said.append) as index:
         assert "lighthouse_log_003.md" not in index.article_ids()
+
+
+async def test_a_reader_moves_to_an_index_file_built_anew(tmp_path: Path) -> None:
+    """The index is derived data: deleted and built again by the indexer, the bots read
+    the new file without a restart, and keep serving the old one until it is complete."""
+    content = write_posts(tmp_path / "content")
+    db = tmp_path / "index.sqlite3"
+    async with await ArticleIndex.open(db, content, IndexConfig()) as writer:
+        await writer.reindex()
+    async with await ArticleIndex.open(db, content, IndexConfig()) as reader:
+        before = reader.article_count
+        for path in tmp_path.glob("index.sqlite3*"):
+            path.unlink()
+        assert await reader.refresh() is None  # nothing there: the old file keeps serving
+        new_post(content, 4)
+        async with await ArticleIndex.open(db, content, IndexConfig()) as rebuilt:
+            assert await reader.refresh() is None  # a new file, not built yet
+            assert reader.article_count == before
+            await rebuilt.reindex()
+            report = await reader.refresh()
+        assert report is not None and report.added == ("lighthouse_log_004.md",)
+        found = await reader.search("keeper counted ships fog")
+        assert [h.article.id for h in found.hits][:1] == ["lighthouse_log_004.md"]
+        assert await reader.refresh() is None  # and it follows the new file from now on
