@@ -6,11 +6,8 @@ whichever bot sees the article first."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from articlebot.index import ArticleIndex
 from tests.bot.conftest import write_articles, write_post
@@ -19,9 +16,9 @@ from tests.bot.discord_standin import DiscordStandin, running
 
 @pytest.fixture
 async def standin() -> AsyncIterator[DiscordStandin]:
-    async with DiscordStandin(second_guild=True) as served:
-        with served.patch_discord():
-            yield served
+    """Two servers, one on each of two shards (as in test_e2e_shards)."""
+    async with DiscordStandin(second_guild=True) as served, served.patch_discord():
+        yield served
 
 
 @contextlib.asynccontextmanager

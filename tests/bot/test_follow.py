@@ -216,31 +216,44 @@ async def test_a_missing_folder_is_one_clear_error(tmp_path: Path) -> None:
         await idx.close()
 
 
-def test_articlebot_watch_prints_a_json_line_per_reindex(tmp_path: Path) -> None:
-    content = write_posts(tmp_path / "content")
-    db = tmp_path / "index.sqlite3"
+def start_indexer(content: Path, db: Path) -> subprocess.Popen[str]:
+    """`articlebot watch` as the indexer service: its own process, following the folder
+    even when the shared environment says ARTICLEBOT_WATCH=index (as the bots' does);
+    returned once it follows, its JSON lines on stdout."""
     argv = [sys.executable, "-m", "articlebot.bot", "watch", "--content", str(content)]
     proc = subprocess.Popen(
         [*argv, "--db", str(db), "--quiet", "0.3"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "DISCORD_TOKEN": ""},
+        env={**os.environ, "DISCORD_TOKEN": "", "ARTICLEBOT_WATCH": "index"},
     )
+    assert proc.stderr is not None
+    for line in proc.stderr:  # the index is built first, then it follows
+        if "following" in line:
+            return proc
+    proc.kill()
+    raise AssertionError(f"the indexer did not start (exit {proc.wait()})")
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    proc.send_signal(signal.SIGINT)
     try:
-        assert proc.stderr is not None and proc.stdout is not None
-        for line in proc.stderr:  # the index is built first, then it follows
-            if "following" in line:
-                break
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_articlebot_watch_prints_a_json_line_per_reindex(tmp_path: Path) -> None:
+    content = write_posts(tmp_path / "content")
+    proc = start_indexer(content, tmp_path / "index.sqlite3")
+    try:
+        assert proc.stdout is not None
         new_post(content, 7)
         row = json.loads(proc.stdout.readline())
         assert row["added"] == ["lighthouse_log_007.md"] and row["removed"] == []
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def git(folder: Path, *args: str) -> str:
@@ -315,25 +328,6 @@ async def test_a_folder_inside_a_hidden_folder_is_followed(tmp_path: Path) -> No
         await idx.close()
 
 
-def start_indexer(content: Path, db: Path) -> subprocess.Popen[str]:
-    """`articlebot watch` as the indexer service: its own process, following the folder
-    even when the shared environment says ARTICLEBOT_WATCH=index (as the bots' does)."""
-    argv = [sys.executable, "-m", "articlebot.bot", "watch", "--content", str(content)]
-    proc = subprocess.Popen(
-        [*argv, "--db", str(db), "--quiet", "0.3"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "DISCORD_TOKEN": "", "ARTICLEBOT_WATCH": "index"},
-    )
-    assert proc.stderr is not None
-    for line in proc.stderr:  # the index is built first, then it follows
-        if "following" in line:
-            return proc
-    proc.kill()
-    raise AssertionError(f"the indexer did not start (exit {proc.wait()})")
-
-
 async def test_a_reader_swaps_in_what_the_indexer_process_commits(tmp_path: Path) -> None:
     content = write_posts(tmp_path / "content")
     db = tmp_path / "index.sqlite3"
@@ -357,11 +351,7 @@ async def test_a_reader_swaps_in_what_the_indexer_process_commits(tmp_path: Path
                 assert report.removed == ("lighthouse_log_009.md",) and report.added == ()
                 assert reader.article_count == before
     finally:
-        indexer.send_signal(signal.SIGINT)
-        try:
-            indexer.wait(10)
-        except subprocess.TimeoutExpired:
-            indexer.kill()
+        stop(indexer)
 
 
 async def test_a_reader_never_writes_the_index(tmp_path: Path) -> None:
