@@ -6,8 +6,11 @@ whichever bot sees the article first."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from articlebot.index import ArticleIndex
 from tests.bot.conftest import write_articles, write_post
