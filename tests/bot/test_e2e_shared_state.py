@@ -20,8 +20,9 @@ from tests.bot.discord_standin import DiscordStandin, running
 @pytest.fixture
 async def standin() -> AsyncIterator[DiscordStandin]:
     """Two servers, one on each of two shards (as in test_e2e_shards)."""
-    async with DiscordStandin(second_guild=True) as served, served.patch_discord():
-        yield served
+    async with DiscordStandin(second_guild=True) as served:
+        with served.patch_discord():
+            yield served
 
 
 @contextlib.asynccontextmanager
