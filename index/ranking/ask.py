@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 from articlebot.index.posts.article import Article
+from articlebot.index.ranking.bridges import stem_bridges
 from articlebot.index.ranking.questions import (
     counted_stems,
     has_digit,
@@ -44,6 +45,7 @@ NEXT_FIT = 0.8  # shape fit credited to a sentence when only the next one has it
 VARIANT_PREFIX = 5  # letters a stem shares with a longer form of it ("direct", "director")
 VARIANT_CREDIT = 0.7  # coverage credited for such a longer or shorter form
 LEAD_CREDIT = 0.5  # score credit for question words the article's first sentence has
+BRIDGE_CREDIT = 0.7  # coverage credited for another word for the term (film for movie)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +177,8 @@ def rank_passages(
         article_prior = prior[rank] if rank < len(prior) else 0.0
         # Per sentence: the question terms it has (with their BM25 saturation) and its fit.
         variants = {t: v for t in weights if (v := doc.variants(t))}
+        bridges = stem_bridges(analyzer, article.language) if BRIDGE_CREDIT else {}
+        others = {t: alts for t in weights if t not in title and (alts := bridges.get(t))}
         found: list[dict[str, tuple[float, float]]] = []  # term -> (saturation, credit)
         fits: list[float | None] = []
         for stems in doc.stems:
@@ -186,6 +190,9 @@ def rank_passages(
                 credit = 1.0
                 if not tf and t in variants:
                     tf, credit = sum(counts[v] for v in variants[t]), VARIANT_CREDIT
+                if not tf and t in others:  # another word for it: "film" for "movie"
+                    tf = max(min(counts[p] for p in alt) for alt in others[t])
+                    credit = BRIDGE_CREDIT
                 if tf:
                     have[t] = (tf / (tf + norm), credit)
             found.append(have)
@@ -275,7 +282,14 @@ def gather_evidence(
     total = sum(weights.values()) or 1.0
     doc = _article_sentences(article, analyzer)
     words = doc.vocabulary | set(analyzer.stem(analyzer.words(article.title), article.language))
-    missing = [w for t, w in weights.items() if t not in words and idf.get(t)]
+    bridges = stem_bridges(analyzer, article.language) if BRIDGE_CREDIT else {}
+    missing = [
+        w
+        for t, w in weights.items()
+        if t not in words
+        and idf.get(t)
+        and not any(words >= set(alt) for alt in bridges.get(t, ()))
+    ]
     other = next((p.score for p in passages if p.article.id != article.id), 0.0)
     top = scores[0] if scores else 0.0
     return Evidence(
