@@ -178,6 +178,8 @@ def rank_passages(
         # Per sentence: the question terms it has (with their BM25 saturation) and its fit.
         variants = {t: v for t in weights if (v := doc.variants(t))}
         bridges = stem_bridges(analyzer, article.language) if BRIDGE_CREDIT else {}
+        # "how many grandkids" counts "grandchildren" too.
+        counted |= {a[0] for t in list(counted) for a in bridges.get(t, ()) if len(a) == 1}
         others = {t: alts for t in weights if t not in title and (alts := bridges.get(t))}
         found: list[dict[str, tuple[float, float]]] = []  # term -> (saturation, credit)
         fits: list[float | None] = []

@@ -54,3 +54,4 @@ def test_a_sentence_with_the_other_word_answers_the_question() -> None:
     )
     assert "eleven grandchildren" in passages[0].text
     assert passages[0].coverage > passages[1].coverage  # "grandchildren" covers "grandkids"
+    assert passages[0].shape == 1.0  # and is what "how many grandkids" counts
