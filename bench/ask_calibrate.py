@@ -90,14 +90,14 @@ def matrix(rows, features: tuple[str, ...]) -> np.ndarray:
     return np.array([[getattr(e, f) for f in features] for _, e, _ in rows])
 
 
-def leave_one_out(rows, features: tuple[str, ...]) -> float:
+def leave_one_out(rows, features: tuple[str, ...], l2: float = L2) -> float:
     """Log-loss of each row's probability under a model fitted without it."""
     x = matrix(rows, features)
     y = np.array([1.0 if right else 0.0 for _, _, right in rows])
     total = 0.0
     for i in range(len(rows)):
         keep = np.arange(len(rows)) != i
-        w = fit_logistic(x[keep], y[keep])
+        w = fit_logistic(x[keep], y[keep], l2)
         p = 1.0 / (1.0 + np.exp(-(x[i] @ w[:-1] + w[-1])))
         total -= np.log(p if y[i] else 1.0 - p)
     return total / len(rows)
@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", help="folder of the extracted corpus (default: extract once)")
     parser.add_argument("--sets", nargs="+", default=list(ask_eval.CORPUS_SETS))
     parser.add_argument("--features", nargs="+", default=list(ask.WEIGHTS))
+    parser.add_argument("--l2", type=float, default=L2, help=f"ridge (default {L2})")
     parser.add_argument("--compare", action="store_true", help="leave-one-out log-loss")
     args = parser.parse_args(argv)
     features = FEATURES if args.features == ["all"] else tuple(args.features)
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     train = [r for r in odd if r[1] is not None and r[1].unfit < 1.0]
     x = matrix(train, features)
     y = np.array([1.0 if right else 0.0 for _, _, right in train])
-    w = fit_logistic(x, y)
+    w = fit_logistic(x, y, args.l2)
     # The threshold with the best balance of the issue's two rates on the odd ids: the
     # share of answerable questions answered right plus the share of the others declined.
     n_ans = sum(q.answerable for q, _, _ in odd) or 1
@@ -161,10 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     print(report(even, w, best_t, "even", features))
     if args.compare:
         for label, names in (("these", features), ("all", FEATURES)):
-            print(
-                f"leave-one-out log-loss on odd, {label} features: "
-                f"{leave_one_out(train, names):.4f}"
-            )
+            for l2 in (0.03, 0.1, 0.3, 1.0, 3.0):
+                loss = leave_one_out(train, names, l2)
+                print(f"leave-one-out log-loss on odd, {label} features, ridge {l2}: {loss:.4f}")
     return 0
 
 
