@@ -33,6 +33,7 @@ from articlebot.index.config import IndexConfig
 from articlebot.index.errors import NoIndexYet
 from articlebot.index.posts.article import Article
 from articlebot.index.ranking.ask import Answer, answer_question
+from articlebot.index.ranking.bridges import bridged_terms
 from articlebot.index.ranking.catalog import Catalog
 from articlebot.index.ranking.query import MAX_CHARS
 from articlebot.index.ranking.searcher import PHRASE_SAMPLE, Plan, Searcher
@@ -50,6 +51,7 @@ __all__ = ["ArticleIndex"]
 T = TypeVar("T")
 
 ASK_ARTICLES = 5  # articles whose sentences compete to answer a question
+ASK_BRIDGES = True  # retrieve with the other words for a question's words too (bridges.py)
 NO_SNIPPET = Snippet("")  # a hit's snippet when the caller asked for none
 PROCESS_THRESHOLD = 1000  # files; smaller folders reindex in a thread (no process start-up)
 
@@ -327,7 +329,8 @@ class ArticleIndex:
         terms = await asyncio.to_thread(searcher.question_terms, question)
         if not terms:
             return Answer(question, (), None, 0.0, True)
-        docs, scores = await asyncio.to_thread(searcher.rank_terms, terms, ASK_ARTICLES)
+        wanted = terms + bridged_terms(terms, searcher.analyzer) if ASK_BRIDGES else terms
+        docs, scores = await asyncio.to_thread(searcher.rank_terms, wanted, ASK_ARTICLES)
         docs, scores = list(docs), list(scores)
         context = searcher.catalog.by_id.get(context_id) if context_id else None
         if context is not None and context not in docs:

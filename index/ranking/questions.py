@@ -150,6 +150,7 @@ _AMOUNT = re.compile(
 )
 
 
+INSTITUTION_FIT = 0.3  # fit of a place without the institution asked for ("which hospital")
 HOW_LONG_TIME = 0.3  # fit of a number that is not a time (nor a length) for "how long"
 
 _HOW_LONG = re.compile(r"\bhow long\b|\bwie lange\b", re.IGNORECASE)
@@ -276,6 +277,13 @@ _NAMING = re.compile(
     r"\b(known as|called|calling|dubbed|nicknamed|named|renamed|described as|describing|"
     r"labelled|labeled|branded|titled|entitled|referred to as)\b",
     re.IGNORECASE,
+)
+
+
+# Places that are institutions: their names say what they are ("Royal Infirmary" aside).
+_INSTITUTION_Q = re.compile(
+    r"\b(?:which|what) (?:\w+ )?(hospital|school|universit|college|stadium|airport|prison|"
+    r"museum|hotel|church|cathedral|zoo|theatre|theater|library|station)(?:s|y|ies)?\b"
 )
 
 
@@ -444,6 +452,10 @@ def shape_score(
     if shape == "person":
         return 1.0 if _names(text, context) else 0.0
     if shape == "place":
+        # "which hospital": a hospital named ("St Luke's Hospital"), not only the town.
+        kind = _INSTITUTION_Q.search(question.casefold())
+        if kind and not re.search(rf"\b{kind.group(1)}", text, re.IGNORECASE):
+            return INSTITUTION_FIT if _names(text, context) else 0.0
         asked = context.casefold()
         for m in itertools.chain(_PLACE.finditer(text), _PLACE_OF.finditer(text)):
             word = _POSSESSIVE.sub("", m.group(3).casefold())

@@ -73,13 +73,18 @@ def test_confidence_is_nil_when_the_wanted_kind_of_answer_is_missing() -> None:
     assert confidence(_evidence(unfit=0.5)) > 0.0
 
 
-def test_confidence_rises_with_coverage_and_falls_with_a_missing_rare_term() -> None:
+def test_confidence_rises_with_coverage_and_the_passage_score() -> None:
     assert confidence(_evidence(coverage=0.9, own=0.9)) > confidence(
         _evidence(coverage=0.3, own=0.3)
     )
-    assert confidence(_evidence(gap=0.0)) > confidence(_evidence(gap=1.0))
     assert confidence(_evidence(score=1.2)) > confidence(_evidence(score=0.4))
     assert 0.0 < confidence(_evidence()) < 1.0
+
+
+def test_confidence_takes_the_evidence_its_weights_name() -> None:
+    evidence = _evidence(gap=1.0)
+    assert confidence(evidence, {"gap": -2.0}, 0.0) < 0.5 < confidence(evidence, {"gap": 2.0}, 0.0)
+    assert confidence(evidence, {}, 0.0) == 0.5
 
 
 def test_an_answer_carries_the_evidence_its_confidence_came_from() -> None:

@@ -113,6 +113,12 @@ def _fit(shape: str, question: str, text: str) -> float:
             "She grew up in the market town of Kelbridge.",
             "She grew up near the sea.",
         ),
+        (
+            "place",
+            "which hospital was the baby born in",
+            "The baby was born at St Aldric's Hospital on Sunday.",
+            "The baby was born in Boise, Idaho, on Sunday.",
+        ),
     ],
 )
 def test_a_sentence_with_what_the_shape_wants_fits_better(
