@@ -15,6 +15,8 @@ from operator import contains
 
 import Stemmer
 
+from articlebot.index.text.wordclass import UNIDATA_VERSION, WORD_CLASS
+
 
 def _word_class() -> str:
     """Letters, digits and combining marks, as one regex class without ``_``.
@@ -39,7 +41,7 @@ def _word_class() -> str:
     return "[" + "".join(ranges) + "]"
 
 
-_CHAR = _word_class()
+_CHAR = WORD_CLASS if unicodedata.unidata_version == UNIDATA_VERSION else _word_class()
 _JOIN = "['\u2019\u02bc\\-\u2010\u2011]"  # apostrophes and hyphens inside one word
 # A word: letters/digits/marks, optionally joined by single hyphens or apostrophes, so
 # covid-19, self-driving and don't are each one match (a hyphenated one is then indexed

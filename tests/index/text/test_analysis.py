@@ -261,3 +261,16 @@ def test_any_piece_of_a_run_finds_it() -> None:
     indexed = set(analyzer.tokens("Hexo 是一个快速、简洁且高效的博客框架。"))
     assert set(analyzer.tokens("博客")) <= indexed and set(analyzer.tokens("高效的博客")) <= indexed
     assert set(analyzer.query_terms("框架")) <= indexed
+
+
+def test_the_stored_word_class_is_the_computed_one() -> None:
+    """The class is stored so that no start pays for building it; it must be the one
+    this Python would build (another Unicode version builds its own at import)."""
+    import unicodedata
+
+    from articlebot.index.text import analysis, wordclass
+
+    if wordclass.UNIDATA_VERSION != unicodedata.unidata_version:
+        assert analysis._CHAR == analysis._word_class()  # built at import instead
+    else:
+        assert wordclass.WORD_CLASS == analysis._word_class() == analysis._CHAR
