@@ -40,9 +40,6 @@ from articlebot.index.ranking.searcher import PHRASE_SAMPLE, Plan, Searcher
 from articlebot.index.results import Hit, IndexStats, ReindexReport, SearchResult, Snippet
 from articlebot.index.storage import database, tables
 from articlebot.index.storage.blobs import CATALOG_PREFIX, load_state
-from articlebot.index.storage.plan import is_stale, scan
-from articlebot.index.storage.reindex import run_reindex
-from articlebot.index.storage.workers import die_with_parent
 from articlebot.index.text.analysis import Analyzer
 from articlebot.index.text.snippets import article_snippet
 
@@ -168,6 +165,8 @@ class ArticleIndex:
         """True when files in the content folder changed since the last index (cheap stat)."""
 
         def check() -> bool:
+            from articlebot.index.storage.plan import is_stale
+
             conn = database.connect_reader(self.db_path)
             try:
                 return is_stale(conn, self.content_dir, self.config)
@@ -357,6 +356,11 @@ class ArticleIndex:
     async def _run_reindex(
         self, progress: Callable[[int, int], None] | None, full: bool
     ) -> ReindexReport:
+        # The reindex's modules (the loader, YAML, TOML) are imported when it first runs:
+        # a process that only serves never pays for them at start.
+        from articlebot.index.storage.plan import scan
+        from articlebot.index.storage.reindex import run_reindex
+
         found = await asyncio.to_thread(scan, self.content_dir)
         if len(found.posts) < PROCESS_THRESHOLD:
             report = await asyncio.to_thread(
@@ -492,6 +496,9 @@ def _reindex_in_process(
 ) -> ReindexReport:
     """Run the reindex in a fresh process, so parsing never holds this process's GIL; the
     process (and its workers) ends by itself if this one dies."""
+    from articlebot.index.storage.reindex import run_reindex
+    from articlebot.index.storage.workers import die_with_parent
+
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         1, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
