@@ -22,6 +22,7 @@ from articlebot.index.posts.article import Article
 from articlebot.index.ranking.bridges import stem_bridges
 from articlebot.index.ranking.questions import (
     counted_stems,
+    focus_stems,
     has_digit,
     is_fragment,
     is_number,
@@ -46,6 +47,7 @@ VARIANT_PREFIX = 5  # letters a stem shares with a longer form of it ("direct", 
 VARIANT_CREDIT = 0.7  # coverage credited for such a longer or shorter form
 LEAD_CREDIT = 0.5  # score credit for question words the article's first sentence has
 BRIDGE_CREDIT = 0.7  # coverage credited for another word for the term (film for movie)
+FOCUS_CREDIT = 0.5  # score credit for the question's focus words in the passage itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +169,7 @@ def rank_passages(
         parts = {t: analyzer.stem(t.split("-"), article.language) for t in weights if "-" in t}
         total = sum(weights.values()) or 1.0
         counted = counted_stems(question, analyzer, article.language)
+        focus = focus_stems(question, analyzer, article.language) & set(weights)
         title = set(analyzer.stem(analyzer.words(article.title), article.language))
         in_title = {t for t in weights if t in title or (t in parts and title >= set(parts[t]))}
         doc = _article_sentences(article, analyzer)
@@ -230,6 +233,10 @@ def rank_passages(
             scored = coverage
             if i > 0:
                 scored += LEAD_CREDIT * lead(weights, found[0], credit) / total
+            # The words the question asks about, said by the passage itself (not the title).
+            scored += (
+                FOCUS_CREDIT * sum(weights[t] * have[t][1] for t in focus if t in have) / total
+            )
             score = (scored + MATCH_WEIGHT * match / total) * (
                 SHAPE_FLOOR + (1 - SHAPE_FLOOR) * fit
             ) + PRIOR_WEIGHT * article_prior

@@ -382,6 +382,35 @@ def counted_stems(question: str, analyzer: Analyzer, language: str) -> set[str]:
     return set(analyzer.stem(analyzer.words(" ".join(words)), language))  # with parts
 
 
+# Where a question's asking starts: its wh-word, or "how many/much/long ..." whole.
+_ASKING = re.compile(
+    r"\b(?:how\s+(?:many|much|long|old|far|fast|big|tall|often|high|deep|wide|heavy)|"
+    r"wie\s+viele?|who|whom|whose|whos|what|whats|which|where|when|why|wer|welche[rsn]?)\b",
+    re.IGNORECASE,
+)
+
+
+FOCUS_WORDS = 3  # at most this many words right after the wh-word are the question's focus
+
+
+def focus_stems(question: str, analyzer: Analyzer, language: str) -> set[str]:
+    """Stems of the words right after the question's wh-word, up to the first stop or
+    question word: what the question asks about rather than the story it names ("who
+    *directed* the film where ...", "what *nickname* did ...", "how many *runs* did ...").
+    The story's words are in the lead and in many sentences; the focus word is in the
+    one that answers."""
+    m = _ASKING.search(question)
+    if not m:
+        return set()
+    words: list[str] = []
+    for raw in re.findall(r"[\w'’-]+", question[m.end() :])[:FOCUS_WORDS]:
+        word = raw.casefold()
+        if word in STOP_WORDS or word in QUESTION_WORDS:
+            break
+        words.append(word)
+    return set(analyzer.stem(analyzer.words(" ".join(words)), language)) if words else set()
+
+
 def has_digit(word: str) -> bool:
     return any(c.isdigit() for c in word)
 

@@ -6,6 +6,7 @@ import pytest
 
 from articlebot.index.ranking.questions import (
     counted_stems,
+    focus_stems,
     question_shape,
     question_terms,
     sentences,
@@ -63,6 +64,20 @@ def test_question_words_are_not_terms_and_what_is_counted_is_known() -> None:
     ]
     assert counted_stems("how many breeding pairs were seen", analyzer, "") == {"breed", "pair"}
     assert counted_stems("who saw them", analyzer, "") == set()
+
+
+def test_the_focus_is_the_words_right_after_the_question_word() -> None:
+    analyzer = Analyzer()
+
+    def focus(question: str) -> set[str]:
+        return focus_stems(question, analyzer, "")
+
+    assert focus("who directed the film where the actor played a wizard") == {"direct"}
+    assert focus("what nickname did the mayor give the bridge") == {"nicknam"}
+    assert focus("how many runs did the captain score") == {"run"}
+    assert focus("which neighbouring village did he walk to") == {"neighbor", "villag"}
+    assert focus("what was the pub known as") == set()
+    assert focus("tell me about the bus depot") == set()
 
 
 def test_a_sentence_with_the_counted_number_fits_a_how_many_question() -> None:
