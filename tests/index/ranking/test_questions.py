@@ -123,6 +123,12 @@ def _fit(shape: str, question: str, text: str) -> float:
         ),
         ("number", "how long is the trail", "The trail is 86 miles long.", "It has 3 huts."),
         (
+            "person",
+            "who found the ring",
+            "Ada Quill, 71, was digging when she saw it.",
+            "Ms Quill had lost it in 2004.",
+        ),
+        (
             "place",
             "which town is she from",
             "She grew up in the market town of Kelbridge.",
