@@ -61,6 +61,7 @@ class Passage:
     extend: bool = False  # the answer quotes the next sentence too
     own: float = 0.0  # share of the question's weight in the passage itself (not the title)
     gap: float = 0.0  # the rarest question term neither the passage nor the title has
+    plain: float = 0.0  # the score without the focus words' credit (the confidence's input)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,14 +234,15 @@ def rank_passages(
             scored = coverage
             if i > 0:
                 scored += LEAD_CREDIT * lead(weights, found[0], credit) / total
-            # The words the question asks about, said by the passage itself (not the title).
-            scored += (
-                FOCUS_CREDIT * sum(weights[t] * have[t][1] for t in focus if t in have) / total
+            factor = SHAPE_FLOOR + (1 - SHAPE_FLOOR) * fit
+            score = (scored + MATCH_WEIGHT * match / total) * factor + PRIOR_WEIGHT * article_prior
+            # The words the question asks about, said by the passage itself (not the title):
+            # they choose among the passages, but are not evidence that the article answers.
+            lift = FOCUS_CREDIT * sum(weights[t] * have[t][1] for t in focus if t in have)
+            lift *= factor / total
+            passages.append(
+                Passage(article, i, text, score + lift, coverage, fit, extend, own, gap, score)
             )
-            score = (scored + MATCH_WEIGHT * match / total) * (
-                SHAPE_FLOOR + (1 - SHAPE_FLOOR) * fit
-            ) + PRIOR_WEIGHT * article_prior
-            passages.append(Passage(article, i, text, score, coverage, fit, extend, own, gap))
     passages.sort(key=lambda p: -p.score)
     return passages
 
@@ -312,7 +314,7 @@ def gather_evidence(
         margin=max(-1.0, min(1.0, best.score - other)),
         own=best.own,
         gap=best.gap,
-        score=best.score,
+        score=best.plain,
     )
 
 
