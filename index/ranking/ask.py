@@ -5,7 +5,9 @@ how much of the question the sentence covers, with the article's title (and, at 
 weight, its first sentence) as context for every sentence ("How many takes did it need?"
 over an article titled after the stunt), and
 the shape of the question: `how many takes` wants a number next to "takes", `when` a
-date, `who` a name that is not already in the question. A calibrated confidence (a
+date, `who` a name that is not already in the question (a whole one best); and the
+question's focus words, right after its wh-word ("who *directed* the film where ..."),
+count extra when the sentence itself has them. A calibrated confidence (a
 logistic model over the chosen passage's evidence, fitted in bench/ask_calibrate.py) says
 how likely the quote holds the answer; below a threshold the answer declines rather than
 quote something loosely related.
