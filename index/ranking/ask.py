@@ -5,7 +5,9 @@ how much of the question the sentence covers, with the article's title (and, at 
 weight, its first sentence) as context for every sentence ("How many takes did it need?"
 over an article titled after the stunt), and
 the shape of the question: `how many takes` wants a number next to "takes", `when` a
-date, `who` a name that is not already in the question. A calibrated confidence (a
+date, `who` a name that is not already in the question (a whole one best); and the
+question's focus words, right after its wh-word ("who *directed* the film where ..."),
+count extra when the sentence itself has them. A calibrated confidence (a
 logistic model over the chosen passage's evidence, fitted in bench/ask_calibrate.py) says
 how likely the quote holds the answer; below a threshold the answer declines rather than
 quote something loosely related.
@@ -22,6 +24,7 @@ from articlebot.index.posts.article import Article
 from articlebot.index.ranking.bridges import stem_bridges
 from articlebot.index.ranking.questions import (
     counted_stems,
+    focus_stems,
     has_digit,
     is_fragment,
     is_number,
@@ -46,6 +49,7 @@ VARIANT_PREFIX = 5  # letters a stem shares with a longer form of it ("direct", 
 VARIANT_CREDIT = 0.7  # coverage credited for such a longer or shorter form
 LEAD_CREDIT = 0.5  # score credit for question words the article's first sentence has
 BRIDGE_CREDIT = 0.7  # coverage credited for another word for the term (film for movie)
+FOCUS_CREDIT = 0.5  # score credit for the question's focus words in the passage itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,7 @@ class Passage:
     extend: bool = False  # the answer quotes the next sentence too
     own: float = 0.0  # share of the question's weight in the passage itself (not the title)
     gap: float = 0.0  # the rarest question term neither the passage nor the title has
+    plain: float = 0.0  # the score without the focus words' credit (the confidence's input)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +172,7 @@ def rank_passages(
         parts = {t: analyzer.stem(t.split("-"), article.language) for t in weights if "-" in t}
         total = sum(weights.values()) or 1.0
         counted = counted_stems(question, analyzer, article.language)
+        focus = focus_stems(question, analyzer, article.language) & set(weights)
         title = set(analyzer.stem(analyzer.words(article.title), article.language))
         in_title = {t for t in weights if t in title or (t in parts and title >= set(parts[t]))}
         doc = _article_sentences(article, analyzer)
@@ -230,10 +236,15 @@ def rank_passages(
             scored = coverage
             if i > 0:
                 scored += LEAD_CREDIT * lead(weights, found[0], credit) / total
-            score = (scored + MATCH_WEIGHT * match / total) * (
-                SHAPE_FLOOR + (1 - SHAPE_FLOOR) * fit
-            ) + PRIOR_WEIGHT * article_prior
-            passages.append(Passage(article, i, text, score, coverage, fit, extend, own, gap))
+            factor = SHAPE_FLOOR + (1 - SHAPE_FLOOR) * fit
+            score = (scored + MATCH_WEIGHT * match / total) * factor + PRIOR_WEIGHT * article_prior
+            # The words the question asks about, said by the passage itself (not the title):
+            # they choose among the passages, but are not evidence that the article answers.
+            lift = FOCUS_CREDIT * sum(weights[t] * have[t][1] for t in focus if t in have)
+            lift *= factor / total
+            passages.append(
+                Passage(article, i, text, score + lift, coverage, fit, extend, own, gap, score)
+            )
     passages.sort(key=lambda p: -p.score)
     return passages
 
@@ -305,7 +316,7 @@ def gather_evidence(
         margin=max(-1.0, min(1.0, best.score - other)),
         own=best.own,
         gap=best.gap,
-        score=best.score,
+        score=best.plain,
     )
 
 

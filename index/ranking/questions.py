@@ -150,6 +150,7 @@ _AMOUNT = re.compile(
 )
 
 
+PART_NAME = 0.6  # fit of a one-word name ("Tolley") for "who", against a whole one
 INSTITUTION_FIT = 0.3  # fit of a place without the institution asked for ("which hospital")
 HOW_LONG_TIME = 0.3  # fit of a number that is not a time (nor a length) for "how long"
 
@@ -382,6 +383,35 @@ def counted_stems(question: str, analyzer: Analyzer, language: str) -> set[str]:
     return set(analyzer.stem(analyzer.words(" ".join(words)), language))  # with parts
 
 
+# Where a question's asking starts: its wh-word, or "how many/much/long ..." whole.
+_ASKING = re.compile(
+    r"\b(?:how\s+(?:many|much|long|old|far|fast|big|tall|often|high|deep|wide|heavy)|"
+    r"wie\s+viele?|who|whom|whose|whos|what|whats|which|where|when|why|wer|welche[rsn]?)\b",
+    re.IGNORECASE,
+)
+
+
+FOCUS_WORDS = 3  # at most this many words right after the wh-word are the question's focus
+
+
+def focus_stems(question: str, analyzer: Analyzer, language: str) -> set[str]:
+    """Stems of the words right after the question's wh-word, up to the first stop or
+    question word: what the question asks about rather than the story it names ("who
+    *directed* the film where ...", "what *nickname* did ...", "how many *runs* did ...").
+    The story's words are in the lead and in many sentences; the focus word is in the
+    one that answers."""
+    m = _ASKING.search(question)
+    if not m:
+        return set()
+    words: list[str] = []
+    for raw in re.findall(r"[\w'’-]+", question[m.end() :])[:FOCUS_WORDS]:
+        word = raw.casefold()
+        if word in STOP_WORDS or word in QUESTION_WORDS:
+            break
+        words.append(word)
+    return set(analyzer.stem(analyzer.words(" ".join(words)), language)) if words else set()
+
+
 def has_digit(word: str) -> bool:
     return any(c.isdigit() for c in word)
 
@@ -390,14 +420,17 @@ def is_number(word: str) -> bool:
     return has_digit(word) or word in _NUMBER_WORDS
 
 
-def _names(sentence: str, question: str) -> bool:
-    """True when ``sentence`` names someone or something the question does not."""
+def _names(sentence: str, question: str, whole: bool = False) -> bool:
+    """True when ``sentence`` names someone or something the question does not; with
+    ``whole``, only a name of two or more words counts ("Brian Tolley", not "Tolley")."""
     asked = question.casefold()
     for m in _CAPITALISED.finditer(sentence):
         if m.start() == 0 and " " not in m.group(0):
             continue  # "Pictured", "Meanwhile": capitalised because they open the sentence
         words = [_POSSESSIVE.sub("", w.casefold()) for w in m.group(0).split()]
         words = [w for w in words if w not in _NOT_NAMES]
+        if whole and len(words) < 2:
+            continue
         if words and not all(w in asked for w in words):
             return True
     return False
@@ -450,7 +483,9 @@ def shape_score(
     if shape == "date":
         return 1.0 if _DATE.search(text) else 0.0
     if shape == "person":
-        return 1.0 if _names(text, context) else 0.0
+        if not _names(text, context):
+            return 0.0
+        return 1.0 if PART_NAME == 1.0 or _names(text, context, True) else PART_NAME
     if shape == "place":
         # "which hospital": a hospital named ("St Luke's Hospital"), not only the town.
         kind = _INSTITUTION_Q.search(question.casefold())

@@ -6,6 +6,7 @@ import pytest
 
 from articlebot.index.ranking.questions import (
     counted_stems,
+    focus_stems,
     question_shape,
     question_terms,
     sentences,
@@ -65,6 +66,20 @@ def test_question_words_are_not_terms_and_what_is_counted_is_known() -> None:
     assert counted_stems("who saw them", analyzer, "") == set()
 
 
+def test_the_focus_is_the_words_right_after_the_question_word() -> None:
+    analyzer = Analyzer()
+
+    def focus(question: str) -> set[str]:
+        return focus_stems(question, analyzer, "")
+
+    assert focus("who directed the film where the actor played a wizard") == {"direct"}
+    assert focus("what nickname did the mayor give the bridge") == {"nicknam"}
+    assert focus("how many runs did the captain score") == {"run"}
+    assert focus("which neighbouring village did he walk to") == {"neighbor", "villag"}
+    assert focus("what was the pub known as") == set()
+    assert focus("tell me about the bus depot") == set()
+
+
 def test_a_sentence_with_the_counted_number_fits_a_how_many_question() -> None:
     analyzer = Analyzer()
     question = "how many takes did it need"
@@ -107,6 +122,12 @@ def _fit(shape: str, question: str, text: str) -> float:
             "Men with a 40in (103cm) waist had a 35 per cent higher risk.",
         ),
         ("number", "how long is the trail", "The trail is 86 miles long.", "It has 3 huts."),
+        (
+            "person",
+            "who found the ring",
+            "Ada Quill, 71, was digging when she saw it.",
+            "Ms Quill had lost it in 2004.",
+        ),
         (
             "place",
             "which town is she from",
