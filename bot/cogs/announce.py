@@ -74,6 +74,7 @@ class Announcer(commands.Cog):
         self._caught_up = False
         self._publishing: set[asyncio.Task[None]] = set()
         self._taking = asyncio.Lock()  # one pick-up of queued claims at a time
+        self._pickup_failing = False
 
     async def cog_unload(self) -> None:
         self.pickup.cancel()
@@ -157,11 +158,19 @@ class Announcer(commands.Cog):
 
     @tasks.loop(seconds=PICKUP_SECONDS)
     async def pickup(self) -> None:
-        """Claims another process made for this one's servers, sent soon after."""
+        """Claims another process made for this one's servers, sent soon after. A state
+        database that is away is logged when it goes and when it is back, not every
+        second."""
         try:
             await self.deliver_queued()
-        except Exception:  # the state database away for a moment: try again next time
-            log.exception("Taking queued announcements failed")
+        except Exception as exc:  # the state database away for a moment: try again
+            if not self._pickup_failing:
+                log.warning("Taking queued announcements failed; retrying: %s", exc)
+            self._pickup_failing = True
+        else:
+            if self._pickup_failing:
+                log.info("Taking queued announcements works again")
+            self._pickup_failing = False
 
     async def deliver_queued(self) -> int:
         """Take and send the claims queued for the servers this process holds; drop those
