@@ -20,6 +20,8 @@ pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures(
 STANDIN = {"second_guild": True}
 NOT_ALLOWED = "only server managers and the bot's admins"
 
+WAIT = 20.0  # seconds a step may take on a loaded machine (never reached when it works)
+
 
 async def say(e2e: E2E, text: str, *, channel: int | None = None, user: FakeUser | None = None):
     """Post ``text`` (as a fresh member, so the per-user rate limit stays out of the way)
@@ -218,10 +220,11 @@ async def test_opening_and_paging_are_logged(e2e: E2E) -> None:
     ref = await standin.click(
         message_id, menu["custom_id"], e2e.fresh_user(), component_type=3, values=["1"]
     )
-    shown = await standin.wait_for_response(ref)
+    shown = await standin.wait_for_response(ref, timeout=WAIT)
     assert shown["flags"] & EPHEMERAL and shown["embeds"][0]["title"] == menu["options"][1]["label"]
-    await standin.wait_for_response(await standin.click(message_id, next_page["custom_id"], asker))
-    for _ in range(50):  # written just after the replies
+    paged = await standin.click(message_id, next_page["custom_id"], asker)
+    await standin.wait_for_response(paged, timeout=WAIT)
+    for _ in range(int(WAIT / 0.05)):  # written just after the replies
         logged = [q for q in await e2e.bot.state.logged_queries(since) if q.query == "lighthouse"][
             -1
         ]
