@@ -20,6 +20,7 @@ from articlebot.index.ranking.catalog import Catalog
 from articlebot.index.ranking.columns import title_words
 from articlebot.index.ranking.query import MAX_TOKENS, Query, literal_query, parse_query
 from articlebot.index.ranking.questions import QUESTION_WORDS
+from articlebot.index.ranking.segments import SegmentedIndex
 from articlebot.index.ranking.topk import top_k
 from articlebot.index.text.analysis import Analyzer
 from articlebot.index.text.snippets import contains_phrase
@@ -52,7 +53,7 @@ class Plan:
 class Searcher:
     def __init__(
         self,
-        bm25: BM25Index,
+        bm25: BM25Index | SegmentedIndex,
         catalog: Catalog,
         analyzer: Analyzer,
         timezone: str = "UTC",

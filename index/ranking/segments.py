@@ -1,0 +1,368 @@
+"""BM25Plus over several immutable segments with deleted documents: exactly the scores of
+one index built from the live documents, so a reindex adds a small segment instead of
+rewriting every posting.
+
+Documents are numbered by *row*: the live documents of the segments, oldest segment
+first, in order, which is the catalog's order (``Catalog.update`` keeps the rows it keeps
+and appends the new ones; a reindex appends a segment). A segment's local doc numbers go
+to rows through one int32 array per segment that has deletions (-1 for deleted).
+
+Collection statistics are those of the live documents: N and the average length are
+summed over them, and a term's document frequency is the segments' minus that of their
+deleted documents (``Deletions.term_docs``, counted by the reindex from the deleted
+articles' tokens). Scores therefore never drift between merges.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from articlebot.index.ranking.bm25 import BM25Index
+from articlebot.index.ranking.topk import top_k
+
+_EMPTY_DOCS = np.zeros(0, dtype=np.int32)
+_EMPTY_SCORES = np.zeros(0, dtype=np.float64)
+_EMPTY_IDS = np.zeros(0, dtype=np.int32)
+
+
+@dataclass(frozen=True, eq=False)
+class Segment:
+    """Postings of a block of documents numbered from 0, as one segment file holds them."""
+
+    name: str
+    terms: list[str]
+    vocab: dict[str, int]
+    offsets: np.ndarray  # int64, len V+1
+    doc_ids: np.ndarray  # int32, ascending within each term
+    tfs: np.ndarray  # uint16
+    doc_len: np.ndarray  # int32 tokens per document
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.doc_len)
+
+    @property
+    def postings(self) -> int:
+        return len(self.doc_ids)
+
+    @classmethod
+    def of(
+        cls,
+        name: str,
+        vocab: dict[str, int],
+        offsets: np.ndarray,
+        doc_ids: np.ndarray,
+        tfs: np.ndarray,
+        doc_len: np.ndarray,
+    ) -> Segment:
+        return cls(
+            name,
+            list(vocab),
+            vocab,
+            np.asarray(offsets, dtype=np.int64),
+            np.asarray(doc_ids, dtype=np.int32),
+            np.asarray(tfs, dtype=np.uint16),
+            np.asarray(doc_len, dtype=np.int32),
+        )
+
+    @classmethod
+    def from_bm25(cls, name: str, bm25: BM25Index) -> Segment:
+        return cls(name, bm25.terms, bm25.vocab, bm25.offsets, bm25.doc_ids, bm25.tfs, bm25.doc_len)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        joined = "\n".join(self.terms)
+        if joined.count("\n") != max(len(self.terms) - 1, 0):
+            raise ValueError("a term contains a newline and cannot be stored")
+        return {
+            "terms": np.frombuffer(joined.encode(), dtype=np.uint8),
+            "offsets": self.offsets,
+            "doc_ids": self.doc_ids,
+            "tfs": self.tfs,
+            "doc_len": self.doc_len,
+        }
+
+    @classmethod
+    def from_arrays(cls, name: str, arrays: Mapping[str, np.ndarray]) -> Segment:
+        """A segment over the given arrays (memory-mapped ones stay mapped, no copies);
+        raises ValueError when they do not fit together."""
+        offsets = np.asarray(arrays["offsets"], dtype=np.int64)
+        n_terms = len(offsets) - 1
+        raw = np.asarray(arrays["terms"], dtype=np.uint8).tobytes().decode()
+        terms = raw.split("\n") if n_terms > 0 else []
+        doc_ids = np.asarray(arrays["doc_ids"], dtype=np.int32)
+        tfs = np.asarray(arrays["tfs"], dtype=np.uint16)
+        doc_len = np.asarray(arrays["doc_len"], dtype=np.int32)
+        if len(terms) != n_terms:
+            raise ValueError(f"segment {name} has {len(terms)} terms for {n_terms} offsets")
+        if len(doc_ids) != len(tfs) or (n_terms and int(offsets[-1]) != len(doc_ids)):
+            raise ValueError(f"segment {name} has postings of mismatched lengths")
+        return cls(name, terms, dict(zip(terms, range(n_terms), strict=True)), offsets,
+                   doc_ids, tfs, doc_len)  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False)
+class Deletions:
+    """Deleted documents of one segment, and how many of them hold each term."""
+
+    docs: np.ndarray = field(default_factory=lambda: _EMPTY_IDS)  # int32 ascending, local
+    term_docs: Mapping[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def add(self, docs: np.ndarray, term_docs: Mapping[str, int]) -> Deletions:
+        """These plus ``docs`` (none deleted before) holding terms ``term_docs``."""
+        if not len(docs):
+            return self
+        merged = Counter(self.term_docs)
+        merged.update(term_docs)
+        all_docs = np.union1d(self.docs, np.asarray(docs, dtype=np.int32)).astype(np.int32)
+        return Deletions(all_docs, dict(merged))
+
+    def to_blobs(self) -> dict[str, bytes]:
+        return {
+            "docs": self.docs.astype(np.int32).tobytes(),
+            "terms": "\n".join(self.term_docs).encode(),
+            "counts": np.fromiter(self.term_docs.values(), np.int64, len(self.term_docs)).tobytes(),
+        }
+
+    @classmethod
+    def from_blobs(cls, blobs: Mapping[str, bytes]) -> Deletions:
+        docs = np.frombuffer(blobs.get("docs", b""), dtype=np.int32)
+        raw = blobs.get("terms", b"").decode()
+        counts = np.frombuffer(blobs.get("counts", b""), dtype=np.int64).tolist()
+        terms = raw.split("\n") if raw or counts else []
+        return cls(docs, dict(zip(terms, counts, strict=True)))
+
+
+NO_DELETIONS = Deletions()
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentedIndex:
+    """The ranking view of a committed generation: segments, their deletions, and the
+    live collection's statistics. Answers what ``BM25Index`` answers, in rows."""
+
+    segments: tuple[Segment, ...]
+    deletions: tuple[Deletions, ...]
+    k1: float
+    b: float
+    delta: float
+    # Derived, never stored.
+    rows: tuple[np.ndarray | None, ...] = field(init=False, repr=False)
+    bases: tuple[int, ...] = field(init=False, repr=False)
+    live: tuple[int, ...] = field(init=False, repr=False)
+    norms: tuple[np.ndarray, ...] = field(init=False, repr=False)
+    n_docs: int = field(init=False)
+    avgdl: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        if len(self.segments) != len(self.deletions):
+            raise ValueError("one Deletions per segment")
+        rows: list[np.ndarray | None] = []
+        bases: list[int] = []
+        live: list[int] = []
+        total_len = 0
+        base = 0
+        for seg, dels in zip(self.segments, self.deletions, strict=True):
+            for array in (seg.offsets, seg.doc_ids, seg.tfs, seg.doc_len):
+                array.flags.writeable = False
+            alive = seg.n_docs - len(dels)
+            total_len += int(seg.doc_len.sum(dtype=np.int64))
+            if len(dels):
+                if int(dels.docs[-1]) >= seg.n_docs or int(dels.docs[0]) < 0:
+                    raise ValueError(f"segment {seg.name} deletes documents it does not hold")
+                total_len -= int(seg.doc_len[dels.docs].sum(dtype=np.int64))
+                mapped = np.full(seg.n_docs, -1, dtype=np.int32)
+                keep = np.ones(seg.n_docs, dtype=bool)
+                keep[dels.docs] = False
+                mapped[keep] = np.arange(base, base + alive, dtype=np.int32)
+                rows.append(mapped)
+            else:
+                rows.append(None)
+            bases.append(base)
+            live.append(alive)
+            base += alive
+        n = base
+        avgdl = total_len / n if n else 0.0
+        norms = []
+        for seg in self.segments:
+            if avgdl > 0:  # the expression of rank-bm25 (and BM25Index), so floats agree
+                norms.append(self.k1 * (1 - self.b + self.b * seg.doc_len / avgdl))
+            else:
+                norms.append(np.full(seg.n_docs, self.k1 * (1 - self.b)))
+        set_ = object.__setattr__
+        set_(self, "rows", tuple(rows))
+        set_(self, "bases", tuple(bases))
+        set_(self, "live", tuple(live))
+        set_(self, "norms", tuple(norms))
+        set_(self, "n_docs", n)
+        set_(self, "avgdl", avgdl)
+
+    @classmethod
+    def empty(cls, k1: float, b: float, delta: float) -> SegmentedIndex:
+        return cls((), (), k1, b, delta)
+
+    @classmethod
+    def of(cls, bm25: BM25Index, name: str = "memory") -> SegmentedIndex:
+        """One segment, no deletions: ``bm25`` as it ranks."""
+        return cls((Segment.from_bm25(name, bm25),), (NO_DELETIONS,), bm25.k1, bm25.b, bm25.delta)
+
+    @property
+    def vocab(self) -> Vocabulary:
+        return Vocabulary(self.segments)
+
+    @property
+    def postings(self) -> int:
+        return sum(seg.postings for seg in self.segments)
+
+    def locate(self, rows: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """(segment, local docs, positions in ``rows``) for each segment holding some of
+        ``rows`` (ascending)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        owner = np.searchsorted(np.array(self.bases, dtype=np.int64), rows, side="right") - 1
+        found = []
+        for i in np.unique(owner).tolist():
+            where = np.flatnonzero(owner == i)
+            offset = rows[where] - self.bases[i]
+            mapped = self.rows[i]
+            local = offset if mapped is None else np.flatnonzero(mapped >= 0)[offset]
+            found.append((i, local.astype(np.int32), where))
+        return found
+
+    # --- statistics ----------------------------------------------------------------------
+
+    def df(self, term: str) -> int:
+        """Live documents holding ``term``."""
+        total = 0
+        for seg, dels in zip(self.segments, self.deletions, strict=True):
+            t = seg.vocab.get(term)
+            if t is not None:
+                total += int(seg.offsets[t + 1] - seg.offsets[t]) - dels.term_docs.get(term, 0)
+        return total
+
+    def idf_of(self, term: str) -> float:
+        df = self.df(term)
+        return float(np.log((self.n_docs + 1) / df)) if df > 0 else 0.0
+
+    # --- scoring -------------------------------------------------------------------------
+
+    def match(self, query: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Rows with at least one query term (ascending) and their BM25Plus scores."""
+        constant = 0.0
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        for term, times in Counter(query).items():
+            df = self.df(term)
+            if df <= 0:
+                continue
+            idf = float(np.log((self.n_docs + 1) / df))
+            constant += times * idf * self.delta
+            parts.append(self._contribution(term, times * idf))
+        if not parts:
+            return _EMPTY_DOCS, _EMPTY_SCORES
+        if len(parts) == 1:
+            docs, scores = parts[0]
+            return docs, scores + constant
+        total = np.zeros(self.n_docs)
+        seen = np.zeros(self.n_docs, dtype=bool)
+        for docs, scores in parts:
+            total[docs] += scores  # a term's postings hold each row once
+            seen[docs] = True
+        docs = np.flatnonzero(seen).astype(np.int32)
+        return docs, total[docs] + constant
+
+    def top_k(
+        self, query: Sequence[str], k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` best matches, best first; equal scores by lower row."""
+        docs, scores = self.match(query)
+        if allowed is not None:
+            ok = allowed[docs]
+            docs, scores = docs[ok], scores[ok]
+        order = top_k(scores, docs, k)
+        return docs[order], scores[order]
+
+    def get_scores(self, query: Sequence[str]) -> np.ndarray:
+        """Every row's score, as rank-bm25's ``BM25Plus.get_scores`` returns it."""
+        docs, scores = self.match(query)
+        constant = self.delta * sum(self.idf_of(term) for term in query)
+        out = np.full(self.n_docs, constant)
+        out[docs] = scores
+        return out
+
+    def docs_with(self, term: str) -> np.ndarray:
+        """Rows whose document holds ``term`` (ascending; do not modify)."""
+        found = [rows for _, rows, _, _ in self._postings(term)]
+        if not found:
+            return _EMPTY_DOCS
+        return found[0] if len(found) == 1 else np.concatenate(found)
+
+    def _postings(self, term: str) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+        """(segment, rows, local docs, tfs) of ``term``'s live postings, segment by segment."""
+        for i, seg in enumerate(self.segments):
+            t = seg.vocab.get(term)
+            if t is None:
+                continue
+            lo, hi = int(seg.offsets[t]), int(seg.offsets[t + 1])
+            if hi == lo:
+                continue
+            local, tfs = seg.doc_ids[lo:hi], seg.tfs[lo:hi]
+            mapped = self.rows[i]
+            if mapped is None:
+                base = self.bases[i]
+                yield i, (local + np.int32(base) if base else local), local, tfs
+                continue
+            rows = mapped[local]
+            ok = rows >= 0
+            if ok.all():
+                yield i, rows, local, tfs
+            elif ok.any():
+                yield i, rows[ok], local[ok], tfs[ok]
+
+    def _contribution(self, term: str, weight: float) -> tuple[np.ndarray, np.ndarray]:
+        k1 = self.k1
+        rows_parts: list[np.ndarray] = []
+        score_parts: list[np.ndarray] = []
+        for i, rows, local, tfs in self._postings(term):
+            tf = tfs.astype(np.float64)
+            rows_parts.append(rows)
+            score_parts.append(weight * (tf * (k1 + 1) / (self.norms[i][local] + tf)))
+        if len(rows_parts) == 1:
+            return rows_parts[0], score_parts[0]
+        return np.concatenate(rows_parts), np.concatenate(score_parts)
+
+
+class Vocabulary(Mapping[str, int]):
+    """The terms of every segment, for ``term in index.vocab``; the value is how many
+    segments hold the term (the union is only listed when asked, e.g. by stats)."""
+
+    __slots__ = ("_segments",)
+
+    def __init__(self, segments: Sequence[Segment]) -> None:
+        self._segments = segments
+
+    def __contains__(self, term: object) -> bool:
+        return any(term in seg.vocab for seg in self._segments)
+
+    def __getitem__(self, term: str) -> int:
+        held = sum(term in seg.vocab for seg in self._segments)
+        if not held:
+            raise KeyError(term)
+        return held
+
+    def __iter__(self) -> Iterator[str]:
+        if len(self._segments) == 1:
+            return iter(self._segments[0].vocab)
+        seen: dict[str, None] = {}
+        for seg in self._segments:
+            seen.update(dict.fromkeys(seg.vocab))
+        return iter(seen)
+
+    def __len__(self) -> int:
+        if len(self._segments) == 1:
+            return len(self._segments[0].vocab)
+        return sum(1 for _ in self)
