@@ -238,11 +238,25 @@ class SegmentedIndex:
 
     def df(self, term: str) -> int:
         """Live documents holding ``term``."""
-        total = 0
-        for seg, dels in zip(self.segments, self.deletions, strict=True):
+        return self._df(term, self._spans(term))
+
+    def _spans(self, term: str) -> list[tuple[int, int, int]]:
+        """(segment, start, end) of ``term``'s postings in each segment that has some:
+        each segment's vocabulary is looked up once per query term."""
+        spans = []
+        for i, seg in enumerate(self.segments):
             t = seg.vocab.get(term)
             if t is not None:
-                total += int(seg.offsets[t + 1] - seg.offsets[t]) - dels.term_docs.get(term, 0)
+                lo, hi = seg.offsets[t : t + 2].tolist()
+                if hi > lo:
+                    spans.append((i, lo, hi))
+        return spans
+
+    def _df(self, term: str, spans: list[tuple[int, int, int]]) -> int:
+        total = 0
+        for i, lo, hi in spans:
+            dels = self.deletions[i]
+            total += hi - lo - (dels.term_docs.get(term, 0) if len(dels) else 0)
         return total
 
     def idf_of(self, term: str) -> float:
@@ -256,12 +270,13 @@ class SegmentedIndex:
         constant = 0.0
         parts: list[tuple[np.ndarray, np.ndarray]] = []
         for term, times in Counter(query).items():
-            df = self.df(term)
+            spans = self._spans(term)
+            df = self._df(term, spans)
             if df <= 0:
                 continue
             idf = float(np.log((self.n_docs + 1) / df))
             constant += times * idf * self.delta
-            parts.append(self._contribution(term, times * idf))
+            parts.append(self._contribution(spans, times * idf))
         if not parts:
             return _EMPTY_DOCS, _EMPTY_SCORES
         if len(parts) == 1:
@@ -296,20 +311,17 @@ class SegmentedIndex:
 
     def docs_with(self, term: str) -> np.ndarray:
         """Rows whose document holds ``term`` (ascending; do not modify)."""
-        found = [rows for _, rows, _, _ in self._postings(term)]
+        found = [rows for _, rows, _, _ in self._postings(self._spans(term))]
         if not found:
             return _EMPTY_DOCS
         return found[0] if len(found) == 1 else np.concatenate(found)
 
-    def _postings(self, term: str) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
-        """(segment, rows, local docs, tfs) of ``term``'s live postings, segment by segment."""
-        for i, seg in enumerate(self.segments):
-            t = seg.vocab.get(term)
-            if t is None:
-                continue
-            lo, hi = int(seg.offsets[t]), int(seg.offsets[t + 1])
-            if hi == lo:
-                continue
+    def _postings(
+        self, spans: list[tuple[int, int, int]]
+    ) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+        """(segment, rows, local docs, tfs) of the live postings in ``spans``."""
+        for i, lo, hi in spans:
+            seg = self.segments[i]
             local, tfs = seg.doc_ids[lo:hi], seg.tfs[lo:hi]
             mapped = self.rows[i]
             if mapped is None:
@@ -323,11 +335,13 @@ class SegmentedIndex:
             elif ok.any():
                 yield i, rows[ok], local[ok], tfs[ok]
 
-    def _contribution(self, term: str, weight: float) -> tuple[np.ndarray, np.ndarray]:
+    def _contribution(
+        self, spans: list[tuple[int, int, int]], weight: float
+    ) -> tuple[np.ndarray, np.ndarray]:
         k1 = self.k1
         rows_parts: list[np.ndarray] = []
         score_parts: list[np.ndarray] = []
-        for i, rows, local, tfs in self._postings(term):
+        for i, rows, local, tfs in self._postings(spans):
             tf = tfs.astype(np.float64)
             rows_parts.append(rows)
             score_parts.append(weight * (tf * (k1 + 1) / (self.norms[i][local] + tf)))

@@ -144,9 +144,11 @@ def _reindex(
             added_words.add(batch, keep)
             del batch, fresh
 
+        changed = bool(leaving or new_articles)  # else the catalog stays as it is stored
         keep = np.array([i not in leaving for i in catalog.ids], dtype=bool)
         gone = [(row, catalog.ids[row]) for row in np.flatnonzero(~keep).tolist()]
-        catalog = catalog.update(keep, new_articles, removed_words, added_words.counter())
+        if changed or full:
+            catalog = catalog.update(keep, new_articles, removed_words, added_words.counter())
         next_generation = int(generation) + 1
         index = next_index(index, gone, leaving_terms, stream, next_generation, db_path)
         del stream
@@ -155,7 +157,8 @@ def _reindex(
 
         tables.replace_files(conn, plan.changed_rows(), plan.removed_files)
         tables.write_blobs(conn, deletion_blobs(index), SEGMENT_PREFIX)
-        tables.write_blobs(conn, catalog.to_blobs(), CATALOG_PREFIX)
+        if changed or full:
+            tables.write_blobs(conn, catalog.to_blobs(), CATALOG_PREFIX)
         names = [seg.name for seg in index.segments]
         tables.write_meta(
             conn,
