@@ -27,6 +27,9 @@ from articlebot.index.ranking.topk import top_k
 _EMPTY_DOCS = np.zeros(0, dtype=np.int32)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
+# Below one posting per SPARSE documents, a query's postings are summed over its distinct
+# rows, not through an array as long as the index (allocated and scanned per query).
+SPARSE = 16
 
 
 @dataclass(frozen=True, eq=False)
@@ -282,6 +285,9 @@ class SegmentedIndex:
         if len(parts) == 1:
             docs, scores = parts[0]
             return docs, scores + constant
+        if sum(len(docs) for docs, _ in parts) * SPARSE < self.n_docs:
+            docs, scores = _sum_sorted(parts)
+            return docs, scores + constant
         total = np.zeros(self.n_docs)
         seen = np.zeros(self.n_docs, dtype=bool)
         for docs, scores in parts:
@@ -348,6 +354,16 @@ class SegmentedIndex:
         if len(rows_parts) == 1:
             return rows_parts[0], score_parts[0]
         return np.concatenate(rows_parts), np.concatenate(score_parts)
+
+
+def _sum_sorted(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row sums of the terms' (rows, scores) over the distinct rows only; terms are
+    added one after the other as in the dense path, so the floats are the same."""
+    rows = np.unique(np.concatenate([docs for docs, _ in parts]))
+    total = np.zeros(len(rows))
+    for docs, scores in parts:
+        total[np.searchsorted(rows, docs)] += scores  # a term holds each row once
+    return rows, total
 
 
 class Vocabulary(Mapping[str, int]):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Plus
 
+from articlebot.index.ranking import segments
 from articlebot.index.ranking.bm25 import BM25Index
 from articlebot.index.ranking.segments import NO_DELETIONS, Deletions, Segment, SegmentedIndex
 from articlebot.index.storage.compaction import FACTOR, FLOOR_DOCS, merge, merge_from
@@ -143,3 +144,18 @@ def test_segment_counts_stay_bounded_over_many_one_file_reindexes() -> None:
     # Small segments are rewritten often, but they are small: what a one-file reindex
     # rewrites on average is bounded by the floor, whatever the index's size.
     assert rewritten / 2000 < FLOOR_DOCS / 2
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sparse_and_dense_sums_give_the_same_floats(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(400 + seed)
+    blocks, deleted = random_blocks(rng, 30)
+    index = segmented(blocks, deleted)
+    for query in queries(rng, 30, 20):
+        monkeypatch.setattr(segments, "SPARSE", 0)  # always dense
+        dense = index.match(query)
+        monkeypatch.setattr(segments, "SPARSE", 10**9)  # always sorted
+        sparse = index.match(query)
+        assert np.array_equal(dense[0], sparse[0]) and np.array_equal(dense[1], sparse[1])
