@@ -157,6 +157,7 @@ class SegmentedIndex:
     delta: float
     # Derived, never stored.
     rows: tuple[np.ndarray | None, ...] = field(init=False, repr=False)
+    alive: tuple[np.ndarray | None, ...] = field(init=False, repr=False)  # live local docs
     bases: tuple[int, ...] = field(init=False, repr=False)
     live: tuple[int, ...] = field(init=False, repr=False)
     norms: tuple[np.ndarray, ...] = field(init=False, repr=False)
@@ -167,6 +168,7 @@ class SegmentedIndex:
         if len(self.segments) != len(self.deletions):
             raise ValueError("one Deletions per segment")
         rows: list[np.ndarray | None] = []
+        alive_docs: list[np.ndarray | None] = []
         bases: list[int] = []
         live: list[int] = []
         total_len = 0
@@ -185,8 +187,10 @@ class SegmentedIndex:
                 keep[dels.docs] = False
                 mapped[keep] = np.arange(base, base + alive, dtype=np.int32)
                 rows.append(mapped)
+                alive_docs.append(np.flatnonzero(keep).astype(np.int32))
             else:
                 rows.append(None)
+                alive_docs.append(None)
             bases.append(base)
             live.append(alive)
             base += alive
@@ -200,6 +204,7 @@ class SegmentedIndex:
                 norms.append(np.full(seg.n_docs, self.k1 * (1 - self.b)))
         set_ = object.__setattr__
         set_(self, "rows", tuple(rows))
+        set_(self, "alive", tuple(alive_docs))
         set_(self, "bases", tuple(bases))
         set_(self, "live", tuple(live))
         set_(self, "norms", tuple(norms))
@@ -232,8 +237,8 @@ class SegmentedIndex:
         for i in np.unique(owner).tolist():
             where = np.flatnonzero(owner == i)
             offset = rows[where] - self.bases[i]
-            mapped = self.rows[i]
-            local = offset if mapped is None else np.flatnonzero(mapped >= 0)[offset]
+            alive = self.alive[i]
+            local = offset if alive is None else alive[offset]
             found.append((i, local.astype(np.int32), where))
         return found
 
@@ -300,12 +305,113 @@ class SegmentedIndex:
         self, query: Sequence[str], k: int, allowed: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` best matches, best first; equal scores by lower row."""
+        docs, scores, _ = self.top_k_total(query, k, allowed)
+        return docs, scores
+
+    def top_k_total(
+        self, query: Sequence[str], k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """``top_k`` and how many rows match (``allowed`` ones only), skipping the scores
+        of rows that cannot reach the top ``k`` (MaxScore).
+
+        A term adds at most ``weight * (k1 + 1)`` to a score (``tf / (norm + tf) < 1``).
+        The rows of the strongest term, scored exactly, give a threshold: the k-th best
+        of them. Terms whose bounds together stay below it cannot lift a row that has
+        only them into the top ``k``, so only rows holding another term are scored, each
+        exactly (the other terms' postings are searched for those rows). The result is
+        the same as scoring every row, ties included.
+        """
+        terms, constant = self._weighted(query)
+        bounds = [weight * (self.k1 + 1) for _, weight in terms]
+        strongest = int(np.argmax(bounds)) if terms else 0
+        if len(terms) < 2 or k <= 0:
+            return self._top_k_all(query, k, allowed)
+        seeds = self._rows_of(terms[strongest][0], allowed)
+        if len(seeds) <= k or len(seeds) * 2 > self.postings_of(terms):
+            return self._top_k_all(query, k, allowed)
+        seed_scores = self._exact(seeds, terms)
+        threshold = float(np.partition(seed_scores, len(seeds) - k)[len(seeds) - k])
+        weak, reach = set(), 0.0
+        for i in sorted(range(len(terms)), key=bounds.__getitem__):
+            if reach + bounds[i] >= threshold * (1 - 1e-9):  # a margin for rounding
+                break
+            reach += bounds[i]
+            weak.add(i)
+        if not weak:
+            return self._top_k_all(query, k, allowed)
+        strong = [self._rows_of(spans, allowed) for i, (spans, _) in enumerate(terms)
+                  if i not in weak]  # fmt: skip
+        docs = np.unique(np.concatenate(strong)) if len(strong) > 1 else strong[0]
+        scores = self._exact(docs, terms) + constant
+        hit = np.zeros(self.n_docs, dtype=bool)
+        for spans, _ in terms:
+            for _, rows, _, _ in self._postings(spans):
+                hit[rows] = True
+        total = int(np.count_nonzero(hit if allowed is None else hit & allowed))
+        order = top_k(scores, docs, k)
+        return docs[order], scores[order], total
+
+    def postings_of(self, terms: list[tuple[list[tuple[int, int, int]], float]]) -> int:
+        return sum(hi - lo for spans, _ in terms for _, lo, hi in spans)
+
+    def _top_k_all(
+        self, query: Sequence[str], k: int, allowed: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, int]:
         docs, scores = self.match(query)
         if allowed is not None:
             ok = allowed[docs]
             docs, scores = docs[ok], scores[ok]
         order = top_k(scores, docs, k)
-        return docs[order], scores[order]
+        return docs[order], scores[order], len(docs)
+
+    def _weighted(
+        self, query: Sequence[str]
+    ) -> tuple[list[tuple[list[tuple[int, int, int]], float]], float]:
+        """(postings spans, times * idf) of each matching query term, in ``match``'s order,
+        and the BM25Plus constant (``delta * idf`` per query term)."""
+        terms = []
+        constant = 0.0
+        for term, times in Counter(query).items():
+            spans = self._spans(term)
+            df = self._df(term, spans)
+            if df <= 0:
+                continue
+            idf = float(np.log((self.n_docs + 1) / df))
+            constant += times * idf * self.delta
+            terms.append((spans, times * idf))
+        return terms, constant
+
+    def _rows_of(self, spans: list[tuple[int, int, int]], allowed: np.ndarray | None) -> np.ndarray:
+        found = [rows for _, rows, _, _ in self._postings(spans)]
+        rows = found[0] if len(found) == 1 else np.concatenate(found) if found else _EMPTY_DOCS
+        return rows if allowed is None else rows[allowed[rows]]
+
+    def _exact(
+        self, rows: np.ndarray, terms: list[tuple[list[tuple[int, int, int]], float]]
+    ) -> np.ndarray:
+        """Scores (without the constant) of ascending ``rows``: each term's postings are
+        searched for them, and terms add in ``match``'s order, so the floats are equal."""
+        k1 = self.k1
+        out = np.zeros(len(rows))
+        bounds = np.array((*self.bases, self.n_docs), dtype=np.int64)
+        cuts = np.searchsorted(rows, bounds)
+        for spans, weight in terms:
+            for i, lo, hi in spans:
+                first, last = int(cuts[i]), int(cuts[i + 1])
+                if first == last:
+                    continue
+                offset = rows[first:last] - self.bases[i]
+                alive = self.alive[i]
+                local = offset if alive is None else alive[offset]
+                seg = self.segments[i]
+                docs = seg.doc_ids[lo:hi]
+                at = np.searchsorted(docs, local)
+                found = at < len(docs)
+                found[found] = docs[at[found]] == local[found]
+                tf = seg.tfs[lo:hi][at[found]].astype(np.float64)
+                norm = self.norms[i][local[found]]
+                out[first + np.flatnonzero(found)] += weight * (tf * (k1 + 1) / (norm + tf))
+        return out
 
     def get_scores(self, query: Sequence[str]) -> np.ndarray:
         """Every row's score, as rank-bm25's ``BM25Plus.get_scores`` returns it."""

@@ -159,3 +159,26 @@ def test_sparse_and_dense_sums_give_the_same_floats(
         monkeypatch.setattr(segments, "SPARSE", 10**9)  # always sorted
         sparse = index.match(query)
         assert np.array_equal(dense[0], sparse[0]) and np.array_equal(dense[1], sparse[1])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_pruned_top_k_equals_scoring_every_row(seed: int) -> None:
+    """MaxScore skips rows that cannot reach the top k: the same rows, scores (to the
+    bit), order and total as ranking every match, with filters, ties and deletions."""
+    rng = np.random.default_rng(500 + seed)
+    blocks = [corpus(rng, int(rng.integers(50, 300)), 60) for _ in range(int(rng.integers(1, 4)))]
+    deleted = [{j for j in range(len(b)) if rng.random() < 0.1 * i} for i, b in enumerate(blocks)]
+    index = segmented(blocks, deleted)
+    allowed = rng.random(index.n_docs) < 0.7
+    rare = [f"w{i}" for i in range(40, 60)]
+    for query in [*queries(rng, 60, 30), *([r, "w0", "w1"] for r in rare)]:
+        for mask in (None, allowed):
+            for k in (1, 3, 10):
+                docs, scores = index.match(query)
+                if mask is not None:
+                    docs, scores = docs[mask[docs]], scores[mask[docs]]
+                order = sorted(range(len(docs)), key=lambda i: (-scores[i], docs[i]))[:k]
+                top, top_scores, total = index.top_k_total(query, k, mask)
+                assert total == len(docs)
+                assert top.tolist() == [int(docs[i]) for i in order]
+                assert np.array_equal(top_scores, scores[order])
