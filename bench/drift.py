@@ -90,7 +90,7 @@ def main() -> None:
     fresh, _ = _open_sync(dbs["fresh"], config)
     out["segments"] = [s.n_docs for s in inc.bm25.segments]
     out["deleted"] = [len(d) for d in inc.bm25.deletions]
-    same_order = overlap = compared = 0
+    same_order = overlap = shown = compared = 0
     worst = 0.0
     for q in queries:
         terms = fresh.terms_for(q)
@@ -102,6 +102,7 @@ def main() -> None:
             docs, scores = s.bm25.top_k(terms, 10)
             tops.append([s.catalog.ids[d] for d in docs.tolist()])
         overlap += len(set(tops[0]) & set(tops[1]))
+        shown += max(map(len, tops))
         same_order += tops[0] == tops[1]
         scored = []
         for s in (inc, fresh):
@@ -114,7 +115,7 @@ def main() -> None:
             worst = max(worst, abs(scored[0][key] - value) / abs(value))
     out.update(
         queries=compared,
-        top10_overlap=overlap / (10 * compared) if compared else 1.0,
+        top10_overlap=overlap / shown if shown else 1.0,
         top10_identical=same_order,
         max_relative_score_diff=worst,
         load_after=load_avg(),
