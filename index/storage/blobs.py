@@ -20,7 +20,8 @@ from articlebot.index.config import IndexConfig
 from articlebot.index.errors import DamagedIndex
 from articlebot.index.ranking.bm25 import BM25Index
 from articlebot.index.ranking.catalog import Catalog
-from articlebot.index.ranking.segments import NO_DELETIONS, Deletions, Segment, SegmentedIndex
+from articlebot.index.ranking.segment import NO_DELETIONS, Deletions, Segment
+from articlebot.index.ranking.segments import SegmentedIndex
 from articlebot.index.storage import segfile, tables
 
 BM25_PREFIX = "bm25:"  # the postings as blobs, before segment files (INDEX_FORMAT < 8)

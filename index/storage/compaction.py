@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from articlebot.index.ranking.segments import Deletions, Segment
+from articlebot.index.ranking.segment import Deletions, Segment
 
 FACTOR = 4
 FLOOR_DOCS = 1000

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from articlebot.index.errors import StoreError
-from articlebot.index.ranking.segments import NO_DELETIONS, Segment, SegmentedIndex
+from articlebot.index.ranking.segment import NO_DELETIONS, Segment
+from articlebot.index.ranking.segments import SegmentedIndex
 from articlebot.index.storage import segfile
 from articlebot.index.storage.compaction import merge, merge_from
 from articlebot.index.storage.merge import TermStream

@@ -11,7 +11,8 @@ from rank_bm25 import BM25Plus
 
 from articlebot.index.ranking import segments
 from articlebot.index.ranking.bm25 import BM25Index
-from articlebot.index.ranking.segments import NO_DELETIONS, Deletions, Segment, SegmentedIndex
+from articlebot.index.ranking.segment import NO_DELETIONS, Deletions, Segment
+from articlebot.index.ranking.segments import SegmentedIndex
 from articlebot.index.storage.compaction import FACTOR, FLOOR_DOCS, merge, merge_from
 from tests.index.ranking.synthetic import PARAMS, corpus, queries
 
