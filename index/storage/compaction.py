@@ -24,7 +24,7 @@ from articlebot.index.ranking.segment import Deletions, Segment
 
 FACTOR = 4
 FLOOR_DOCS = 1000
-MAX_DELETED = 0.2
+MAX_DELETED = 0.1  # the size target: dead postings at most ~10% of a segment
 
 
 def tier(live_docs: int) -> int:

@@ -128,7 +128,7 @@ def test_policy_merges_full_tiers_and_heavily_deleted_segments() -> None:
     assert merge_from(sizes, [0] * len(sizes)) is None
     sizes = [100_000] + [FACTOR * 1000] * (FACTOR - 1) + [1] * FACTOR
     assert merge_from(sizes, [0] * len(sizes)) == len(sizes) - FACTOR
-    # Over a fifth of a segment deleted: it is rewritten, with everything newer.
+    # Over a tenth of a segment deleted: it is rewritten, with everything newer.
     assert merge_from([1000, 5, 1], [300, 0, 0]) == 0
     assert merge_from([1000, 5, 1], [10, 0, 0]) is None
 
