@@ -37,7 +37,7 @@ from articlebot.index.ranking.query import MAX_CHARS
 from articlebot.index.ranking.searcher import PHRASE_SAMPLE, Plan, Searcher
 from articlebot.index.results import Hit, IndexStats, ReindexReport, SearchResult, Snippet
 from articlebot.index.storage import database, segfile, tables
-from articlebot.index.storage.blobs import CATALOG_PREFIX, read_generation, segment_names
+from articlebot.index.storage.blobs import CATALOG_PREFIX, load_generation, segment_names
 from articlebot.index.storage.plan import is_stale, scan
 from articlebot.index.storage.reindex import run_reindex
 from articlebot.index.storage.workers import die_with_parent
@@ -58,7 +58,7 @@ def _open_sync(db_path: Path, config: IndexConfig) -> tuple[Searcher, dict[str, 
     one read transaction, the postings are memory-mapped segment files."""
     conn = database.connect_reader(db_path)
     try:
-        meta, catalog, bm25 = read_generation(conn, config, with_words=False, path=db_path)
+        meta, catalog, bm25 = load_generation(conn, config, with_words=False, path=db_path)
     finally:
         conn.close()
     catalog.warm()

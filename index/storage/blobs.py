@@ -43,7 +43,7 @@ def segment_names(meta: dict[str, str]) -> list[str]:
     return list(json.loads(meta.get(SEGMENTS_KEY) or "[]"))
 
 
-def read_generation(
+def load_generation(
     conn, config: IndexConfig, *, with_words: bool = True, path: Path | None = None
 ) -> tuple[dict[str, str], Catalog, SegmentedIndex]:
     """The committed generation's meta, catalog and postings, or an empty index when
@@ -97,8 +97,8 @@ def read_generation(
 def load_state(
     conn, config: IndexConfig, *, with_words: bool = True, path: Path | None = None
 ) -> tuple[Catalog, SegmentedIndex]:
-    """The stored catalog and postings (``read_generation`` without the meta)."""
-    _, catalog, index = read_generation(conn, config, with_words=with_words, path=path)
+    """The stored catalog and postings (``load_generation`` without the meta)."""
+    _, catalog, index = load_generation(conn, config, with_words=with_words, path=path)
     return catalog, index
 
 

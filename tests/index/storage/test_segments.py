@@ -16,7 +16,7 @@ import pytest
 from articlebot.index import ArticleIndex, DamagedIndex, run_reindex
 from articlebot.index.config import IndexConfig
 from articlebot.index.storage import compaction, database, segfile, tables
-from articlebot.index.storage.blobs import load_state, read_generation, segment_names
+from articlebot.index.storage.blobs import load_generation, load_state, segment_names
 from tests.sample_posts import write_post, write_posts
 
 CONFIG = IndexConfig()
@@ -31,7 +31,7 @@ def content(tmp_path: Path) -> Path:
 def generation(db: Path):
     conn = database.connect_reader(db)
     try:
-        return read_generation(conn, CONFIG, path=db)
+        return load_generation(conn, CONFIG, path=db)
     finally:
         conn.close()
 
