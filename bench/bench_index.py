@@ -88,14 +88,21 @@ def load_avg() -> str:
 
 
 def proc_status() -> dict[str, float]:
-    """VmRSS and VmHWM of this process in MB."""
+    """VmRSS, VmHWM and RssAnon (resident memory that is the process's own, not the
+    shared page cache of mapped files) of this process in MB."""
     out: dict[str, float] = {}
     with open("/proc/self/status") as fh:
         for line in fh:
-            if line.startswith(("VmRSS:", "VmHWM:")):
+            if line.startswith(("VmRSS:", "VmHWM:", "RssAnon:")):
                 key, value = line.split(":", 1)
                 out[key] = int(value.split()[0]) / 1024
     return out
+
+
+def index_mb(db: Path) -> float:
+    """The index on disk: the SQLite file, its WAL and its segment files."""
+    files = [Path(f"{db}-wal"), db, *db.parent.glob(f"{db.name}.*.seg")]
+    return sum(p.stat().st_size for p in files if p.exists()) / 2**20
 
 
 def pct(values: list[float], p: float) -> float:
@@ -226,8 +233,8 @@ def role_index(args: argparse.Namespace) -> dict:
     from articlebot.index.config import IndexConfig
     from articlebot.index.storage.reindex import run_reindex
 
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{args.db}{suffix}").unlink(missing_ok=True)
+    for old in args.db.parent.glob(f"{args.db.name}*"):  # with its segment files
+        old.unlink()
     t0 = time.perf_counter()
     report = run_reindex(args.db, args.content, IndexConfig(), full=True, workers=2)
     seconds = time.perf_counter() - t0
@@ -236,14 +243,7 @@ def role_index(args: argparse.Namespace) -> dict:
         resource.getrusage(resource.RUSAGE_CHILDREN),
     )
     own, workers = me.ru_maxrss / 1024, kids.ru_maxrss / 1024
-    db_mb = (
-        sum(
-            Path(f"{args.db}{s}").stat().st_size
-            for s in ("", "-wal")
-            if Path(f"{args.db}{s}").exists()
-        )
-        / 2**20
-    )
+    db_mb = index_mb(args.db)
     return {
         "seconds": seconds,
         "articles": report.total,
@@ -272,7 +272,7 @@ def role_onefile(args: argparse.Namespace) -> dict:
     path = args.content / rel
     original = path.read_bytes()
     st = path.stat()
-    out: dict[str, object] = {"file": rel}
+    out: dict[str, object] = {"file": rel, "size_before_mb": index_mb(args.db)}
 
     def timed(label: str) -> None:
         t0 = time.perf_counter()
@@ -306,6 +306,7 @@ def role_onefile(args: argparse.Namespace) -> dict:
         if path.read_bytes() != original or path.stat().st_mtime_ns != st.st_mtime_ns:
             replace_file(path, original, st.st_mtime_ns)
             run_reindex(args.db, args.content, config)
+    out["size_after_mb"] = index_mb(args.db)
     return out
 
 
@@ -404,13 +405,17 @@ def role_serve(args: argparse.Namespace) -> dict:
                     pass
         served = proc_status()
         bm = searcher.bm25
-        arrays_mb = (
+        mapped_mb = (
             sum(
                 a.nbytes
-                for a in (bm.offsets, bm.doc_ids, bm.tfs, bm.doc_len, bm.df, bm.idf, bm.norm)
+                for seg in bm.segments
+                for a in (seg.offsets, seg.doc_ids, seg.tfs, seg.doc_len)
             )
             / 2**20
         )
+        arrays_mb = (
+            sum(n.nbytes for n in bm.norms) + sum(r.nbytes for r in bm.rows if r is not None)
+        ) / 2**20
         matched = [len(bm.match(ts)[0]) for ts in terms]
         await idx.close()
         return {
@@ -429,8 +434,11 @@ def role_serve(args: argparse.Namespace) -> dict:
             "rss_served_mb": served["VmRSS"],
             "hwm_mb": served["VmHWM"],
             "bm25_arrays_mb": arrays_mb,
+            "mapped_mb": mapped_mb,
+            "segments": len(bm.segments),
+            "rss_anon_mb": served.get("RssAnon", 0.0),
             "vocab_terms": len(bm.vocab),
-            "postings": len(bm.doc_ids),
+            "postings": bm.postings,
             "articles": bm.n_docs,
         }
 
@@ -564,7 +572,7 @@ def table(name: str, r: dict) -> str:
             "  CPU time: indexing process / both workers",
             f"{idx['cpu_main_s']:.1f} s / {idx['cpu_workers_s']:.1f} s",
         )
-        row("  index file size", f"{idx['db_mb']:.0f} MB")
+        row("  index size (SQLite file + segment files)", f"{idx['db_mb']:.0f} MB")
     if one:
         verdict = "" if big else mark(one["changed_s"], TARGETS["onefile_real_s"])
         target = "" if big else f"< {TARGETS['onefile_real_s']:.0f} s"
@@ -576,6 +584,11 @@ def table(name: str, r: dict) -> str:
             one["load_before"],
         )
         row("one-file reindex, touched only", f"{one['touched_s'] * 1000:.0f} ms")
+        if "size_after_mb" in one:
+            row(
+                "  index size before / after the one-file reindexes",
+                f"{one['size_before_mb']:.0f} / {one['size_after_mb']:.0f} MB",
+            )
         row(
             "one-file reindex via ArticleIndex.reindex (spawned worker + reload)",
             f"{one['service_changed_s'] * 1000:.0f} ms",
@@ -635,10 +648,16 @@ def table(name: str, r: dict) -> str:
             srv["load_after"],
         )
         row(
-            "  interpreter+imports / after open / postings arrays",
+            "  interpreter+imports / after open / anonymous ranking arrays",
             f"{srv['rss_base_mb']:.0f} / {srv['rss_opened_mb']:.0f} / "
             f"{srv['bm25_arrays_mb']:.0f} MB",
         )
+        if "rss_anon_mb" in srv:
+            row(
+                "  anonymous RSS (RssAnon) / postings mapped from segment files",
+                f"{srv['rss_anon_mb']:.0f} MB / {srv['mapped_mb']:.0f} MB "
+                f"({srv['segments']} segment(s))",
+            )
     if rb:
         row(
             f"rank-bm25 BM25Plus.get_scores p50 / p95 ({rb['queries']} queries)",

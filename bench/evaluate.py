@@ -286,9 +286,10 @@ class Indexes:
             self.build_seconds[key] = time.perf_counter() - t0
             conn = database.connect(db)
             try:
-                catalog, bm = load_state(conn, config, with_words=False)
+                catalog, index = load_state(conn, config, with_words=False)
             finally:
                 conn.close()
+            (bm,) = index.segments  # a full build is one segment: its arrays, re-scored below
             if s.analyzer == "keepstop" and "the" not in bm.vocab:
                 raise SystemExit("the stop-word variant did not reach the build")
             print(

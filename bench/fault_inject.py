@@ -137,7 +137,9 @@ def trial(content: Path, db: Path, full: bool, delay: float, rng: random.Random)
         os.kill(w, signal.SIGKILL)
     result = {"full": full, "delay": round(delay, 2), "killed": not finished, "orphans": 0}
     result["orphans"] = len(orphans)
-    with sqlite3.connect(db) as conn:
+    # closing(): a sqlite3 connection's own ``with`` commits but never closes, and an
+    # idle connection left open here shared its locks with every later read of the file.
+    with contextlib.closing(sqlite3.connect(db)) as conn:
         result["integrity"] = conn.execute("PRAGMA integrity_check").fetchone()[0]
     try:
         indexed_ids(db)  # the last committed generation, consistent (or an empty index)

@@ -38,8 +38,8 @@ from articlebot.index.ranking.catalog import Catalog
 from articlebot.index.ranking.query import MAX_CHARS
 from articlebot.index.ranking.searcher import PHRASE_SAMPLE, Plan, Searcher
 from articlebot.index.results import Hit, IndexStats, ReindexReport, SearchResult, Snippet
-from articlebot.index.storage import database, tables
-from articlebot.index.storage.blobs import CATALOG_PREFIX, load_state
+from articlebot.index.storage import database, segfile, tables
+from articlebot.index.storage.blobs import CATALOG_PREFIX, load_generation, segment_names
 from articlebot.index.text.analysis import Analyzer
 from articlebot.index.text.snippets import article_snippet
 
@@ -55,13 +55,10 @@ PROCESS_THRESHOLD = 1000  # files; smaller folders reindex in a thread (no proce
 
 def _open_sync(db_path: Path, config: IndexConfig) -> tuple[Searcher, dict[str, str]]:
     """The searcher over one committed generation: the meta and every blob are read in
-    one read transaction."""
+    one read transaction, the postings are memory-mapped segment files."""
     conn = database.connect_reader(db_path)
     try:
-        conn.execute("BEGIN")
-        meta = tables.read_meta(conn)
-        catalog, bm25 = load_state(conn, config, with_words=False, path=db_path)
-        conn.execute("COMMIT")
+        meta, catalog, bm25 = load_generation(conn, config, with_words=False, path=db_path)
     finally:
         conn.close()
     catalog.warm()
@@ -447,8 +444,11 @@ class ArticleIndex:
 
     async def stats(self) -> IndexStats:
         searcher = self._searcher
+        files = [segfile.segment_path(self.db_path, n) for n in segment_names(self._meta)]
         size = sum(
-            p.stat().st_size for p in (self.db_path, Path(f"{self.db_path}-wal")) if p.exists()
+            p.stat().st_size
+            for p in (self.db_path, Path(f"{self.db_path}-wal"), *files)
+            if p.exists()
         )
         refused = await self._read(tables.count_files, "refused")
         languages = await self._read(tables.language_counts)

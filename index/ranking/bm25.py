@@ -201,6 +201,17 @@ class BM25Index:
         order = top_k(scores, docs, k)
         return docs[order], scores[order]
 
+    def top_k_total(
+        self, query: Sequence[str], k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """``top_k`` and how many documents match (``allowed`` ones only)."""
+        docs, scores = self.match(query)
+        if allowed is not None:
+            ok = allowed[docs]
+            docs, scores = docs[ok], scores[ok]
+        order = top_k(scores, docs, k)
+        return docs[order], scores[order], len(docs)
+
     def get_scores(self, query: Sequence[str]) -> np.ndarray:
         """Every document's score, as rank-bm25's ``BM25Plus.get_scores`` returns it."""
         docs, scores = self.match(query)

@@ -20,6 +20,7 @@ from articlebot.index.ranking.catalog import Catalog
 from articlebot.index.ranking.columns import title_words
 from articlebot.index.ranking.query import MAX_TOKENS, Query, literal_query, parse_query
 from articlebot.index.ranking.questions import QUESTION_WORDS
+from articlebot.index.ranking.segments import SegmentedIndex
 from articlebot.index.ranking.topk import top_k
 from articlebot.index.text.analysis import Analyzer
 from articlebot.index.text.snippets import contains_phrase
@@ -52,7 +53,7 @@ class Plan:
 class Searcher:
     def __init__(
         self,
-        bm25: BM25Index,
+        bm25: BM25Index | SegmentedIndex,
         catalog: Catalog,
         analyzer: Analyzer,
         timezone: str = "UTC",
@@ -99,9 +100,7 @@ class Searcher:
         return self.terms_for(" ".join(words[:MAX_TOKENS]))
 
     def rank_terms(self, terms: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-        docs, scores = self.bm25.match(terms)
-        order = top_k(scores, docs, k)
-        return docs[order], scores[order]
+        return self.bm25.top_k(terms, k)
 
     def plan(self, text: str, limit: int, offset: int = 0, literal: bool = False) -> Plan:
         query = literal_query(text) if literal else parse_query(text, self.timezone)
@@ -130,17 +129,16 @@ class Searcher:
                 len(docs),
                 frozenset(),
             )
+        if not phrases:  # only the page is ranked (rows that cannot reach it are skipped)
+            docs, scores, total = self.bm25.top_k_total(terms, offset + limit, allowed)
+            return Plan(query, docs[offset:], scores[offset:], total, frozenset(terms))
         docs, scores = self.bm25.match(terms)
         if allowed is not None:
             ok = allowed[docs]
             docs, scores = docs[ok], scores[ok]
-        total = len(docs)
         # With phrases every candidate is ranked: the service checks them in this order.
-        order = top_k(scores, docs, total if phrases else offset + limit)
-        docs, scores = docs[order], scores[order]
-        if not phrases:
-            docs, scores = docs[offset:], scores[offset:]
-        return Plan(query, docs, scores, total, frozenset(terms), phrases)
+        order = top_k(scores, docs, len(docs))
+        return Plan(query, docs[order], scores[order], len(docs), frozenset(terms), phrases)
 
     def _filter_mask(self, query: Query) -> np.ndarray | None:
         n = self.bm25.n_docs
@@ -231,8 +229,8 @@ class Searcher:
         terms = self.terms_for(ref)
         if not terms:
             return None
-        docs, scores = self.bm25.match(terms)
-        return int(docs[top_k(scores, docs, 1)][0]) if len(docs) else None
+        docs, _ = self.bm25.top_k(terms, 1)
+        return int(docs[0]) if len(docs) else None
 
     def complete_categories(self, prefix: str, limit: int = 25) -> list[str]:
         folded = prefix.casefold().strip()
@@ -263,5 +261,4 @@ class Searcher:
         terms = self.terms_for(text)
         if not terms:
             return []
-        docs, scores = self.bm25.match(terms)
-        return docs[top_k(scores, docs, limit)].tolist()
+        return self.bm25.top_k(terms, limit)[0].tolist()

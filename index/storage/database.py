@@ -266,13 +266,17 @@ def write_error(path: Path, exc: BaseException) -> StoreError:
 
 
 def remove_index(path: Path) -> None:
-    """Delete a damaged index of ours (and its -wal and -shm files) so it can be rebuilt."""
+    """Delete a damaged index of ours (its -wal and -shm files and its segment files) so it
+    can be rebuilt."""
     header = _header(path, cached=False)  # what the file is now: it may be deleted
     if header and len(header) >= 72 and int.from_bytes(header[68:72], "big") != APPLICATION_ID:
         raise StoreError(f"{path} is not an articlebot index; it was left alone.")
     for suffix in ("", "-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
             Path(f"{path}{suffix}").unlink()
+    from articlebot.index.storage import segfile  # numpy: not for every opener of the file
+
+    segfile.remove_except(path, ())
 
 
 @contextlib.contextmanager

@@ -3,11 +3,14 @@
 Runs synchronously (in the CLI, or in a worker process for the bot). The whole run holds
 the writer lock, and every write happens in one transaction at the end, so a crash or
 kill mid-way leaves the last good index intact and readers see the old index until the
-new one is committed.
+new one is committed. Postings go to a new small segment file (storage/segwrite.py) and
+removed documents to a deletion list, so a one-file change costs about the same at any
+index size.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
@@ -22,14 +25,24 @@ from articlebot.index.config import IndexConfig
 from articlebot.index.errors import DamagedIndex, StoreError
 from articlebot.index.posts.article import Refusal
 from articlebot.index.ranking.catalog import Catalog, CatalogEntry, catalog_entry
+from articlebot.index.ranking.segments import SegmentedIndex
 from articlebot.index.results import ReindexReport
-from articlebot.index.storage import database, tables
-from articlebot.index.storage.blobs import BM25_PREFIX, CATALOG_PREFIX, bm25_blobs, load_state
+from articlebot.index.storage import database, segfile, tables
+from articlebot.index.storage.blobs import (
+    BM25_PREFIX,
+    CATALOG_PREFIX,
+    SEGMENT_PREFIX,
+    SEGMENTS_KEY,
+    deletion_blobs,
+    load_state,
+    segment_names,
+)
 from articlebot.index.storage.merge import TermStream, WordCounts
 from articlebot.index.storage.plan import plan_full, plan_incremental, scan, settle_batch
+from articlebot.index.storage.segwrite import next_index
 from articlebot.index.storage.workers import Progress, prepare_all
 from articlebot.index.text.analysis import Analyzer
-from articlebot.index.text.fields import document_words
+from articlebot.index.text.fields import document_tokens, document_words
 
 
 def run_reindex(
@@ -88,23 +101,26 @@ def _reindex(
     current = found.posts
     if full:
         plan = plan_full(found)
-        catalog, bm25 = Catalog.empty(), None
+        catalog = Catalog.empty()
+        index = SegmentedIndex.empty(config.k1, config.b, config.delta)
     else:
         plan = plan_incremental(str(content_dir), found, tables.read_files(conn), config)
-        catalog, bm25 = load_state(conn, config, path=db_path)
+        catalog, index = load_state(conn, config, path=db_path)
     generation = meta.get("generation", "0")
+    before = segment_names(meta)  # kept on disk for readers still opening them
     old_ids = set(catalog.ids)
     removed_words: Counter[str] = Counter()
     leaving_files = set(plan.removed_files) | set(plan.duplicates) | set(plan.to_read)
     leaving = {i for i in old_ids if i in leaving_files}
+    leaving_terms: dict[str, set[str]] = {}
     if leaving:
-        removed_words = _stored_words(
-            conn, sorted(leaving), Analyzer(config.default_language, config.bridge_spellings)
-        )
+        analyzer = Analyzer(config.default_language, config.bridge_spellings)
+        removed_words, leaving_terms = _stored_words(conn, sorted(leaving), analyzer, config)
 
     # Everything is written in one transaction: articles as their batches arrive (so
-    # bodies never pile up in memory), then the postings and the catalog.
-    stream = TermStream(bm25.vocab if bm25 else {})
+    # bodies never pile up in memory), then the segment list, deletions and the catalog.
+    # New segment files are written whole before the commit that makes them the index.
+    stream = TermStream({})  # the new segment numbers its own terms
     added_words = WordCounts()
     new_articles: list[CatalogEntry] = []  # no bodies: they would pile up in memory
     first_of: dict[str, str] = {}
@@ -117,6 +133,7 @@ def _reindex(
         if full:
             conn.execute("DELETE FROM articles")
             conn.execute("DELETE FROM files")
+            tables.write_blobs(conn, {}, BM25_PREFIX)  # postings as blobs: an old format
         tables.write_articles(conn, [], sorted(leaving))
         for batch in prepare_all(content_dir, plan.to_read, config, workers, progress):
             keep = settle_batch(batch, plan, current, first_of)
@@ -127,18 +144,22 @@ def _reindex(
             added_words.add(batch, keep)
             del batch, fresh
 
+        changed = bool(leaving or new_articles)  # else the catalog stays as it is stored
         keep = np.array([i not in leaving for i in catalog.ids], dtype=bool)
-        catalog = catalog.update(keep, new_articles, removed_words, added_words.counter())
-        vocab = stream.vocab()
-        if bm25 is None:
-            bm25 = stream.postings.build(vocab, config.k1, config.b, config.delta)
-        else:
-            bm25 = bm25.update_postings(keep, stream.postings, vocab)
+        gone = [(row, catalog.ids[row]) for row in np.flatnonzero(~keep).tolist()]
+        if changed or full:
+            catalog = catalog.update(keep, new_articles, removed_words, added_words.counter())
+        next_generation = int(generation) + 1
+        index = next_index(index, gone, leaving_terms, stream, next_generation, db_path)
         del stream
+        if index.n_docs != len(catalog):
+            raise AssertionError(f"{len(catalog)} catalog rows for {index.n_docs} documents")
 
         tables.replace_files(conn, plan.changed_rows(), plan.removed_files)
-        tables.write_blobs(conn, bm25_blobs(bm25), BM25_PREFIX)
-        tables.write_blobs(conn, catalog.to_blobs(), CATALOG_PREFIX)
+        tables.write_blobs(conn, deletion_blobs(index), SEGMENT_PREFIX)
+        if changed or full:
+            tables.write_blobs(conn, catalog.to_blobs(), CATALOG_PREFIX)
+        names = [seg.name for seg in index.segments]
         tables.write_meta(
             conn,
             {
@@ -146,7 +167,8 @@ def _reindex(
                 "content_dir": str(content_dir),
                 "built_at": datetime.now(UTC).isoformat(),
                 "articles": str(len(catalog)),
-                "generation": str(int(generation) + 1),
+                SEGMENTS_KEY: json.dumps(names),
+                "generation": str(next_generation),
             },
         )
         conn.execute("COMMIT")
@@ -165,6 +187,9 @@ def _reindex(
     except BaseException:
         database.rollback(conn)
         raise
+    # Committed: files of neither this generation nor the previous one can go (a reader
+    # that read the previous meta may be about to map them; mapped files outlive this).
+    segfile.remove_except(db_path, names + before)
     fresh_ids = {a.id for a in new_articles}
     added = sorted(fresh_ids - old_ids)
     updated = sorted(fresh_ids & old_ids)
@@ -194,8 +219,14 @@ class StaleIndex(Exception):
     """Another writer committed between this reindex's plan and its write."""
 
 
-def _stored_words(conn, ids: list[str], analyzer: Analyzer) -> Counter[str]:
+def _stored_words(
+    conn, ids: list[str], analyzer: Analyzer, config: IndexConfig
+) -> tuple[Counter[str], dict[str, set[str]]]:
+    """The surface words (counted over ``ids``) and each article's distinct BM25 terms of
+    stored articles that leave the index: what the catalog and the deletions subtract."""
     counts: Counter[str] = Counter()
+    terms: dict[str, set[str]] = {}
     for article in tables.fetch_articles(conn, ids).values():
         counts.update(document_words(article, analyzer))
-    return counts
+        terms[article.id] = set(document_tokens(article, analyzer, config))
+    return counts, terms

@@ -99,3 +99,22 @@ def test_packed_columns_and_sorted_look_ups() -> None:
     folded = SortedKeys(packed, str.casefold)
     assert folded["b.md"] == 0  # equal folded keys: the first row wins
     assert "zürich.md" in folded and len(folded) == 5
+
+
+def test_groups_by_author_and_label_fold_case_and_keep_rows_ascending() -> None:
+    from articlebot.index.ranking.catalog import _group_one
+    from articlebot.index.ranking.columns import distinct
+
+    rng = np.random.default_rng(3)
+    names = ["", "Ann Lee", "ann lee", "ÉMILE", "émile", "Straße", "STRASSE", "Bob"]
+    authors = [names[i] for i in rng.integers(0, len(names), 500)]
+    expected: dict[str, list[int]] = {}
+    for row, author in enumerate(authors):
+        if author:
+            expected.setdefault(author.casefold(), []).append(row)
+    got = _group_one(authors)
+    assert {k: v.tolist() for k, v in got.items()} == expected
+    assert _group_one([]) == {} and _group_one(["", ""]) == {}
+    values = rng.integers(0, 50, 300)
+    assert np.array_equal(distinct(values), np.unique(values))
+    assert distinct(np.zeros(0, dtype=np.int64)).size == 0

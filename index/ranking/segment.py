@@ -1,0 +1,129 @@
+"""One segment's postings and its deleted documents: the immutable blocks a
+``SegmentedIndex`` ranks over (``segfile`` stores a segment, the index file its
+deletions).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from articlebot.index.ranking.bm25 import BM25Index
+
+_EMPTY_IDS = np.zeros(0, dtype=np.int32)
+
+
+@dataclass(frozen=True, eq=False)
+class Segment:
+    """Postings of a block of documents numbered from 0, as one segment file holds them."""
+
+    name: str
+    terms: list[str]
+    vocab: dict[str, int]
+    offsets: np.ndarray  # int64, len V+1
+    doc_ids: np.ndarray  # int32, ascending within each term
+    tfs: np.ndarray  # uint16
+    doc_len: np.ndarray  # int32 tokens per document
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.doc_len)
+
+    @property
+    def postings(self) -> int:
+        return len(self.doc_ids)
+
+    @classmethod
+    def of(
+        cls,
+        name: str,
+        vocab: dict[str, int],
+        offsets: np.ndarray,
+        doc_ids: np.ndarray,
+        tfs: np.ndarray,
+        doc_len: np.ndarray,
+    ) -> Segment:
+        return cls(
+            name,
+            list(vocab),
+            vocab,
+            np.asarray(offsets, dtype=np.int64),
+            np.asarray(doc_ids, dtype=np.int32),
+            np.asarray(tfs, dtype=np.uint16),
+            np.asarray(doc_len, dtype=np.int32),
+        )
+
+    @classmethod
+    def from_bm25(cls, name: str, bm25: BM25Index) -> Segment:
+        return cls(name, bm25.terms, bm25.vocab, bm25.offsets, bm25.doc_ids, bm25.tfs, bm25.doc_len)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        joined = "\n".join(self.terms)
+        if joined.count("\n") != max(len(self.terms) - 1, 0):
+            raise ValueError("a term contains a newline and cannot be stored")
+        return {
+            "terms": np.frombuffer(joined.encode(), dtype=np.uint8),
+            "offsets": self.offsets,
+            "doc_ids": self.doc_ids,
+            "tfs": self.tfs,
+            "doc_len": self.doc_len,
+        }
+
+    @classmethod
+    def from_arrays(cls, name: str, arrays: Mapping[str, np.ndarray]) -> Segment:
+        """A segment over the given arrays (memory-mapped ones stay mapped, no copies);
+        raises ValueError when they do not fit together."""
+        offsets = np.asarray(arrays["offsets"], dtype=np.int64)
+        n_terms = len(offsets) - 1
+        raw = np.asarray(arrays["terms"], dtype=np.uint8).tobytes().decode()
+        terms = raw.split("\n") if n_terms > 0 else []
+        doc_ids = np.asarray(arrays["doc_ids"], dtype=np.int32)
+        tfs = np.asarray(arrays["tfs"], dtype=np.uint16)
+        doc_len = np.asarray(arrays["doc_len"], dtype=np.int32)
+        if len(terms) != n_terms:
+            raise ValueError(f"segment {name} has {len(terms)} terms for {n_terms} offsets")
+        if len(doc_ids) != len(tfs) or (n_terms and int(offsets[-1]) != len(doc_ids)):
+            raise ValueError(f"segment {name} has postings of mismatched lengths")
+        return cls(name, terms, dict(zip(terms, range(n_terms), strict=True)), offsets,
+                   doc_ids, tfs, doc_len)  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False)
+class Deletions:
+    """Deleted documents of one segment, and how many of them hold each term."""
+
+    docs: np.ndarray = field(default_factory=lambda: _EMPTY_IDS)  # int32 ascending, local
+    term_docs: Mapping[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def add(self, docs: np.ndarray, term_docs: Mapping[str, int]) -> Deletions:
+        """These plus ``docs`` (none deleted before) holding terms ``term_docs``."""
+        if not len(docs):
+            return self
+        merged = Counter(self.term_docs)
+        merged.update(term_docs)
+        all_docs = np.union1d(self.docs, np.asarray(docs, dtype=np.int32)).astype(np.int32)
+        return Deletions(all_docs, dict(merged))
+
+    def to_blobs(self) -> dict[str, bytes]:
+        return {
+            "docs": self.docs.astype(np.int32).tobytes(),
+            "terms": "\n".join(self.term_docs).encode(),
+            "counts": np.fromiter(self.term_docs.values(), np.int64, len(self.term_docs)).tobytes(),
+        }
+
+    @classmethod
+    def from_blobs(cls, blobs: Mapping[str, bytes]) -> Deletions:
+        docs = np.frombuffer(blobs.get("docs", b""), dtype=np.int32)
+        raw = blobs.get("terms", b"").decode()
+        counts = np.frombuffer(blobs.get("counts", b""), dtype=np.int64).tolist()
+        terms = raw.split("\n") if raw or counts else []
+        return cls(docs, dict(zip(terms, counts, strict=True)))
+
+
+NO_DELETIONS = Deletions()

@@ -1,0 +1,396 @@
+"""BM25Plus over several immutable segments with deleted documents: exactly the scores of
+one index built from the live documents, so a reindex adds a small segment instead of
+rewriting every posting.
+
+Documents are numbered by *row*: the live documents of the segments, oldest segment
+first, in order, which is the catalog's order (``Catalog.update`` keeps the rows it keeps
+and appends the new ones; a reindex appends a segment). A segment's local doc numbers go
+to rows through one int32 array per segment that has deletions (-1 for deleted).
+
+Collection statistics are those of the live documents: N and the average length are
+summed over them, and a term's document frequency is the segments' minus that of their
+deleted documents (``Deletions.term_docs``, counted by the reindex from the deleted
+articles' tokens). Scores therefore never drift between merges.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from articlebot.index.ranking.bm25 import BM25Index
+from articlebot.index.ranking.columns import distinct
+from articlebot.index.ranking.segment import NO_DELETIONS, Deletions, Segment
+from articlebot.index.ranking.topk import top_k
+
+_EMPTY_DOCS = np.zeros(0, dtype=np.int32)
+_EMPTY_SCORES = np.zeros(0, dtype=np.float64)
+# Below one posting per SPARSE documents, a query's postings are summed over its distinct
+# rows, not through an array as long as the index (allocated and scanned per query).
+SPARSE = 16
+# Queries with fewer postings are scored whole: below this, pruning's extra passes cost
+# more than the scoring they save (measured on the real corpus, bench/README.md).
+PRUNE_POSTINGS = 20_000
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentedIndex:
+    """The ranking view of a committed generation: segments, their deletions, and the
+    live collection's statistics. Answers what ``BM25Index`` answers, in rows."""
+
+    segments: tuple[Segment, ...]
+    deletions: tuple[Deletions, ...]
+    k1: float
+    b: float
+    delta: float
+    # Derived, never stored.
+    rows: tuple[np.ndarray | None, ...] = field(init=False, repr=False)
+    alive: tuple[np.ndarray | None, ...] = field(init=False, repr=False)  # live local docs
+    bases: tuple[int, ...] = field(init=False, repr=False)
+    live: tuple[int, ...] = field(init=False, repr=False)
+    norms: tuple[np.ndarray, ...] = field(init=False, repr=False)
+    n_docs: int = field(init=False)
+    avgdl: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        if len(self.segments) != len(self.deletions):
+            raise ValueError("one Deletions per segment")
+        rows: list[np.ndarray | None] = []
+        alive_docs: list[np.ndarray | None] = []
+        bases: list[int] = []
+        live: list[int] = []
+        total_len = 0
+        base = 0
+        for seg, dels in zip(self.segments, self.deletions, strict=True):
+            for array in (seg.offsets, seg.doc_ids, seg.tfs, seg.doc_len):
+                array.flags.writeable = False
+            alive = seg.n_docs - len(dels)
+            total_len += int(seg.doc_len.sum(dtype=np.int64))
+            if len(dels):
+                if int(dels.docs[-1]) >= seg.n_docs or int(dels.docs[0]) < 0:
+                    raise ValueError(f"segment {seg.name} deletes documents it does not hold")
+                total_len -= int(seg.doc_len[dels.docs].sum(dtype=np.int64))
+                mapped = np.full(seg.n_docs, -1, dtype=np.int32)
+                keep = np.ones(seg.n_docs, dtype=bool)
+                keep[dels.docs] = False
+                mapped[keep] = np.arange(base, base + alive, dtype=np.int32)
+                rows.append(mapped)
+                alive_docs.append(np.flatnonzero(keep).astype(np.int32))
+            else:
+                rows.append(None)
+                alive_docs.append(None)
+            bases.append(base)
+            live.append(alive)
+            base += alive
+        n = base
+        avgdl = total_len / n if n else 0.0
+        norms = []
+        for seg in self.segments:
+            if avgdl > 0:  # the expression of rank-bm25 (and BM25Index), so floats agree
+                norms.append(self.k1 * (1 - self.b + self.b * seg.doc_len / avgdl))
+            else:
+                norms.append(np.full(seg.n_docs, self.k1 * (1 - self.b)))
+        set_ = object.__setattr__
+        set_(self, "rows", tuple(rows))
+        set_(self, "alive", tuple(alive_docs))
+        set_(self, "bases", tuple(bases))
+        set_(self, "live", tuple(live))
+        set_(self, "norms", tuple(norms))
+        set_(self, "n_docs", n)
+        set_(self, "avgdl", avgdl)
+
+    @classmethod
+    def empty(cls, k1: float, b: float, delta: float) -> SegmentedIndex:
+        return cls((), (), k1, b, delta)
+
+    @classmethod
+    def of(cls, bm25: BM25Index, name: str = "memory") -> SegmentedIndex:
+        """One segment, no deletions: ``bm25`` as it ranks."""
+        return cls((Segment.from_bm25(name, bm25),), (NO_DELETIONS,), bm25.k1, bm25.b, bm25.delta)
+
+    @property
+    def vocab(self) -> Vocabulary:
+        return Vocabulary(self.segments)
+
+    @property
+    def postings(self) -> int:
+        return sum(seg.postings for seg in self.segments)
+
+    def locate(self, rows: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """(segment, local docs, positions in ``rows``) for each segment holding some of
+        ``rows`` (ascending)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        owner = np.searchsorted(np.array(self.bases, dtype=np.int64), rows, side="right") - 1
+        found = []
+        for i in distinct(owner).tolist():
+            where = np.flatnonzero(owner == i)
+            offset = rows[where] - self.bases[i]
+            alive = self.alive[i]
+            local = offset if alive is None else alive[offset]
+            found.append((i, local.astype(np.int32), where))
+        return found
+
+    # --- statistics ----------------------------------------------------------------------
+
+    def df(self, term: str) -> int:
+        """Live documents holding ``term``."""
+        return self._df(term, self._spans(term))
+
+    def _spans(self, term: str) -> list[tuple[int, int, int]]:
+        """(segment, start, end) of ``term``'s postings in each segment that has some:
+        each segment's vocabulary is looked up once per query term."""
+        spans = []
+        for i, seg in enumerate(self.segments):
+            t = seg.vocab.get(term)
+            if t is not None:
+                lo, hi = seg.offsets[t : t + 2].tolist()
+                if hi > lo:
+                    spans.append((i, lo, hi))
+        return spans
+
+    def _df(self, term: str, spans: list[tuple[int, int, int]]) -> int:
+        total = 0
+        for i, lo, hi in spans:
+            dels = self.deletions[i]
+            total += hi - lo - (dels.term_docs.get(term, 0) if len(dels) else 0)
+        return total
+
+    def idf_of(self, term: str) -> float:
+        df = self.df(term)
+        return float(np.log((self.n_docs + 1) / df)) if df > 0 else 0.0
+
+    # --- scoring -------------------------------------------------------------------------
+
+    def match(self, query: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Rows with at least one query term (ascending) and their BM25Plus scores."""
+        return self._sum(*self._weighted(query))
+
+    def _sum(
+        self, terms: list[tuple[list[tuple[int, int, int]], float]], constant: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        parts = [self._contribution(spans, weight) for spans, weight in terms]
+        if not parts:
+            return _EMPTY_DOCS, _EMPTY_SCORES
+        if len(parts) == 1:
+            docs, scores = parts[0]
+            return docs, scores + constant
+        if sum(len(docs) for docs, _ in parts) * SPARSE < self.n_docs:
+            docs, scores = _sum_sorted(parts)
+            return docs, scores + constant
+        total = np.zeros(self.n_docs)
+        seen = np.zeros(self.n_docs, dtype=bool)
+        for docs, scores in parts:
+            total[docs] += scores  # a term's postings hold each row once
+            seen[docs] = True
+        docs = np.flatnonzero(seen).astype(np.int32)
+        return docs, total[docs] + constant
+
+    def top_k(
+        self, query: Sequence[str], k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` best matches, best first; equal scores by lower row."""
+        docs, scores, _ = self.top_k_total(query, k, allowed)
+        return docs, scores
+
+    def top_k_total(
+        self, query: Sequence[str], k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """``top_k`` and how many rows match (``allowed`` ones only), skipping the scores
+        of rows that cannot reach the top ``k`` (MaxScore).
+
+        A term adds at most ``weight * (k1 + 1)`` to a score (``tf / (norm + tf) < 1``).
+        The rows of the strongest term, scored exactly, give a threshold: the k-th best
+        of them. Terms whose bounds together stay below it cannot lift a row that has
+        only them into the top ``k``, so only rows holding another term are scored, each
+        exactly (the other terms' postings are searched for those rows). The result is
+        the same as scoring every row, ties included.
+        """
+        terms, constant = self._weighted(query)
+        bounds = [weight * (self.k1 + 1) for _, weight in terms]
+        sizes = [sum(hi - lo for _, lo, hi in spans) for spans, _ in terms]
+        strongest = int(np.argmax(bounds)) if terms else 0
+        # Pruning pays where a weak term has many postings the strong ones do not need.
+        if len(terms) < 2 or k <= 0 or sum(sizes) < PRUNE_POSTINGS:
+            return self._top_k_all(terms, constant, k, allowed)
+        if sizes[strongest] * 4 > sum(sizes):
+            return self._top_k_all(terms, constant, k, allowed)
+        seeds = self._rows_of(terms[strongest][0], allowed)
+        if len(seeds) <= k:
+            return self._top_k_all(terms, constant, k, allowed)
+        seed_scores = self._exact(seeds, terms)
+        threshold = float(np.partition(seed_scores, len(seeds) - k)[len(seeds) - k])
+        weak, reach = set(), 0.0
+        for i in sorted(range(len(terms)), key=bounds.__getitem__):
+            if reach + bounds[i] >= threshold * (1 - 1e-9):  # a margin for rounding
+                break
+            reach += bounds[i]
+            weak.add(i)
+        if not weak:
+            return self._top_k_all(terms, constant, k, allowed)
+        strong = [self._rows_of(spans, allowed) for i, (spans, _) in enumerate(terms)
+                  if i not in weak]  # fmt: skip
+        docs = distinct(np.concatenate(strong)) if len(strong) > 1 else strong[0]
+        scores = self._exact(docs, terms) + constant
+        hit = np.zeros(self.n_docs, dtype=bool)
+        for spans, _ in terms:
+            for _, rows, _, _ in self._postings(spans):
+                hit[rows] = True
+        total = int(np.count_nonzero(hit if allowed is None else hit & allowed))
+        order = top_k(scores, docs, k)
+        return docs[order], scores[order], total
+
+    def _top_k_all(
+        self,
+        terms: list[tuple[list[tuple[int, int, int]], float]],
+        constant: float,
+        k: int,
+        allowed: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        docs, scores = self._sum(terms, constant)
+        if allowed is not None:
+            ok = allowed[docs]
+            docs, scores = docs[ok], scores[ok]
+        order = top_k(scores, docs, k)
+        return docs[order], scores[order], len(docs)
+
+    def _weighted(
+        self, query: Sequence[str]
+    ) -> tuple[list[tuple[list[tuple[int, int, int]], float]], float]:
+        """(postings spans, times * idf) of each matching query term, in ``match``'s order,
+        and the BM25Plus constant (``delta * idf`` per query term)."""
+        terms = []
+        constant = 0.0
+        for term, times in Counter(query).items():
+            spans = self._spans(term)
+            df = self._df(term, spans)
+            if df <= 0:
+                continue
+            idf = float(np.log((self.n_docs + 1) / df))
+            constant += times * idf * self.delta
+            terms.append((spans, times * idf))
+        return terms, constant
+
+    def _rows_of(self, spans: list[tuple[int, int, int]], allowed: np.ndarray | None) -> np.ndarray:
+        found = [rows for _, rows, _, _ in self._postings(spans)]
+        rows = found[0] if len(found) == 1 else np.concatenate(found) if found else _EMPTY_DOCS
+        return rows if allowed is None else rows[allowed[rows]]
+
+    def _exact(
+        self, rows: np.ndarray, terms: list[tuple[list[tuple[int, int, int]], float]]
+    ) -> np.ndarray:
+        """Scores (without the constant) of ascending ``rows``: each term's postings are
+        searched for them, and terms add in ``match``'s order, so the floats are equal."""
+        k1 = self.k1
+        out = np.zeros(len(rows))
+        bounds = np.array((*self.bases, self.n_docs), dtype=np.int64)
+        cuts = np.searchsorted(rows, bounds)
+        for spans, weight in terms:
+            for i, lo, hi in spans:
+                first, last = int(cuts[i]), int(cuts[i + 1])
+                if first == last:
+                    continue
+                offset = rows[first:last] - self.bases[i]
+                alive = self.alive[i]
+                local = offset if alive is None else alive[offset]
+                seg = self.segments[i]
+                docs = seg.doc_ids[lo:hi]
+                at = np.searchsorted(docs, local)
+                found = at < len(docs)
+                found[found] = docs[at[found]] == local[found]
+                tf = seg.tfs[lo:hi][at[found]].astype(np.float64)
+                norm = self.norms[i][local[found]]
+                out[first + np.flatnonzero(found)] += weight * (tf * (k1 + 1) / (norm + tf))
+        return out
+
+    def get_scores(self, query: Sequence[str]) -> np.ndarray:
+        """Every row's score, as rank-bm25's ``BM25Plus.get_scores`` returns it."""
+        docs, scores = self.match(query)
+        constant = self.delta * sum(self.idf_of(term) for term in query)
+        out = np.full(self.n_docs, constant)
+        out[docs] = scores
+        return out
+
+    def docs_with(self, term: str) -> np.ndarray:
+        """Rows whose document holds ``term`` (ascending; do not modify)."""
+        found = [rows for _, rows, _, _ in self._postings(self._spans(term))]
+        if not found:
+            return _EMPTY_DOCS
+        return found[0] if len(found) == 1 else np.concatenate(found)
+
+    def _postings(
+        self, spans: list[tuple[int, int, int]]
+    ) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+        """(segment, rows, local docs, tfs) of the live postings in ``spans``."""
+        for i, lo, hi in spans:
+            seg = self.segments[i]
+            local, tfs = seg.doc_ids[lo:hi], seg.tfs[lo:hi]
+            mapped = self.rows[i]
+            if mapped is None:
+                base = self.bases[i]
+                yield i, (local + np.int32(base) if base else local), local, tfs
+                continue
+            rows = mapped[local]
+            ok = rows >= 0
+            if ok.all():
+                yield i, rows, local, tfs
+            elif ok.any():
+                yield i, rows[ok], local[ok], tfs[ok]
+
+    def _contribution(
+        self, spans: list[tuple[int, int, int]], weight: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        k1 = self.k1
+        rows_parts: list[np.ndarray] = []
+        score_parts: list[np.ndarray] = []
+        for i, rows, local, tfs in self._postings(spans):
+            tf = tfs.astype(np.float64)
+            rows_parts.append(rows)
+            score_parts.append(weight * (tf * (k1 + 1) / (self.norms[i][local] + tf)))
+        if len(rows_parts) == 1:
+            return rows_parts[0], score_parts[0]
+        return np.concatenate(rows_parts), np.concatenate(score_parts)
+
+
+def _sum_sorted(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row sums of the terms' (rows, scores) over the distinct rows only; terms are
+    added one after the other as in the dense path, so the floats are the same."""
+    rows = distinct(np.concatenate([docs for docs, _ in parts]))
+    total = np.zeros(len(rows))
+    for docs, scores in parts:
+        total[np.searchsorted(rows, docs)] += scores  # a term holds each row once
+    return rows, total
+
+
+class Vocabulary(Mapping[str, int]):
+    """The terms of every segment, for ``term in index.vocab``; the value is how many
+    segments hold the term (the union is only listed when asked, e.g. by stats)."""
+
+    __slots__ = ("_segments",)
+
+    def __init__(self, segments: Sequence[Segment]) -> None:
+        self._segments = segments
+
+    def __contains__(self, term: object) -> bool:
+        return any(term in seg.vocab for seg in self._segments)
+
+    def __getitem__(self, term: str) -> int:
+        held = sum(term in seg.vocab for seg in self._segments)
+        if not held:
+            raise KeyError(term)
+        return held
+
+    def __iter__(self) -> Iterator[str]:
+        if len(self._segments) == 1:
+            return iter(self._segments[0].vocab)
+        seen: dict[str, None] = {}
+        for seg in self._segments:
+            seen.update(dict.fromkeys(seg.vocab))
+        return iter(seen)
+
+    def __len__(self) -> int:
+        if len(self._segments) == 1:
+            return len(self._segments[0].vocab)
+        return sum(1 for _ in self)

@@ -1,0 +1,135 @@
+"""One immutable segment file beside the index file: named numpy arrays, memory-mapped.
+
+Layout: an 8-byte magic, the length of a JSON header, the header (name -> dtype, length,
+byte offset) and the arrays, each 64-byte aligned. Opening maps the file once and hands
+out views: nothing is copied, so opening costs microseconds whatever the size, and every
+process serving the same index shares the page cache instead of holding its own copy.
+
+A file is written under a temporary name, flushed to disk and renamed: a segment file
+either is whole or does not exist. Whether it belongs to the index is decided by the
+SQLite commit alone (``meta.segments``), never by the file's presence.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+
+MAGIC = b"ARBSEG1\n"
+SUFFIX = ".seg"
+_ALIGN = 64
+
+
+_NAME = re.compile(r"\d{8}-[0-9a-f]{8}")
+
+
+def segment_path(db_path: Path, name: str) -> Path:
+    """Segment ``name`` of an index file: ``index.sqlite3.00000012-9f3a61c2.seg`` beside
+    it, so whatever deletes or copies ``index.sqlite3*`` takes the segments too."""
+    return db_path.parent / f"{db_path.name}.{name}{SUFFIX}"
+
+
+def new_name(generation: int) -> str:
+    """A fresh segment name: the generation it is written for, and random bits so that a
+    writer without the lock can never overwrite a segment another writer committed."""
+    return f"{generation:08d}-{secrets.token_hex(4)}"
+
+
+def write(db_path: Path, name: str, arrays: Mapping[str, np.ndarray]) -> int:
+    """Write ``arrays`` as segment ``name`` (whole or not at all); returns its size."""
+    header: dict[str, list[object]] = {}
+    offset = 0
+    for key, array in arrays.items():
+        header[key] = [array.dtype.str, int(array.size), offset]
+        offset += _aligned(array.nbytes)
+    head = json.dumps(header, separators=(",", ":")).encode()
+    start = _aligned(len(MAGIC) + 8 + len(head))
+    final = segment_path(db_path, name)
+    tmp = final.with_suffix(".tmp")
+    with open(tmp, "wb") as f:
+        f.write(MAGIC + len(head).to_bytes(8, "little") + head)
+        f.write(b"\0" * (start - f.tell()))
+        for array in arrays.values():
+            data = np.ascontiguousarray(array).reshape(-1)
+            f.write(memoryview(data.view(np.uint8)))
+            f.write(b"\0" * (_aligned(data.nbytes) - data.nbytes))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, final)
+    _sync_dir(final.parent)
+    return start + offset
+
+
+def read(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of a segment file as read-only views of one memory map.
+
+    Raises ValueError for a file that is not a whole segment (the caller says which
+    index is damaged) and FileNotFoundError when it is gone.
+    """
+    size = path.stat().st_size
+    if size == 0:
+        raise ValueError(f"segment {path.name} is empty")
+    whole = np.memmap(path, dtype=np.uint8, mode="r")
+    if bytes(whole[: len(MAGIC)]) != MAGIC:
+        raise ValueError(f"segment {path.name} is not a segment file")
+    length = int.from_bytes(bytes(whole[len(MAGIC) : len(MAGIC) + 8]), "little")
+    end = len(MAGIC) + 8 + length
+    header = json.loads(bytes(whole[len(MAGIC) + 8 : end]).decode())
+    start = _aligned(end)
+    arrays: dict[str, np.ndarray] = {}
+    for key, (dtype, count, offset) in header.items():
+        dt = np.dtype(dtype)
+        lo = start + offset
+        hi = lo + dt.itemsize * count
+        if hi > size:
+            raise ValueError(f"segment {path.name} is cut short")
+        arrays[key] = whole[lo:hi].view(dt)
+    return arrays
+
+
+def remove_except(db_path: Path, keep: Iterable[str]) -> list[str]:
+    """Delete the index file's segment files (and leftover temporary files) not named in
+    ``keep``; returns the names deleted. Only names of our own pattern are touched."""
+    keep = set(keep)
+    prefix = f"{db_path.name}."
+    removed: list[str] = []
+    try:
+        entries = list(os.scandir(db_path.parent))
+    except FileNotFoundError:
+        return removed
+    for entry in entries:
+        rest = entry.name.removeprefix(prefix)
+        name, dot, ext = rest.rpartition(".")
+        if rest == entry.name or not dot or ext not in ("seg", "tmp") or not _NAME.fullmatch(name):
+            continue
+        if ext == "seg" and name in keep:
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(entry.path)
+            removed.append(name)
+    return removed
+
+
+def _aligned(n: int) -> int:
+    return (n + _ALIGN - 1) // _ALIGN * _ALIGN
+
+
+def _sync_dir(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
