@@ -182,13 +182,7 @@ class BM25Index:
         if len(parts) == 1:
             docs, scores = parts[0]
             return docs, scores + constant
-        total = np.zeros(self.n_docs)
-        seen = np.zeros(self.n_docs, dtype=bool)
-        for docs, scores in parts:
-            total[docs] += scores  # a term's postings hold each document once
-            seen[docs] = True
-        docs = np.flatnonzero(seen).astype(np.int32)
-        return docs, total[docs] + constant
+        return dense_sum(parts, self.n_docs, constant)
 
     def top_k(
         self, query: Sequence[str], k: int, allowed: np.ndarray | None = None
@@ -240,16 +234,7 @@ class BM25Index:
     # --- persistence -------------------------------------------------------------------
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        joined = "\n".join(self.terms)
-        if joined.count("\n") != max(len(self.terms) - 1, 0):
-            raise ValueError("a term contains a newline and cannot be stored")
-        return {
-            "terms": np.frombuffer(joined.encode(), dtype=np.uint8),
-            "offsets": self.offsets,
-            "doc_ids": self.doc_ids,
-            "tfs": self.tfs,
-            "doc_len": self.doc_len,
-        }
+        return postings_arrays(self.terms, self.offsets, self.doc_ids, self.tfs, self.doc_len)
 
     @classmethod
     def from_arrays(
@@ -290,3 +275,37 @@ def _term_ids(
         map(ids_of.__getitem__, chain.from_iterable(docs)), dtype=np.int32, count=int(lens.sum())
     )
     return ids, lens.astype(np.int32), dict(ids_of)
+
+
+def dense_sum(
+    parts: Sequence[tuple[np.ndarray, np.ndarray]], n_docs: int, constant: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-term (rows, scores) summed over an array as long as the index: the fast way when
+    the terms' postings cover much of it. Rows come back in order."""
+    total = np.zeros(n_docs)
+    seen = np.zeros(n_docs, dtype=bool)
+    for docs, scores in parts:
+        total[docs] += scores  # a term's postings hold each row once
+        seen[docs] = True
+    docs = np.flatnonzero(seen).astype(np.int32)
+    return docs, total[docs] + constant
+
+
+def postings_arrays(
+    terms: Sequence[str],
+    offsets: np.ndarray,
+    doc_ids: np.ndarray,
+    tfs: np.ndarray,
+    doc_len: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Postings as the named arrays they are stored as (terms joined by newlines)."""
+    joined = "\n".join(terms)
+    if joined.count("\n") != max(len(terms) - 1, 0):
+        raise ValueError("a term contains a newline and cannot be stored")
+    return {
+        "terms": np.frombuffer(joined.encode(), dtype=np.uint8),
+        "offsets": offsets,
+        "doc_ids": doc_ids,
+        "tfs": tfs,
+        "doc_len": doc_len,
+    }

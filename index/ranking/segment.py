@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from articlebot.index.ranking.bm25 import BM25Index
+from articlebot.index.ranking.bm25 import BM25Index, postings_arrays
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 
@@ -61,16 +61,7 @@ class Segment:
         return cls(name, bm25.terms, bm25.vocab, bm25.offsets, bm25.doc_ids, bm25.tfs, bm25.doc_len)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        joined = "\n".join(self.terms)
-        if joined.count("\n") != max(len(self.terms) - 1, 0):
-            raise ValueError("a term contains a newline and cannot be stored")
-        return {
-            "terms": np.frombuffer(joined.encode(), dtype=np.uint8),
-            "offsets": self.offsets,
-            "doc_ids": self.doc_ids,
-            "tfs": self.tfs,
-            "doc_len": self.doc_len,
-        }
+        return postings_arrays(self.terms, self.offsets, self.doc_ids, self.tfs, self.doc_len)
 
     @classmethod
     def from_arrays(cls, name: str, arrays: Mapping[str, np.ndarray]) -> Segment:

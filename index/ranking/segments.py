@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from articlebot.index.ranking.bm25 import BM25Index
+from articlebot.index.ranking.bm25 import BM25Index, dense_sum
 from articlebot.index.ranking.columns import distinct
 from articlebot.index.ranking.segment import NO_DELETIONS, Deletions, Segment
 from articlebot.index.ranking.topk import top_k
@@ -180,13 +180,7 @@ class SegmentedIndex:
         if sum(len(docs) for docs, _ in parts) * SPARSE < self.n_docs:
             docs, scores = _sum_sorted(parts)
             return docs, scores + constant
-        total = np.zeros(self.n_docs)
-        seen = np.zeros(self.n_docs, dtype=bool)
-        for docs, scores in parts:
-            total[docs] += scores  # a term's postings hold each row once
-            seen[docs] = True
-        docs = np.flatnonzero(seen).astype(np.int32)
-        return docs, total[docs] + constant
+        return dense_sum(parts, self.n_docs, constant)
 
     def top_k(
         self, query: Sequence[str], k: int, allowed: np.ndarray | None = None
