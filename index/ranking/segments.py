@@ -299,13 +299,9 @@ class SegmentedIndex:
                 out[first + np.flatnonzero(found)] += weight * (tf * (k1 + 1) / (norm + tf))
         return out
 
-    def get_scores(self, query: Sequence[str]) -> np.ndarray:
-        """Every row's score, as rank-bm25's ``BM25Plus.get_scores`` returns it."""
-        docs, scores = self.match(query)
-        constant = self.delta * sum(self.idf_of(term) for term in query)
-        out = np.full(self.n_docs, constant)
-        out[docs] = scores
-        return out
+    # Every row's score, as rank-bm25's BM25Plus.get_scores returns it: the same code as the
+    # whole-index BM25 (it needs match, idf_of, delta and n_docs, which both have).
+    get_scores = BM25Index.get_scores
 
     def docs_with(self, term: str) -> np.ndarray:
         """Rows whose document holds ``term`` (ascending; do not modify)."""
