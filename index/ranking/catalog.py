@@ -91,7 +91,11 @@ class Catalog:
         words = self.words.copy()
         words.subtract(removed_words)
         words.update(added_words)
-        words = Counter({w: c for w, c in words.items() if c > 0})
+        # Only words counted down can have dropped to zero: a pass over the whole
+        # vocabulary was a sixth of a one-file reindex told its path.
+        for word in removed_words:
+            if words[word] <= 0:
+                del words[word]
 
         def pick(values: Sequence[str]) -> list[str]:
             every = values.tolist() if isinstance(values, PackedStrings) else values
