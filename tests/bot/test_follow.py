@@ -454,3 +454,17 @@ async def test_named_posts_coalesce_into_one_more_run(index: ArticleIndex):
     assert two is three and two.added == ("lighthouse_log_002.md", "lighthouse_log_003.md")
     whole = await index.reindex()
     assert whole.total == one.total + 2 and not whole.added
+
+
+async def test_a_whole_folder_request_wins_over_named_posts(index: ArticleIndex):
+    """A whole-folder call while named posts are reindexed makes one more whole-folder
+    run, and named posts asked for meanwhile join it."""
+    new_post(index.content_dir, 1)
+    new_post(index.content_dir, 2)
+    first = asyncio.create_task(index.reindex(paths=["lighthouse_log_001.md"]))
+    await asyncio.sleep(0)
+    whole = asyncio.create_task(index.reindex())
+    named = asyncio.create_task(index.reindex(paths=["lighthouse_log_001.md"]))
+    one, two, three = await asyncio.gather(first, whole, named)
+    assert one.added == ("lighthouse_log_001.md",)
+    assert two is three and two.added == ("lighthouse_log_002.md",)
