@@ -274,34 +274,42 @@ def role_onefile(args: argparse.Namespace) -> dict:
     st = path.stat()
     out: dict[str, object] = {"file": rel, "size_before_mb": index_mb(args.db)}
 
-    def timed(label: str) -> None:
+    def timed(label: str, paths: list[str] | None = None) -> None:
+        out[label + "_load"] = load_avg()
         t0 = time.perf_counter()
-        report = run_reindex(args.db, args.content, config)
+        report = run_reindex(args.db, args.content, config, paths=paths)
         out[label] = time.perf_counter() - t0
         out[label + "_changed"] = len(report.added) + len(report.updated) + len(report.removed)
 
     try:
-        replace_file(path, original + b"\n\nOne more closing paragraph, added by the benchmark.\n")
-        timed("changed_s")
-        replace_file(path, path.read_bytes())  # same bytes, new inode and mtime
-        timed("touched_s")
-        replace_file(path, original, st.st_mtime_ns)
-        timed("restored_s")
+        # The whole-folder scan (a reindex not told what changed), then the same three
+        # changes with the changed post named, as the follower and `--path` name it.
+        for suffix, paths in (("", None), ("_paths", [rel])):
+            closing = f"\n\nOne more closing paragraph{suffix}, added by the benchmark.\n"
+            replace_file(path, original + closing.encode())
+            timed("changed" + suffix + "_s", paths)
+            replace_file(path, path.read_bytes())  # same bytes, new inode and mtime
+            timed("touched" + suffix + "_s", paths)
+            replace_file(path, original, st.st_mtime_ns)
+            timed("restored" + suffix + "_s", paths)
 
-        async def via_service() -> float:
+        async def via_service(paths: list[str] | None) -> float:
             idx = await ArticleIndex.open(args.db, args.content, config)
             try:
                 replace_file(path, original + b"\n\nAnother closing paragraph.\n")
                 t0 = time.perf_counter()
-                await idx.reindex()
+                await idx.reindex(paths=paths)
                 seconds = time.perf_counter() - t0
             finally:
                 replace_file(path, original, st.st_mtime_ns)
-                await idx.reindex()
+                await idx.reindex(paths=paths)
                 await idx.close()
             return seconds
 
-        out["service_changed_s"] = asyncio.run(via_service())
+        out["service_changed_load"] = load_avg()
+        out["service_changed_s"] = asyncio.run(via_service(None))
+        out["service_changed_paths_load"] = load_avg()
+        out["service_changed_paths_s"] = asyncio.run(via_service([rel]))
     finally:
         if path.read_bytes() != original or path.stat().st_mtime_ns != st.st_mtime_ns:
             replace_file(path, original, st.st_mtime_ns)
@@ -584,6 +592,18 @@ def table(name: str, r: dict) -> str:
             one["load_before"],
         )
         row("one-file reindex, touched only", f"{one['touched_s'] * 1000:.0f} ms")
+        if "changed_paths_s" in one:
+            row(
+                "one-file reindex told the path (run_reindex paths=[post])",
+                f"{one['changed_paths_s'] * 1000:.0f} ms "
+                f"(restore: {one['restored_paths_s'] * 1000:.0f} ms)",
+                load=one["changed_paths_s_load"],
+            )
+            row(
+                "one-file reindex told the path, touched only",
+                f"{one['touched_paths_s'] * 1000:.0f} ms",
+                load=one["touched_paths_s_load"],
+            )
         if "size_after_mb" in one:
             row(
                 "  index size before / after the one-file reindexes",
@@ -594,6 +614,12 @@ def table(name: str, r: dict) -> str:
             f"{one['service_changed_s'] * 1000:.0f} ms",
             load=one["load_after"],
         )
+        if "service_changed_paths_s" in one:
+            row(
+                "one-file reindex via ArticleIndex.reindex(paths=[post]) (thread + reload)",
+                f"{one['service_changed_paths_s'] * 1000:.0f} ms",
+                load=one["service_changed_paths_load"],
+            )
     if cold:
         row(
             "cold start: spawn to first answer (median of runs)",

@@ -12,7 +12,7 @@ import copy
 import re
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Protocol
@@ -22,6 +22,8 @@ from articlebot.bot.render import DISCORD, PAGE_SIZE, Reply, Style, strings
 from articlebot.index import ArticleIndexError, QueryError, SearchResult
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from articlebot.index import Answer, Article, IndexStats, ReindexReport
 
 MAX_QUERY = 300  # characters; the index caps its own work, this keeps replies readable
@@ -82,7 +84,10 @@ class SearchIndex(Protocol):
     async def stats(self) -> IndexStats: ...
 
     async def reindex(
-        self, progress: Callable[[int, int], None] | None = None, full: bool = False
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        full: bool = False,
+        paths: Iterable[str | Path] | None = None,
     ) -> ReindexReport: ...
 
 

@@ -27,11 +27,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from articlebot.index import ArticleIndex, ArticleIndexError, ReindexReport
 from articlebot.index.posts.folder import POST_SUFFIXES
 
 log = logging.getLogger("articlebot.follow")
+
+if TYPE_CHECKING:
+    from watchfiles import Change
 
 OnReport = Callable[[ReindexReport], Awaitable[None]]
 
@@ -116,18 +120,22 @@ async def follow(
     loop = asyncio.get_running_loop()
     first: float | None = None  # when the first change to a post not yet reindexed was seen
     last = 0.0  # and the last one
+    burst = Burst()
     try:
         async for changes in watching:
             if ready is not None:
                 ready.set()
             now = loop.time()
-            if any(_is_post(root, path) for _, path in changes):
+            posts = [(kind, path) for kind, path in changes if _is_post(root, path)]
+            if posts:
                 first, last = (now if first is None else first), now
+                burst.add(posts)
             if first is not None and (
                 now - last >= following.quiet or now - first >= following.longest
             ):
                 first = None
-                await _reindex(index, on_report)
+                paths, burst = burst.paths(), Burst()
+                await _reindex(index, on_report, paths)
     except (OSError, RuntimeError) as exc:  # no inotify watches left, folder gone ...
         raise CannotFollow(
             f"cannot follow {index.content_dir} ({exc}); set ARTICLEBOT_WATCH=poll, or off "
@@ -175,11 +183,47 @@ class CannotFollow(RuntimeError):
     """The folder cannot be watched; the message is one sentence for the log."""
 
 
-async def _reindex(index: ArticleIndex, on_report: OnReport) -> None:
-    """One incremental reindex after a settled burst of changes, and its report. A failing
-    reindex is logged and the last good index keeps serving."""
+MAX_PATHS = 1000  # a burst naming more posts than this reindexes by a whole-folder scan
+
+
+class Burst:
+    """The posts one settled burst of changes named, to reindex only those (tantivy-like:
+    the watcher knows what changed). A folder among them (created, moved or deleted with
+    its posts), or a burst too large to be worth naming, means the whole folder."""
+
+    def __init__(self) -> None:
+        self._paths: set[str] | None = set()
+
+    def add(self, changes: list[tuple[Change, str]]) -> None:
+        """Posts changed, added or deleted; a folder added or deleted (moved in or out)
+        means the whole folder. A folder merely modified is a listing that changed
+        (polling reports it beside the files' own events): nothing to read there."""
+        from watchfiles import Change  # imported by the watcher already
+
+        if self._paths is None:
+            return
+        for kind, path in changes:
+            if path.lower().endswith(POST_SUFFIXES) and not os.path.isdir(path):
+                self._paths.add(path)
+            elif not (kind == Change.modified and os.path.isdir(path)):
+                self._paths = None  # a folder came or went, or what may have been one
+                return
+        if len(self._paths) > MAX_PATHS:
+            self._paths = None
+
+    def paths(self) -> list[str] | None:
+        """The posts' paths (absolute), or None for the whole folder."""
+        return None if self._paths is None else sorted(self._paths)
+
+
+async def _reindex(
+    index: ArticleIndex, on_report: OnReport, paths: list[str] | None = None
+) -> None:
+    """One incremental reindex after a settled burst of changes (of ``paths`` only, when
+    given), and its report. A failing reindex is logged and the last good index keeps
+    serving."""
     try:
-        report = await index.reindex()
+        report = await index.reindex(paths=paths)
     except (ArticleIndexError, OSError) as exc:
         log.warning("Reindex after a change failed; the last index keeps serving: %s", exc)
         return

@@ -79,6 +79,14 @@ def register(subparsers: Any, settings: Settings) -> None:
     p = subparsers.add_parser("index", parents=[common], help="index the content folder")
     p.add_argument("--full", action="store_true", help="re-read every file")
     p.add_argument("--json", action="store_true", help="the report as one JSON object")
+    p.add_argument(
+        "--path",
+        action="append",
+        dest="paths",
+        metavar="FILE",
+        help="look only at this post (new, changed or deleted; relative to the content "
+        "folder or absolute inside it); repeatable. A folder means the whole folder",
+    )
     p.set_defaults(handler=lambda a: cmd_index(a, config))
 
     p = subparsers.add_parser("search", parents=[common], help="search the articles")
@@ -224,13 +232,25 @@ def cmd_index(args: argparse.Namespace, config: IndexConfig) -> int:
             print(f"articlebot: {message} …", file=sys.stderr, flush=True)
 
         report = run_reindex(
-            args.db, args.content, config, full=args.full, progress=progress, on_wait=waiting
+            args.db,
+            args.content,
+            config,
+            full=args.full,
+            progress=progress,
+            on_wait=waiting,
+            paths=_given_paths(args.paths),
         )
     if args.json:
         _say(json.dumps(report_json(report), ensure_ascii=False))
     else:
         _say(to_text(render.reindex_reply(report, style=_style()), _style()))
     return 0
+
+
+def _given_paths(paths: list[str] | None) -> list[str | Path] | None:
+    """``--path`` values as given: relative ones are relative to the content folder (a
+    script names posts the way the folder lists them), absolute ones must lie inside it."""
+    return None if not paths else list(paths)
 
 
 # --- watch ------------------------------------------------------------------------------

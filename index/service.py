@@ -23,8 +23,9 @@ import multiprocessing
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -102,6 +103,9 @@ class ArticleIndex:
         self._db = db
         self._reader = reader  # the one thread that uses ``_db``
         self._reindex: asyncio.Task[ReindexReport] | None = None
+        self._running = _Request(False, None)  # what the running reindex was asked for
+        self._queued: asyncio.Task[ReindexReport] | None = None  # one more run after it
+        self._queued_request = _Request(False, None)
         self._closed = False
         self._file = _identity(db_path)  # a new file at the path is a rebuilt index
 
@@ -338,28 +342,65 @@ class ArticleIndex:
     # --- reindexing ---------------------------------------------------------------------
 
     async def reindex(
-        self, progress: Callable[[int, int], None] | None = None, full: bool = False
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        full: bool = False,
+        paths: Iterable[str | Path] | None = None,
     ) -> ReindexReport:
-        """Incremental reindex of the content folder; a second call while one runs waits for
-        and returns the running one's report (coalesced)."""
-        if self._reindex is None or self._reindex.done():
-            self._reindex = asyncio.create_task(self._run_reindex(progress, full))
-        return await asyncio.shield(self._reindex)
+        """Incremental reindex of the content folder, or of the posts named by ``paths``
+        (relative to the folder or absolute; see ``run_reindex``).
+
+        Calls coalesce: a whole-folder call while a whole-folder run is going joins it and
+        returns its report; any other call while one runs makes one more run after it,
+        shared by every call that arrives meanwhile, over the union of their paths (a
+        whole-folder or full request wins). A run that started before a change may have
+        missed it, so the later run is needed.
+        """
+        request = _Request(full, None if paths is None else frozenset(map(os.fspath, paths)))
+        if self._queued is not None and not self._queued.done():  # not started yet
+            self._queued_request = self._queued_request.union(request)
+            return await asyncio.shield(self._queued)
+        running = self._reindex
+        if running is None or running.done():
+            self._reindex = asyncio.create_task(self._run_reindex(progress, request))
+            self._running = request
+            return await asyncio.shield(self._reindex)
+        if self._running.covers(request):
+            return await asyncio.shield(running)
+        self._queued_request = request
+        self._queued = asyncio.create_task(self._run_after(running, progress))
+        return await asyncio.shield(self._queued)
+
+    async def _run_after(
+        self, running: asyncio.Task[ReindexReport], progress: Callable[[int, int], None] | None
+    ) -> ReindexReport:
+        """The queued run: after the running one (whatever its outcome), with every request
+        queued until it starts."""
+        with contextlib.suppress(Exception):
+            await asyncio.shield(running)
+        request, self._queued = self._queued_request, None
+        self._reindex, self._running = asyncio.current_task(), request  # type: ignore[assignment]
+        return await self._run_reindex(progress, request)
 
     @property
     def reindexing(self) -> bool:
-        return self._reindex is not None and not self._reindex.done()
+        return any(t is not None and not t.done() for t in (self._reindex, self._queued))
 
     async def _run_reindex(
-        self, progress: Callable[[int, int], None] | None, full: bool
+        self, progress: Callable[[int, int], None] | None, request: _Request
     ) -> ReindexReport:
         # The reindex's modules (the loader, YAML, TOML) are imported when it first runs:
         # a process that only serves never pays for them at start.
         from articlebot.index.storage.plan import scan
         from articlebot.index.storage.reindex import run_reindex
 
-        found = await asyncio.to_thread(scan, self.content_dir)
-        if len(found.posts) < PROCESS_THRESHOLD:
+        full, paths = request.full, request.path_list()
+        if paths is not None and len(paths) < PROCESS_THRESHOLD:
+            few = True  # a few named posts: no scan of the folder to size the work
+        else:
+            found = await asyncio.to_thread(scan, self.content_dir)
+            few = len(found.posts) < PROCESS_THRESHOLD
+        if few:
             report = await asyncio.to_thread(
                 run_reindex,
                 self.db_path,
@@ -368,12 +409,13 @@ class ArticleIndex:
                 full=full,
                 workers=1,
                 progress=progress,
+                paths=paths,
             )
         else:
             # Starting, waiting on and joining the worker process all block: a thread
             # does that, never the event loop.
             report = await asyncio.to_thread(
-                _reindex_in_process, self.db_path, self.content_dir, self.config, full
+                _reindex_in_process, self.db_path, self.content_dir, self.config, full, paths
             )
         searcher, meta = await asyncio.to_thread(_open_sync, self.db_path, self.config)
         self._searcher, self._meta = searcher, meta
@@ -464,10 +506,11 @@ class ArticleIndex:
         )
 
     async def close(self) -> None:
-        if self._reindex is not None and not self._reindex.done():
-            # The caller is shutting down; a failed reindex leaves the old index intact.
-            with contextlib.suppress(Exception):
-                await self._reindex
+        for task in (self._reindex, self._queued):
+            if task is not None and not task.done():
+                # The caller is shutting down; a failed reindex leaves the old index intact.
+                with contextlib.suppress(Exception):
+                    await task
         if self._closed:  # closing twice is harmless
             return
         self._closed = True
@@ -491,8 +534,31 @@ def _answer(
     return answer_question(question, articles, searcher.analyzer, idf, scores)
 
 
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """What a reindex is asked to look at: the whole folder (``paths`` None) or posts."""
+
+    full: bool
+    paths: frozenset[str] | None
+
+    def covers(self, other: _Request) -> bool:
+        """Whether a run of this request, already going, answers ``other`` too."""
+        return self.paths is None and other.paths is None and (self.full or not other.full)
+
+    def union(self, other: _Request) -> _Request:
+        paths = None if self.paths is None or other.paths is None else self.paths | other.paths
+        return _Request(self.full or other.full, paths)
+
+    def path_list(self) -> list[str | Path] | None:
+        return None if self.paths is None else sorted(self.paths)
+
+
 def _reindex_in_process(
-    db_path: Path, content_dir: Path, config: IndexConfig, full: bool
+    db_path: Path,
+    content_dir: Path,
+    config: IndexConfig,
+    full: bool,
+    paths: list[str | Path] | None = None,
 ) -> ReindexReport:
     """Run the reindex in a fresh process, so parsing never holds this process's GIL; the
     process (and its workers) ends by itself if this one dies."""
@@ -503,7 +569,8 @@ def _reindex_in_process(
     with ProcessPoolExecutor(
         1, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
     ) as pool:
-        return pool.submit(run_reindex, db_path, content_dir, config, full=full).result()
+        job = pool.submit(run_reindex, db_path, content_dir, config, full=full, paths=paths)
+        return job.result()
 
 
 class _Opening:

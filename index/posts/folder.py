@@ -191,3 +191,59 @@ def too_big(size: int, max_bytes: int) -> str:
         f"is {size / 1_048_576:.1f} MB; posts over {max_bytes / 1_048_576:g} MB are not "
         "indexed (ARTICLEBOT_MAX_POST_MB raises the limit)"
     )
+
+
+def stat_posts(root: str, rels: list[str]) -> FolderScan:
+    """What ``scan_folder`` would say of these posts alone (``root`` resolved, each rel a
+    post-named path under it): a reindex told which files changed need not list the
+    folder. A rel that the walk would not reach (a missing file, a hidden or linked folder
+    on its way) is left out, as the walk leaves it out.
+    """
+    scan = FolderScan()
+    for rel in rels:
+        path = os.path.join(root, rel)
+        if not _reached(root, rel):
+            continue
+        if not (rel.isascii() and rel.isprintable()) and (problem := name_problem(rel)):
+            scan.refused[display_name(rel)] = problem
+            continue
+        try:
+            is_link = os.path.islink(path)
+        except OSError:
+            continue
+        if is_link and not _inside(os.path.realpath(path), root):
+            scan.refused[rel] = LINK_OUTSIDE
+            continue
+        try:
+            st = os.stat(path)
+        except OSError:
+            if is_link:
+                scan.refused[rel] = "is a symbolic link to a file that does not exist"
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            if is_link:
+                scan.refused[display_name(rel + "/")] = LINK_TO_FOLDER
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            scan.refused[rel] = NOT_A_FILE
+            continue
+        scan.posts[rel] = (st.st_size, st.st_mtime_ns)
+    return scan
+
+
+def _reached(root: str, rel: str) -> bool:
+    """Whether the walk from ``root`` reaches ``rel``: a post name, no dot entry on the
+    way, and every folder on the way a real folder (linked folders are not followed)."""
+    parts = rel.split("/")
+    if not rel.lower().endswith(POST_SUFFIXES) or any(p.startswith(".") or not p for p in parts):
+        return False
+    folder = root
+    for part in parts[:-1]:
+        folder = os.path.join(folder, part)
+        try:
+            st = os.lstat(folder)
+        except OSError:
+            return False
+        if not stat.S_ISDIR(st.st_mode):
+            return False
+    return True

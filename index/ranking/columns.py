@@ -44,6 +44,17 @@ def shared_strings(values: list[str]) -> list[str]:
     return [seen.setdefault(v, v) for v in values]
 
 
+def kept_shared(values: list[str], keep: np.ndarray, new: list[str]) -> list[str]:
+    """``shared_strings`` of the kept ``values`` (already shared) then ``new``: only the
+    few dropped rows are deleted and only the new values interned, not every row."""
+    out = list(values)
+    for row in reversed(np.flatnonzero(~keep).tolist()):
+        del out[row]
+    seen = {v: v for v in set(out)}
+    out.extend(seen.setdefault(v, v) for v in new)
+    return out
+
+
 def clean_field(text: str) -> str:
     return text.replace(ROW_SEP, " ").replace(ITEM_SEP, " ")
 
@@ -91,6 +102,26 @@ class PackedStrings(Sequence[str]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.tolist())
+
+    def update(self, keep: np.ndarray, new: Sequence[str]) -> PackedStrings:
+        """The same as ``PackedStrings.of`` over the kept rows then ``new``, cut out of the
+        buffer instead of decoding and joining every string: a one-file reindex drops a
+        row or two of 100,000 (decoding them all was a fifth of its time)."""
+        dropped = np.flatnonzero(~keep).tolist()
+        kept = len(self) - len(dropped)
+        if not kept:
+            return PackedStrings.of(list(new))
+        sep = ROW_SEP.encode()
+        pieces: list[bytes] = []
+        first = 0  # first row of the run of kept rows ending before the next dropped one
+        for end in [*dropped, len(self)]:
+            if end > first:
+                pieces.append(self._data[self._starts[first] : self._starts[end] - 1])
+            first = end + 1
+        data = sep.join(pieces)
+        if new:
+            data += sep + ROW_SEP.join(new).encode()
+        return PackedStrings(data, kept + len(new))
 
     def tolist(self) -> list[str]:
         return self._data.decode().split(ROW_SEP) if len(self) else []

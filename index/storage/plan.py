@@ -14,7 +14,14 @@ import numpy as np
 
 from articlebot.index.config import IndexConfig
 from articlebot.index.errors import ContentError, PostError
-from articlebot.index.posts.folder import FolderScan, post_sort_key, read_post_bytes, scan_folder
+from articlebot.index.posts.folder import (
+    POST_SUFFIXES,
+    FolderScan,
+    post_sort_key,
+    read_post_bytes,
+    scan_folder,
+    stat_posts,
+)
 from articlebot.index.storage import tables
 from articlebot.index.storage.tables import FileRow
 from articlebot.index.storage.workers import PreparedBatch
@@ -31,6 +38,44 @@ def scan(content_dir: Path) -> FolderScan:
             f"The content folder {content_dir} cannot be read ({exc.strerror or exc})."
         ) from None
     return scan_folder(os.path.realpath(content_dir))
+
+
+def given_rels(content_dir: Path, paths: list[str | Path]) -> list[str] | None:
+    """The posts named by ``paths`` (relative to ``content_dir``, or absolute inside it) as
+    ids, or None when only a scan of the whole folder can tell what they changed: a
+    folder was named (created, moved or deleted with its posts). Paths outside the folder
+    and files that are not posts are dropped: a whole-folder scan would not see them.
+    """
+    root = str(content_dir)
+    rels: set[str] = set()
+    for given in paths:
+        path = os.path.join(root, os.fspath(given))  # an absolute path stays as it is
+        rel = _rel_inside(root, path)
+        if rel is None:
+            continue
+        if os.path.isdir(path):
+            return None
+        if not rel.lower().endswith(POST_SUFFIXES):
+            if not os.path.lexists(path) and "." not in rel.rsplit("/", 1)[-1]:
+                return None  # gone, and it may have been a folder of posts
+            continue
+        rels.add(rel)
+    return sorted(rels, key=post_sort_key)
+
+
+def _rel_inside(root: str, path: str) -> str | None:
+    """``path`` relative to ``root`` with / separators, or None when it is outside; a
+    path under a linked spelling of the folder is resolved through its parent."""
+    for candidate in (os.path.normpath(path), _resolved_parent(path)):
+        rel = os.path.relpath(candidate, root)
+        if rel != "." and not rel.startswith(".." + os.sep) and rel != "..":
+            return rel.replace(os.sep, "/")
+    return None
+
+
+def _resolved_parent(path: str) -> str:
+    head, name = os.path.split(os.path.normpath(path))
+    return os.path.join(os.path.realpath(head), name)
 
 
 def is_stale(conn, content_dir: Path, config: IndexConfig) -> bool:
@@ -71,6 +116,38 @@ class Plan:
             rows.pop(rel, None)
         rows.update(self.stat_rows)
         return rows
+
+
+def plan_given(root: str, rels: list[str], conn, config: IndexConfig) -> tuple[FolderScan, Plan]:
+    """``plan_incremental`` over the given posts and the files that share their bytes
+    (before or after the change), the rest of the folder taken as stored: the same plan a
+    whole-folder scan makes when only these files changed, without listing the folder or
+    reading its whole files table.
+
+    The files sharing a digest are needed to settle byte-identical copies the same way:
+    a new copy of another post is skipped, and a copy whose original changed becomes an
+    original itself.
+    """
+    given = stat_posts(root, rels)
+    old_given = tables.read_file_rows(conn, rels)
+    digests = {row.sha256 for row in old_given.values() if row.sha256}
+    for rel in given.posts:
+        try:
+            digests.add(
+                hashlib.sha256(read_post_bytes(root, rel, config.max_post_bytes)).hexdigest()
+            )
+        except PostError:
+            continue
+    named = set(rels)
+    kin = {
+        rel: row
+        for rel, row in tables.read_files_by_digest(conn, digests).items()
+        if rel not in named
+    }
+    posts = {rel: (row.size, row.mtime_ns) for rel, row in kin.items()}
+    posts.update(given.posts)
+    found = FolderScan(posts, given.refused)
+    return found, plan_incremental(root, found, {**kin, **old_given}, config)
 
 
 def _unread(found: FolderScan) -> dict[str, tables.FileRow]:

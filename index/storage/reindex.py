@@ -38,7 +38,14 @@ from articlebot.index.storage.blobs import (
     segment_names,
 )
 from articlebot.index.storage.merge import TermStream, WordCounts
-from articlebot.index.storage.plan import plan_full, plan_incremental, scan, settle_batch
+from articlebot.index.storage.plan import (
+    given_rels,
+    plan_full,
+    plan_given,
+    plan_incremental,
+    scan,
+    settle_batch,
+)
 from articlebot.index.storage.segwrite import next_index
 from articlebot.index.storage.workers import Progress, prepare_all
 from articlebot.index.text.analysis import Analyzer
@@ -55,8 +62,14 @@ def run_reindex(
     progress: Progress | None = None,
     on_wait: Callable[[str], None] | None = None,
     lock_wait: float = database.LOCK_WAIT,
+    paths: list[str | Path] | None = None,
 ) -> ReindexReport:
     """Reindex ``content_dir`` into ``db_path``; returns what changed.
+
+    ``paths`` (relative to the folder, or absolute inside it) names the posts that
+    changed: only those are looked at (a missing one is removed), with the same result as
+    a whole-folder reindex of the same change. None scans the whole folder; so does a
+    full run, and a list naming a folder (see ``plan.given_rels``).
 
     The whole reindex (scan, plan, write) holds the index's writer lock, so a second
     reindex of the same file waits for this one and then plans from what it committed.
@@ -64,6 +77,7 @@ def run_reindex(
     """
     started = time.perf_counter()
     content_dir = content_dir.resolve()
+    rels = None if full or paths is None else given_rels(content_dir, paths)
     workers = workers or min(2, os.cpu_count() or 1)
     with database.writer_lock(db_path, lock_wait, on_wait):
         try:
@@ -74,7 +88,9 @@ def run_reindex(
             database.remove_index(db_path)
             conn = database.connect(db_path)
         try:
-            return _reindex(conn, db_path, content_dir, config, full, workers, progress, started)
+            return _reindex(
+                conn, db_path, content_dir, config, full, workers, progress, started, rels=rels
+            )
         finally:
             conn.close()
 
@@ -89,6 +105,7 @@ def _reindex(
     progress: Progress | None,
     started: float,
     attempt: int = 1,
+    rels: list[str] | None = None,
 ) -> ReindexReport:
     meta = tables.read_meta(conn)
     full = (
@@ -97,15 +114,21 @@ def _reindex(
         or meta.get("content_dir") != str(content_dir)
         or "built_at" not in meta
     )
-    found = scan(content_dir)
-    current = found.posts
     if full:
+        found = scan(content_dir)
         plan = plan_full(found)
         catalog = Catalog.empty()
         index = SegmentedIndex.empty(config.k1, config.b, config.delta)
+    elif rels is not None:
+        if not content_dir.is_dir():
+            scan(content_dir)  # raises the same ContentError as a whole-folder run
+        found, plan = plan_given(str(content_dir), rels, conn, config)
+        catalog, index = load_state(conn, config, path=db_path)
     else:
+        found = scan(content_dir)
         plan = plan_incremental(str(content_dir), found, tables.read_files(conn), config)
         catalog, index = load_state(conn, config, path=db_path)
+    current = found.posts
     generation = meta.get("generation", "0")
     before = segment_names(meta)  # kept on disk for readers still opening them
     old_ids = set(catalog.ids)
@@ -179,7 +202,7 @@ def _reindex(
                 f"Other writers kept changing the index file {db_path}; try again later."
             ) from None
         return _reindex(
-            conn, db_path, content_dir, config, full, workers, progress, started, attempt + 1
+            conn, db_path, content_dir, config, full, workers, progress, started, attempt + 1, rels
         )
     except sqlite3.Error as exc:
         database.rollback(conn)
@@ -194,11 +217,7 @@ def _reindex(
     added = sorted(fresh_ids - old_ids)
     updated = sorted(fresh_ids & old_ids)
     removed = sorted(leaving - fresh_ids)
-    all_refused = [
-        Refusal(row.path, row.reason)
-        for row in plan.files_after().values()
-        if row.status == "refused"
-    ]
+    all_refused = _refusals(conn, plan, rels is not None and not full)
     skipped = [
         Refusal(rel, row.reason) for rel, row in plan.stat_rows.items() if row.status == "skipped"
     ]
@@ -213,6 +232,18 @@ def _reindex(
         seconds=time.perf_counter() - started,
         full=full,
     )
+
+
+def _refusals(conn, plan, given: bool) -> list[Refusal]:
+    """Every refused file of the folder: a plan of given paths knows only theirs, so the
+    committed files table tells the rest."""
+    if given:
+        return [Refusal(path, reason) for path, reason in tables.refused_files(conn)]
+    return [
+        Refusal(row.path, row.reason)
+        for row in plan.files_after().values()
+        if row.status == "refused"
+    ]
 
 
 class StaleIndex(Exception):

@@ -42,9 +42,37 @@ class FileRow(NamedTuple):
     reason: str = ""
 
 
+FILE_COLUMNS = "path, size, mtime_ns, sha256, status, reason"
+
+
 def read_files(conn: sqlite3.Connection) -> dict[str, FileRow]:
     rows = conn.execute("SELECT path, size, mtime_ns, sha256, status, reason FROM files")
     return {row[0]: row for row in map(FileRow._make, rows)}  # _make: no per-row __new__
+
+
+def read_file_rows(conn: sqlite3.Connection, paths: Sequence[str]) -> dict[str, FileRow]:
+    """The rows of these files only: a reindex told which files changed reads no other."""
+    return _rows_where(conn, "path", paths)
+
+
+def read_files_by_digest(conn: sqlite3.Connection, digests: Iterable[str]) -> dict[str, FileRow]:
+    """The rows of files with these contents (byte-identical copies of one another)."""
+    return _rows_where(conn, "sha256", sorted(digests))
+
+
+def _rows_where(conn: sqlite3.Connection, column: str, values: Sequence[str]) -> dict[str, FileRow]:
+    found: dict[str, FileRow] = {}
+    for start in range(0, len(values), 500):
+        chunk = list(values[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT {FILE_COLUMNS} FROM files WHERE {column} IN ({marks})"
+        found.update((row[0], row) for row in map(FileRow._make, conn.execute(sql, chunk)))
+    return found
+
+
+def refused_files(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(path, reason) of every refused file, as the files table holds them now."""
+    return [tuple(r) for r in conn.execute("SELECT path, reason FROM files WHERE status='refused'")]
 
 
 def count_files(conn: sqlite3.Connection, status: str) -> int:

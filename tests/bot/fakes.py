@@ -110,7 +110,7 @@ class FakeIndex:
     async def stats(self) -> IndexStats:
         return IndexStats(len(self.posts), 2, 100, None, 4096, "/content")
 
-    async def reindex(self, progress=None, full: bool = False) -> ReindexReport:
+    async def reindex(self, progress=None, full: bool = False, paths=None) -> ReindexReport:
         return ReindexReport(unchanged=len(self.posts), total=len(self.posts))
 
 

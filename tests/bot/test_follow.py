@@ -396,3 +396,75 @@ async def test_a_reader_moves_to_an_index_file_built_anew(tmp_path: Path) -> Non
         found = await reader.search("keeper counted ships fog")
         assert [h.article.id for h in found.hits][:1] == ["lighthouse_log_004.md"]
         assert await reader.refresh() is None  # and it follows the new file from now on
+
+
+def recording(index: ArticleIndex) -> list[list[str] | None]:
+    """The ``paths`` of every reindex the follower asks for."""
+    asked: list[list[str] | None] = []
+    real = index.reindex
+
+    async def record(*args, **kwargs):
+        asked.append(kwargs.get("paths"))
+        return await real(*args, **kwargs)
+
+    index.reindex = record  # type: ignore[method-assign]
+    return asked
+
+
+@pytest.mark.parametrize("mode", ["auto", "poll"])
+async def test_the_follower_names_the_posts_it_saw_change(index: ArticleIndex, mode: str):
+    asked = recording(index)
+    settings = Following(mode=mode, quiet=0.3, longest=5.0, interval=0.1)
+    reports = Reports()
+    async with following(index, settings, reports) as ready:
+        await asyncio.wait_for(ready.wait(), WAIT)
+        new_post(index.content_dir, 1)
+        (index.content_dir / "bakery_chain_opens_tenth_shop.md").unlink()
+        seen = await reports.next()
+        if len(seen.added) + len(seen.removed) < 2:
+            await reports.next()
+    names = {Path(p).name for paths in asked if paths is not None for p in paths}
+    assert None not in asked
+    assert names == {"lighthouse_log_001.md", "bakery_chain_opens_tenth_shop.md"}
+
+
+async def test_a_new_folder_of_posts_is_a_whole_folder_reindex(index: ArticleIndex):
+    asked = recording(index)
+    reports = Reports()
+    async with following(index, QUIET, reports) as ready:
+        await asyncio.wait_for(ready.wait(), WAIT)
+        staged = index.content_dir.parent / "staged"
+        staged.mkdir()
+        new_post(staged, 7)
+        staged.rename(index.content_dir / "news")  # moved in whole: one event, the folder
+        assert (await reports.next()).added == ("news/lighthouse_log_007.md",)
+    assert asked[0] is None
+
+
+async def test_named_posts_coalesce_into_one_more_run(index: ArticleIndex):
+    """Calls while a reindex runs share one more run over the union of their paths."""
+    for n in (1, 2, 3):
+        new_post(index.content_dir, n)
+    first = asyncio.create_task(index.reindex(paths=["lighthouse_log_001.md"]))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(index.reindex(paths=["lighthouse_log_002.md"]))
+    third = asyncio.create_task(index.reindex(paths=["lighthouse_log_003.md"]))
+    one, two, three = await asyncio.gather(first, second, third)
+    assert one.added == ("lighthouse_log_001.md",)
+    assert two is three and two.added == ("lighthouse_log_002.md", "lighthouse_log_003.md")
+    whole = await index.reindex()
+    assert whole.total == one.total + 2 and not whole.added
+
+
+async def test_a_whole_folder_request_wins_over_named_posts(index: ArticleIndex):
+    """A whole-folder call while named posts are reindexed makes one more whole-folder
+    run, and named posts asked for meanwhile join it."""
+    new_post(index.content_dir, 1)
+    new_post(index.content_dir, 2)
+    first = asyncio.create_task(index.reindex(paths=["lighthouse_log_001.md"]))
+    await asyncio.sleep(0)
+    whole = asyncio.create_task(index.reindex())
+    named = asyncio.create_task(index.reindex(paths=["lighthouse_log_001.md"]))
+    one, two, three = await asyncio.gather(first, whole, named)
+    assert one.added == ("lighthouse_log_001.md",)
+    assert two is three and two.added == ("lighthouse_log_002.md",)

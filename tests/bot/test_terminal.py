@@ -35,6 +35,20 @@ def test_index_then_search_and_latest(paths: list[str], capsys) -> None:
     assert code == 0 and "Quiz show host" in out
 
 
+def test_index_path_looks_only_at_the_named_posts(paths: list[str], capsys) -> None:
+    run(["index", *paths], capsys)
+    content = Path(paths[1])
+    (content / "comet_seen_over_the_valley.md").unlink()
+    (content / "bakery_chain_opens_tenth_shop.md").unlink()  # not named: still indexed
+    argv = ["index", *paths, "--json", "--path", "comet_seen_over_the_valley.md"]
+    code, out, _ = run(argv, capsys)
+    report = json.loads(out)
+    assert code == 0 and report["removed"] == ["comet_seen_over_the_valley.md"]
+    assert report["total"] == 3
+    code, out, _ = run(["index", *paths, "--json"], capsys)
+    assert json.loads(out)["removed"] == ["bakery_chain_opens_tenth_shop.md"]
+
+
 def test_search_builds_a_missing_index_and_prints_json(paths: list[str], capsys) -> None:
     code, out, err = run(["search", *paths, "--json", "sourdough", "--limit", "3"], capsys)
     assert code == 0 and "no index yet" in err
