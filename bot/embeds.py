@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import discord
@@ -96,9 +96,19 @@ async def in_time(ctx: commands.Context[Any], work: Awaitable[T]) -> T:
     does not expire it. Fast answers keep their single response."""
     if ctx.interaction is None:
         return await work
+    return await deferring(ctx.interaction, work, ctx.defer)
+
+
+async def deferring(
+    interaction: discord.Interaction[Any], work: Awaitable[T], defer: Callable[[], Awaitable[Any]]
+) -> T:
+    """Await ``work``; when it is still busy after ``DEFER_AFTER`` seconds and the
+    interaction is not answered yet, ``defer()`` first (a slash command's "thinking", a
+    button's update), so Discord does not expire it; the caller then answers through the
+    deferral (``interaction.response.is_done()`` says which way)."""
     task = asyncio.ensure_future(work)
     done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
-    if not done and not ctx.interaction.response.is_done():
+    if not done and not interaction.response.is_done():
         with contextlib.suppress(discord.HTTPException):
-            await ctx.defer()
+            await defer()
     return await task

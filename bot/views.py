@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from articlebot.bot import limits, render
-from articlebot.bot.embeds import NO_PINGS, message_kwargs
+from articlebot.bot.embeds import NO_PINGS, deferring, message_kwargs
 from articlebot.bot.render import page_count
 from articlebot.index import SearchResult
 
@@ -20,7 +20,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
 TIMEOUT = 180.0  # seconds without a press before the buttons are disabled
+
+
+async def _tell(interaction: discord.Interaction[Any], reply: render.Reply) -> None:
+    """``reply`` to the one who pressed, alone: the response, or after a deferral a
+    follow-up."""
+    if interaction.response.is_done():
+        await interaction.followup.send(**message_kwargs(reply), ephemeral=True)
+    else:
+        await interaction.response.send_message(**message_kwargs(reply), ephemeral=True)
 
 
 class SearchPages(discord.ui.View):
@@ -106,23 +116,32 @@ class SearchPages(discord.ui.View):
         except (IndexError, ValueError):  # a stale menu
             await interaction.response.defer()
             return
-        reply = await self.answers.article(article_id)
-        await interaction.response.send_message(**message_kwargs(reply), ephemeral=True)
+        reply = await deferring(
+            interaction,
+            self.answers.article(article_id),
+            lambda: interaction.response.defer(ephemeral=True, thinking=True),
+        )
+        await _tell(interaction, reply)
         if self._on_open is not None:
             await self._on_open(article_id)
 
     async def turn(self, interaction: discord.Interaction[Any], page: int) -> None:
         page = max(0, min(page, self.pages - 1))
-        reply, result = await self.answers.search(self.query, page)
+        reply, result = await deferring(
+            interaction, self.answers.search(self.query, page), interaction.response.defer
+        )
         if result is None or not result.hits:
             # The index changed under us (a reindex removed results): say so, keep the page.
-            await interaction.response.send_message(**message_kwargs(reply), ephemeral=True)
+            await _tell(interaction, reply)
             return
         self.page = page
         self.pages = page_count(result.total, self.answers.page_size)
         self._update_buttons()
         self._offer(result)
-        await interaction.response.edit_message(**message_kwargs(reply), view=self)
+        if interaction.response.is_done():  # deferred: the answer was slow
+            await interaction.edit_original_response(**message_kwargs(reply), view=self)
+        else:
+            await interaction.response.edit_message(**message_kwargs(reply), view=self)
         if self._on_page is not None:
             on_page, self._on_page = self._on_page, None
             await on_page()

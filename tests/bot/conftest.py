@@ -213,6 +213,15 @@ class E2E:
         )
         return await self.standin.wait_for_reply(sent, timeout=timeout)
 
+    async def wait_for_view(self, message_id: int | str) -> None:
+        """Until the bot has attached its buttons' view to the message: it does when
+        Discord's answer to the send reaches it. A person cannot press before the message
+        shows; a test can, and the press would reach no view."""
+        store = self.bot._connection._view_store
+        await self.standin.wait_until(
+            lambda: int(message_id) in store._synced_message_views, timeout=20
+        )
+
     async def slash(
         self,
         command: str,

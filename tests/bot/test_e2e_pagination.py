@@ -53,6 +53,7 @@ async def test_prefix_search_pages_for_the_asker(e2e: E2E) -> None:
     asker = e2e.fresh_user()
     reply = await e2e.ask("!search lighthouse", user=asker)
     message_id = reply.response["id"]
+    await e2e.wait_for_view(message_id)
     assert position(reply.json) == "1/3"
     assert buttons(reply.json)["Previous"]["disabled"] is True
     assert not buttons(reply.json)["Next"].get("disabled")
@@ -81,6 +82,7 @@ async def test_other_members_are_refused_ephemerally(e2e: E2E) -> None:
     asker, other = e2e.fresh_user(), e2e.fresh_user()
     reply = await e2e.ask("!search lighthouse", user=asker)
     message_id = reply.response["id"]
+    await e2e.wait_for_view(message_id)
     before = dict(e2e.standin.messages[int(message_id)])
 
     ref = await e2e.standin.click(message_id, buttons(reply.json)["Next"]["custom_id"], other)
@@ -97,6 +99,7 @@ async def test_slash_search_pages_and_refuses_others(e2e: E2E) -> None:
     asker, other = e2e.fresh_user(), e2e.fresh_user()
     _ref, callback, shown = await e2e.slash("search", {"query": "lighthouse"}, asker)
     message_id = callback.response["resource"]["message"]["id"]
+    await e2e.wait_for_view(message_id)
     assert position(shown) == "1/3"
     next_id = buttons(shown)["Next"]["custom_id"]
 
@@ -156,3 +159,46 @@ async def test_a_press_after_timeout_is_not_acted_on(e2e: E2E) -> None:
     callbacks = [r for r in e2e.standin.for_interaction(ref) if r.route == "interaction_callback"]
     assert all(r.callback_type != UPDATE_MESSAGE for r in callbacks)
     assert e2e.standin.messages[int(message_id)]["embeds"] == before["embeds"]
+
+
+async def test_slow_answers_are_deferred_not_failed(
+    e2e: E2E, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A press whose answer takes longer than the bot allows itself (Discord fails an
+    interaction not answered within 3 s): the bot defers first and answers through the
+    deferral, for an opened article (ephemeral) and for a page turn (the message)."""
+    from articlebot.bot import embeds
+    from tests.bot.discord_standin import DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE_MESSAGE
+
+    monkeypatch.setattr(embeds, "DEFER_AFTER", 0.05)
+    answers = e2e.bot.answers
+    article, search = answers.article, answers.search
+
+    async def slowly(work: Any) -> Any:
+        await asyncio.sleep(0.3)  # longer than DEFER_AFTER, as on a loaded machine
+        return await work
+
+    monkeypatch.setattr(answers, "article", lambda *a, **k: slowly(article(*a, **k)))
+    monkeypatch.setattr(answers, "search", lambda *a, **k: slowly(search(*a, **k)))
+    asker = e2e.fresh_user()
+    sent = await e2e.standin.send_message("!search lighthouse", author=asker)
+    reply = await e2e.standin.wait_for_reply(sent, timeout=20)
+    message = reply.response
+    await e2e.wait_for_view(message["id"])
+    menu = next(c for c in components_of(message) if c["type"] == 3)
+    opened = await e2e.standin.click(
+        message["id"], menu["custom_id"], asker, component_type=3, values=["0"]
+    )
+    card = await e2e.standin.wait_for_response(opened, timeout=20)
+    assert card["embeds"][0]["title"] == menu["options"][0]["label"]
+    assert card["flags"] & EPHEMERAL
+    turned = await e2e.standin.click(message["id"], buttons(message)["Next"]["custom_id"], asker)
+    page = await e2e.standin.wait_for_response(turned, timeout=20)
+    assert position(page).startswith("2/")
+    kinds = [
+        r.callback_type
+        for ref in (opened, turned)
+        for r in e2e.standin.for_interaction(ref)
+        if r.route == "interaction_callback"
+    ]
+    assert kinds == [DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE_MESSAGE]

@@ -117,6 +117,7 @@ async def test_429_on_button_update(e2e: E2E) -> None:
         for c in row["components"]
         if c.get("label") == "Next"
     )
+    await e2e.wait_for_view(reply.response["id"])
     standin.rate_limit(1, 0.2, lambda r: r.route == "interaction_callback")
     ref = await standin.click(reply.response["id"], next_id, asker)
     await standin.wait_for_request(

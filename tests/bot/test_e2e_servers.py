@@ -212,6 +212,7 @@ async def test_opening_and_paging_are_logged(e2e: E2E) -> None:
     asker = e2e.fresh_user()
     reply = await say(e2e, "!search lighthouse", user=asker)
     message_id = reply.response["id"]
+    await e2e.wait_for_view(message_id)
     rows = reply.json["components"]
     menu = next(c for row in rows for c in row["components"] if c["type"] == 3)
     buttons = [c for row in rows for c in row["components"] if c["type"] == 2]
