@@ -94,23 +94,33 @@ def scan_folder(root: str) -> FolderScan:
     """
     scan = FolderScan()
     for rel, path, is_link in _walk(root, "", scan):
-        if not (rel.isascii() and rel.isprintable()) and (problem := name_problem(rel)):
-            scan.refused[display_name(rel)] = problem
-            continue
-        if is_link and not _inside(os.path.realpath(path), root):
-            scan.refused[rel] = LINK_OUTSIDE
-            continue
-        try:
-            st = os.stat(path)
-        except OSError:
-            if is_link:
-                scan.refused[rel] = "is a symbolic link to a file that does not exist"
-            continue
-        if not stat.S_ISREG(st.st_mode):
-            scan.refused[rel] = NOT_A_FILE
-            continue
-        scan.posts[rel] = (st.st_size, st.st_mtime_ns)
+        _note(scan, root, rel, path, is_link)
     return scan
+
+
+def _note(scan: FolderScan, root: str, rel: str, path: str, is_link: bool) -> None:
+    """One post-named entry, found by the walk or named by a caller, into ``scan``: its
+    size and mtime, or why it is refused."""
+    if not (rel.isascii() and rel.isprintable()) and (problem := name_problem(rel)):
+        scan.refused[display_name(rel)] = problem
+        return
+    if is_link and not _inside(os.path.realpath(path), root):
+        scan.refused[rel] = LINK_OUTSIDE
+        return
+    try:
+        st = os.stat(path)
+    except OSError:
+        if is_link:
+            scan.refused[rel] = "is a symbolic link to a file that does not exist"
+        return
+    if stat.S_ISDIR(st.st_mode):  # named by a caller: the walk recurses into folders
+        if is_link:
+            scan.refused[display_name(rel + "/")] = LINK_TO_FOLDER
+        return
+    if not stat.S_ISREG(st.st_mode):
+        scan.refused[rel] = NOT_A_FILE
+        return
+    scan.posts[rel] = (st.st_size, st.st_mtime_ns)
 
 
 def _walk(folder: str, prefix: str, scan: FolderScan) -> Iterator[tuple[str, str, bool]]:
@@ -202,32 +212,8 @@ def stat_posts(root: str, rels: list[str]) -> FolderScan:
     scan = FolderScan()
     for rel in rels:
         path = os.path.join(root, rel)
-        if not _reached(root, rel):
-            continue
-        if not (rel.isascii() and rel.isprintable()) and (problem := name_problem(rel)):
-            scan.refused[display_name(rel)] = problem
-            continue
-        try:
-            is_link = os.path.islink(path)
-        except OSError:
-            continue
-        if is_link and not _inside(os.path.realpath(path), root):
-            scan.refused[rel] = LINK_OUTSIDE
-            continue
-        try:
-            st = os.stat(path)
-        except OSError:
-            if is_link:
-                scan.refused[rel] = "is a symbolic link to a file that does not exist"
-            continue
-        if stat.S_ISDIR(st.st_mode):
-            if is_link:
-                scan.refused[display_name(rel + "/")] = LINK_TO_FOLDER
-            continue
-        if not stat.S_ISREG(st.st_mode):
-            scan.refused[rel] = NOT_A_FILE
-            continue
-        scan.posts[rel] = (st.st_size, st.st_mtime_ns)
+        if _reached(root, rel):
+            _note(scan, root, rel, path, os.path.islink(path))
     return scan
 
 
