@@ -30,26 +30,26 @@ class LoopLag:
         self.worst = max(self.worst, late)
         self.stalls += late > STALL
 
+    def _ms(self, *fractions: float) -> list[float]:
+        """The ticks' lateness at these fractions of the sorted ticks, in ms."""
+        ordered = sorted(self.ticks)
+        return [ordered[min(len(ordered) - 1, int(f * len(ordered)))] * 1000 for f in fractions]
+
     def short(self) -> str:
         """For `stats`: "p95 2.7 ms, worst 244 ms"."""
         if not self.ticks:
             return "not measured yet"
-        ordered = sorted(self.ticks)
-        p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-        return f"p95 {p95 * 1000:.1f} ms, worst {self.worst * 1000:.0f} ms"
+        (p95,) = self._ms(0.95)
+        return f"p95 {p95:.1f} ms, worst {self.worst * 1000:.0f} ms"
 
     def summary(self) -> str:
         """One line: p50, p95 and worst lateness in ms, over how many ticks."""
         if not self.ticks:
             return "no ticks yet"
-        ordered = sorted(self.ticks)
-
-        def at(p: float) -> float:
-            return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
-
+        p50, p95 = self._ms(0.5, 0.95)
         return (
-            f"p50 {at(0.5):.1f} ms, p95 {at(0.95):.1f} ms, worst {self.worst * 1000:.0f} ms, "
-            f"{self.stalls} stalls over {STALL * 1000:.0f} ms in {len(ordered)} ticks"
+            f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, worst {self.worst * 1000:.0f} ms, "
+            f"{self.stalls} stalls over {STALL * 1000:.0f} ms in {len(self.ticks)} ticks"
         )
 
 
