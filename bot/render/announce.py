@@ -39,12 +39,10 @@ def announcement_card(article: Article, *, style: Style = DISCORD, tz: tzinfo = 
     )
 
 
-def announcement_batches(
-    articles: Sequence[Article], per_message: int | None = None
-) -> list[list[Article]]:
-    """The articles for one channel in messages of at most ten (or ``per_message``: a
-    forum gets one post per article), oldest first."""
-    size = per_message or CARDS_PER_MESSAGE
+def announcement_batches(articles: Sequence[Article]) -> list[list[Article]]:
+    """The articles for one subscription in claims of at most ten, oldest first (a message
+    each; a forum makes one post per article of a claim when it is delivered)."""
+    size = CARDS_PER_MESSAGE
     ordered = sorted(articles, key=lambda a: (a.date is None, a.date or 0, a.id))  # type: ignore[arg-type, return-value]
     return [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
