@@ -35,9 +35,10 @@ from tests.sample_posts import write_post
 
 
 @pytest_asyncio.fixture
-async def standin() -> AsyncIterator[DiscordStandin]:
-    """A fresh stand-in per test, with discord.py pointed at it."""
-    async with DiscordStandin() as server:
+async def standin(request: pytest.FixtureRequest) -> AsyncIterator[DiscordStandin]:
+    """A fresh stand-in per test, with discord.py pointed at it; a module's ``STANDIN =
+    {...}`` gives its options, as for ``module_standin``."""
+    async with DiscordStandin(**getattr(request.module, "STANDIN", {})) as server:
         with server.patch_discord():
             yield server
 

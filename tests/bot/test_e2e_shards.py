@@ -5,20 +5,13 @@ both shards, then two bots with one shard each, each answering its own server on
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from tests.bot.conftest import write_articles
 from tests.bot.discord_standin import DiscordStandin, running
 
-
-@pytest.fixture
-async def standin() -> AsyncIterator[DiscordStandin]:
-    async with DiscordStandin(second_guild=True) as served:
-        with served.patch_discord():
-            yield served
+# Two servers, one on each of two shards.
+STANDIN = {"second_guild": True}
 
 
 @contextlib.asynccontextmanager

@@ -6,23 +6,15 @@ whichever bot sees the article first."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from articlebot.index import ArticleIndex
 from tests.bot.conftest import write_articles, write_post
 from tests.bot.discord_standin import DiscordStandin, running
 
-
-@pytest.fixture
-async def standin() -> AsyncIterator[DiscordStandin]:
-    """Two servers, one on each of two shards (as in test_e2e_shards)."""
-    async with DiscordStandin(second_guild=True) as served:
-        with served.patch_discord():
-            yield served
+# Two servers, one on each of two shards.
+STANDIN = {"second_guild": True}
 
 
 @contextlib.asynccontextmanager
