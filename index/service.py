@@ -35,12 +35,11 @@ from articlebot.index.errors import NoIndexYet
 from articlebot.index.posts.article import Article
 from articlebot.index.ranking.ask import Answer, answer_question
 from articlebot.index.ranking.bridges import bridged_terms
-from articlebot.index.ranking.catalog import Catalog
 from articlebot.index.ranking.query import MAX_CHARS
 from articlebot.index.ranking.searcher import PHRASE_SAMPLE, Plan, Searcher
 from articlebot.index.results import Hit, IndexStats, ReindexReport, SearchResult, Snippet
-from articlebot.index.storage import database, segfile, tables
-from articlebot.index.storage.blobs import CATALOG_PREFIX, load_generation, segment_names
+from articlebot.index.storage import blobs, database, segfile, tables
+from articlebot.index.storage.blobs import load_generation, segment_names
 from articlebot.index.text.analysis import Analyzer
 from articlebot.index.text.snippets import article_snippet
 
@@ -71,12 +70,9 @@ def _open_sync(db_path: Path, config: IndexConfig) -> tuple[Searcher, dict[str, 
         document numbers, so it cannot mislead a search."""
         c = database.connect_reader(db_path)
         try:
-            blobs = tables.read_blobs(c, CATALOG_PREFIX + "words")
+            return blobs.load_words(c, config, path=db_path)
         finally:
             c.close()
-        return Catalog.words_from_blobs(
-            {name.removeprefix(CATALOG_PREFIX): data for name, data in blobs.items()}
-        )
 
     return Searcher(bm25, catalog, analyzer, config.site_timezone, load_words), meta
 

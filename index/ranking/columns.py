@@ -83,6 +83,32 @@ class PackedStrings(Sequence[str]):
     def of(cls, values: Sequence[str]) -> PackedStrings:
         return cls(ROW_SEP.join(values).encode(), len(values))
 
+    @classmethod
+    def joined(cls, parts: Sequence[tuple[bytes, np.ndarray, np.ndarray | None]]) -> PackedStrings:
+        """Several packed columns (data, starts as stored, rows kept or None for all) as
+        one, cut and joined as bytes with the starts computed, not scanned for."""
+        datas: list[bytes] = []
+        lens: list[np.ndarray] = []
+        for data, starts, keep in parts:
+            part_lens = np.diff(starts)
+            if keep is not None:
+                dropped = np.flatnonzero(~keep).tolist()
+                runs = []
+                first = 0
+                for end in [*dropped, len(keep)]:
+                    if end > first:
+                        runs.append(data[starts[first] : starts[end] - 1])
+                    first = end + 1
+                data = ROW_SEP.encode().join(runs)
+                part_lens = part_lens[keep]
+            if len(part_lens):
+                datas.append(data)
+                lens.append(part_lens)
+        out = cls(b"", 0)
+        out._data = ROW_SEP.encode().join(datas)
+        out._starts = _offsets(np.concatenate(lens)) if lens else np.zeros(1, dtype=np.int64)
+        return out
+
     @property
     def data(self) -> bytes:
         """The strings joined by newlines, as stored."""
@@ -190,6 +216,26 @@ class Labels:
         codes = [code_of.setdefault(v, len(code_of)) for row in rows for v in row]
         lens = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
         return cls(list(code_of), _offsets(lens), np.array(codes, dtype=np.int32))
+
+    @classmethod
+    def joined(cls, parts: Sequence[tuple[Labels, np.ndarray | None]]) -> Labels:
+        """Several label columns (rows kept, or None for all) as one, names merged."""
+        code_of: dict[str, int] = {}
+        all_lens: list[np.ndarray] = []
+        all_codes: list[np.ndarray] = []
+        for labels, keep in parts:
+            remap = np.array(
+                [code_of.setdefault(n, len(code_of)) for n in labels.names], dtype=np.int32
+            )
+            lens, codes = np.diff(labels.offsets), labels.codes
+            if keep is not None:
+                codes, lens = codes[np.repeat(keep, lens)], lens[keep]
+            all_lens.append(lens)
+            all_codes.append(remap[codes] if len(codes) else codes.astype(np.int32))
+        if not parts:
+            return cls.from_rows([])
+        return cls(list(code_of), _offsets(np.concatenate(all_lens)),
+                   np.concatenate(all_codes).astype(np.int32))  # fmt: skip
 
     def __len__(self) -> int:
         return len(self.offsets) - 1

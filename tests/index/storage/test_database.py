@@ -5,6 +5,7 @@ touches anyone else's file. Every file here is a real SQLite (or not) file."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -78,9 +79,11 @@ def test_a_dropped_table(db: Path, content: Path) -> None:
     assert_rebuilt_by_full(db, content)
 
 
-def test_a_corrupt_catalog_blob(db: Path, content: Path) -> None:
+def test_a_corrupt_deletions_blob(db: Path, content: Path) -> None:
     with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE blobs SET data=x'0a' WHERE name='catalog:ids'")
+        (names,) = conn.execute("SELECT value FROM meta WHERE key='segments'").fetchone()
+        name = json.loads(names)[0]
+        conn.execute("INSERT INTO blobs VALUES(?, x'0a')", (f"segment:{name}:docs",))
     assert "is damaged" in open_error(db, content)
     with pytest.raises(DamagedIndex):  # an incremental reindex reads it too
         run_reindex(db, content, CONFIG)
