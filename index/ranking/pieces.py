@@ -17,6 +17,7 @@ import heapq
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -27,7 +28,6 @@ from articlebot.index.ranking.columns import (
     PackedStrings,
     TitleIndex,
     clean_field,
-    shared_strings,
 )
 
 PREFIX = "cat."  # the pieces' arrays among a segment file's
@@ -228,7 +228,8 @@ def merged_piece(
     authors = Labels.from_rows([(v,) for v in cat.authors])
     return CatalogPiece._of_columns(
         cat.ids.tolist(), cat.titles.tolist(), cat.slugs.tolist(), cat.dates, cat.categories,
-        cat.tags, authors, languages, words, cat.title_index if len(pieces) == 1 else None,
+        cat.tags, authors, languages, words,
+        pieces[0].title_index() if len(pieces) == 1 and not len(deleted[0]) else None,
     )  # fmt: skip
 
 
@@ -275,18 +276,13 @@ def assemble(pieces: Sequence[CatalogPiece], deleted: Sequence[np.ndarray]) -> C
         dates=np.concatenate(dates) if dates else np.zeros(0),
         categories=labels("categories", 1),
         tags=labels("tags", 2),
-        authors=shared_strings(one_each("authors", 3)),
-        languages=shared_strings(one_each("languages", 4)),
+        authors=one_each("authors", 3),  # each name one object already
+        languages=one_each("languages", 4),
     )
     parts = list(zip(pieces, alive, rows, strict=True))
     catalog.__dict__["by_id"] = PieceKeys(parts, slug=False)
     catalog.__dict__["by_slug"] = PieceKeys(parts, slug=True)
-    if len(pieces) == 1 and alive[0] is None:
-        catalog.__dict__["title_index"] = pieces[0].title_index()
-    elif pieces:
-        catalog.__dict__["title_index"] = PieceTitles(
-            [(p.title_index(), r) for p, r in zip(pieces, rows, strict=True)]
-        )
+    catalog.__dict__["title_index"] = PieceTitles(list(zip(pieces, rows, strict=True)))
     return catalog
 
 
@@ -325,17 +321,27 @@ class PieceKeys(Mapping[str, int]):
 
 
 class PieceTitles(Mapping[str, np.ndarray]):
-    """Title word -> ascending rows, over the title indexes of several pieces (their
-    local docs mapped to rows, deleted ones left out): what ``TitleIndex`` answers."""
+    """Title word -> ascending rows, over the title indexes of the pieces (their local
+    docs mapped to rows, deleted ones left out): what ``TitleIndex`` answers. Each piece's
+    words are decoded on the first look-up, not at open."""
 
-    def __init__(self, parts: Sequence[tuple[TitleIndex, np.ndarray]]) -> None:
+    def __init__(self, parts: Sequence[tuple[CatalogPiece, np.ndarray]]) -> None:
         self._parts = parts
+
+    @cached_property
+    def _indexes(self) -> list[tuple[TitleIndex, np.ndarray]]:
+        return [(piece.title_index(), rows) for piece, rows in self._parts]
+
+    @cached_property
+    def words(self) -> list[str]:
+        if len(self._indexes) == 1:
+            return self._indexes[0][0].words
         # Nearly sorted already (the largest piece's words are): a merge, then distinct.
-        self.words = list(dict.fromkeys(sorted(w for index, _ in parts for w in index.words)))
+        return list(dict.fromkeys(sorted(w for index, _ in self._indexes for w in index.words)))
 
     def __getitem__(self, word: str) -> np.ndarray:
         found = []
-        for index, rows in self._parts:
+        for index, rows in self._indexes:
             i = bisect.bisect_left(index.words, word)
             if i < len(index.words) and index.words[i] == word:
                 mapped = rows[index.docs[index.offsets[i] : index.offsets[i + 1]]]

@@ -93,3 +93,10 @@ def test_merged_piece_is_the_assembled_rows_and_the_live_words() -> None:
 
 def test_a_file_without_a_piece_has_none() -> None:
     assert CatalogPiece.from_arrays({"offsets": np.zeros(1, dtype=np.int64)}) is None
+
+
+def test_a_piece_merged_alone_drops_its_deleted_rows() -> None:
+    rows = [article(n) for n in range(8)]
+    merged = merged_piece([piece(rows)], [np.array([0, 5], dtype=np.int32)], [Counter()])
+    live = [a for i, a in enumerate(rows) if i not in (0, 5)]
+    same(assemble([merged], [np.zeros(0, dtype=np.int32)]), built(live))
