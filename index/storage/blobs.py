@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +24,7 @@ from articlebot.index.config import IndexConfig
 from articlebot.index.errors import DamagedIndex
 from articlebot.index.ranking.bm25 import BM25Index
 from articlebot.index.ranking.catalog import Catalog
-from articlebot.index.ranking.pieces import CatalogPiece, assemble
+from articlebot.index.ranking.pieces import CatalogPiece, alive_mask, assemble
 from articlebot.index.ranking.segment import NO_DELETIONS, Deletions, Segment
 from articlebot.index.ranking.segments import SegmentedIndex
 from articlebot.index.storage import segfile, tables
@@ -49,31 +51,62 @@ def segment_names(meta: dict[str, str]) -> list[str]:
     return list(json.loads(meta.get(SEGMENTS_KEY) or "[]"))
 
 
+@dataclass(frozen=True, eq=False)
+class SegmentRef:
+    """A committed segment as a reindex sees it: its file mapped, its deletions, catalog
+    piece and the surface words of its deleted documents. Its postings (and vocabulary)
+    are built only when it is merged: a one-file change never touches the large ones."""
+
+    name: str
+    arrays: Mapping[str, np.ndarray]  # the file's arrays, mapped (or the new segment's)
+    piece: CatalogPiece
+    deletions: Deletions = NO_DELETIONS
+    dropped: Counter[str] = field(default_factory=Counter)
+    postings: Segment | None = None  # made in this reindex, or the segment once built
+
+    @property
+    def n_docs(self) -> int:
+        return self.piece.n_docs
+
+    @property
+    def live(self) -> int:
+        return self.n_docs - len(self.deletions)
+
+    def segment(self) -> Segment:
+        return self.postings or Segment.from_arrays(self.name, self.arrays)
+
+    @cached_property
+    def alive(self) -> np.ndarray | None:
+        return alive_mask(self.n_docs, self.deletions.docs)
+
+
 @dataclass(frozen=True)
 class Stored:
-    """What a reindex starts from: the committed segments, the catalog piece of each and
-    the surface words of each one's deleted documents. Nothing is assembled: a change
-    touches the pieces of the segments it touches."""
+    """What a reindex starts from: the committed segments (see ``SegmentRef``). Nothing is
+    assembled: a change touches the pieces of the segments it touches."""
 
-    index: SegmentedIndex
-    pieces: tuple[CatalogPiece, ...] = ()
-    dropped: tuple[Counter[str], ...] = ()
-    _alive: dict[int, object] = field(default_factory=dict, repr=False, compare=False)
+    refs: tuple[SegmentRef, ...] = ()
+
+    @property
+    def n_docs(self) -> int:
+        return sum(ref.live for ref in self.refs)
 
     def locate(self, article_id: str) -> tuple[int, int] | None:
         """(segment, local doc) of the live document with this id, or None."""
-        for i, piece in enumerate(self.pieces):
-            rows = self.index.rows[i]
-            if rows is not None and i not in self._alive:
-                self._alive[i] = rows >= 0
-            doc = piece.find(article_id, self._alive.get(i))
+        for i, ref in enumerate(self.refs):
+            doc = ref.piece.find(article_id, ref.alive)
             if doc is not None:
                 return i, doc
         return None
 
-    def row(self, segment: int, doc: int) -> int:
-        rows = self.index.rows[segment]
-        return int(rows[doc]) if rows is not None else self.index.bases[segment] + doc
+    def index(self, config: IndexConfig) -> SegmentedIndex:
+        """The ranking view (every segment's postings and vocabulary built)."""
+        segments = tuple(ref.segment() for ref in self.refs)
+        for seg, ref in zip(segments, self.refs, strict=True):
+            if seg.n_docs != ref.n_docs:
+                raise ValueError(f"segment {ref.name} has a catalog of {ref.n_docs} rows")
+        deletions = tuple(ref.deletions for ref in self.refs)
+        return SegmentedIndex(segments, deletions, config.k1, config.b, config.delta)
 
 
 def load_generation(
@@ -81,54 +114,62 @@ def load_generation(
 ) -> tuple[dict[str, str], Catalog, SegmentedIndex]:
     """The committed generation's meta, catalog and postings, or an empty index when
     nothing was indexed yet (see ``load_stored``)."""
-    meta, stored, legacy = _load(conn, config, path or _db_path(conn))
-    if legacy is not None:
-        catalog = legacy
-        if not with_words:
-            catalog.words = Counter()
-    else:
-        catalog = assemble(stored.pieces, [d.docs for d in stored.index.deletions])
-        if with_words:
-            catalog.words = word_counts(stored)
-    if len(catalog) != stored.index.n_docs:
-        why = f"{len(catalog)} catalog rows for {stored.index.n_docs} documents"
-        raise DamagedIndex(path or _db_path(conn), why)
-    return meta, catalog, stored.index
+    path = path or _db_path(conn)
+    meta, stored, legacy = _load(conn, config, path)
+    try:
+        if legacy is not None:
+            catalog, index = legacy
+            if not with_words:
+                catalog.words = Counter()
+        else:
+            index = stored.index(config)
+            refs = stored.refs
+            catalog = assemble([r.piece for r in refs], [r.deletions.docs for r in refs])
+            if with_words:
+                catalog.words = word_counts(stored)
+        if len(catalog) != index.n_docs:
+            raise ValueError(f"{len(catalog)} catalog rows for {index.n_docs} documents")
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise DamagedIndex(path, _why(exc)) from None
+    return meta, catalog, index
 
 
 def load_stored(conn, config: IndexConfig, *, path: Path | None = None) -> Stored:
     """The committed generation as a reindex changes it (see ``Stored``). An index whose
     catalog is not in its segments is read by a full reindex only (its format differs)."""
-    _, stored, legacy = _load(conn, config, path or _db_path(conn))
+    path = path or _db_path(conn)
+    _, stored, legacy = _load(conn, config, path)
     if legacy is not None:
-        raise DamagedIndex(path or _db_path(conn), "the catalog is not in the segment files")
+        raise DamagedIndex(path, "the catalog is not in the segment files")
     return stored
 
 
 def load_words(conn, config: IndexConfig, *, path: Path | None = None) -> Counter[str]:
     """Surface word -> live documents with it, of the committed generation."""
     _, stored, legacy = _load(conn, config, path or _db_path(conn))
-    return legacy.words if legacy is not None else word_counts(stored)
+    return legacy[0].words if legacy is not None else word_counts(stored)
 
 
 def word_counts(stored: Stored) -> Counter[str]:
     """Surface word -> live documents with it: the pieces' counts minus their deletions'."""
     words: Counter[str] = Counter()
-    for piece in stored.pieces:
-        words.update(piece.words())
-    for gone in stored.dropped:
-        words.subtract(gone)
+    for ref in stored.refs:
+        words.update(ref.piece.words())
+    for ref in stored.refs:
+        words.subtract(ref.dropped)
     return Counter({w: c for w, c in words.items() if c > 0})
 
 
-def _load(conn, config: IndexConfig, path: Path) -> tuple[dict[str, str], Stored, Catalog | None]:
-    """Meta and blobs come from one read transaction (the caller's, or one opened here), so a
-    reindex committing meanwhile can never pair one generation's deletions with another's
+def _load(
+    conn, config: IndexConfig, path: Path
+) -> tuple[dict[str, str], Stored, tuple[Catalog, SegmentedIndex] | None]:
+    """Meta and blobs come from one read transaction (the caller's, or one opened here), so
+    a reindex committing meanwhile can never pair one generation's deletions with another's
     segments. Segment files are mapped right after: a file is only deleted two commits
     after it left the index, and if that happened meanwhile the read starts again (in a
     transaction of its own). Anything that cannot be decoded means the index is damaged.
-    The third value is the whole catalog of an index written before it moved into the
-    segments (None otherwise)."""
+    The third value is the catalog and postings of an index written before the catalog
+    moved into the segments (None otherwise)."""
     for attempt in range(1, _ATTEMPTS + 1):
         own = not conn.in_transaction
         if own:
@@ -143,18 +184,19 @@ def _load(conn, config: IndexConfig, path: Path) -> tuple[dict[str, str], Stored
         finally:
             if own:
                 conn.execute("COMMIT")
-        empty = Stored(SegmentedIndex.empty(config.k1, config.b, config.delta))
-        if (legacy and not (cat_blobs and other_blobs)) or not (cat_blobs or segment_names(meta)):
-            return meta, empty, None
+        names = segment_names(meta)
+        if (legacy and not (cat_blobs and other_blobs)) or not (cat_blobs or names):
+            return meta, Stored(), None
         try:
             if legacy:
                 index = SegmentedIndex.of(_legacy_bm25(other_blobs, config), "legacy")
-                stored, pieces = Stored(index), None
-            else:
-                stored, pieces = _open_segments(path, segment_names(meta), other_blobs, config)
-                stored = Stored(
-                    stored.index, pieces, _dropped(dropped_blobs, segment_names(meta))
-                ) if all(p is not None for p in pieces) else stored  # fmt: skip
+                return meta, Stored(), (Catalog.from_blobs(cat_blobs), index)
+            if cat_blobs:  # the catalog as blobs (INDEX_FORMAT 8), the postings in files
+                segments = tuple(open_segment(path, name) for name in names)
+                dels = tuple(_deletions(other_blobs, name) for name in names)
+                old = SegmentedIndex(segments, dels, config.k1, config.b, config.delta)
+                return meta, Stored(), (Catalog.from_blobs(cat_blobs), old)
+            refs = tuple(_ref(path, name, other_blobs, dropped_blobs) for name in names)
         except FileNotFoundError as exc:
             if own and attempt < _ATTEMPTS:
                 continue  # replaced by a newer generation: read that one
@@ -162,14 +204,7 @@ def _load(conn, config: IndexConfig, path: Path) -> tuple[dict[str, str], Stored
             raise DamagedIndex(path, f"segment file {missing} is missing") from None
         except (ValueError, KeyError, TypeError, UnicodeDecodeError, OSError) as exc:
             raise DamagedIndex(path, _why(exc)) from None
-        if cat_blobs:
-            try:
-                return meta, stored, Catalog.from_blobs(cat_blobs)
-            except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-                raise DamagedIndex(path, _why(exc)) from None
-        if not stored.pieces and stored.index.segments:
-            raise DamagedIndex(path, "the segment files hold no catalog")
-        return meta, stored, None
+        return meta, Stored(refs), None
     raise AssertionError("unreachable")
 
 
@@ -185,39 +220,31 @@ def open_segment(db_path: Path, name: str) -> Segment:
     return Segment.from_arrays(name, segfile.read(segfile.segment_path(db_path, name)))
 
 
-def _open_segments(
-    db_path: Path, names: list[str], blobs: dict[str, bytes], config: IndexConfig
-) -> tuple[Stored, list[CatalogPiece | None]]:
-    """The segments (postings and catalog piece of each, from one mapping of its file)."""
-    segments, pieces = [], []
-    for name in names:
-        arrays = segfile.read(segfile.segment_path(db_path, name))
-        segments.append(Segment.from_arrays(name, arrays))
-        pieces.append(CatalogPiece.from_arrays(arrays))
-        if pieces[-1] is not None and pieces[-1].n_docs != segments[-1].n_docs:
-            raise ValueError(f"segment {name} has a catalog of {pieces[-1].n_docs} rows")
-    deletions = tuple(_deletions(blobs, name) for name in names)
-    index = SegmentedIndex(tuple(segments), deletions, config.k1, config.b, config.delta)
-    return Stored(index), pieces
+def _ref(
+    db_path: Path, name: str, deletion_blobs: dict[str, bytes], dropped_blobs: dict[str, bytes]
+) -> SegmentRef:
+    """A segment of the generation: its file mapped, its blobs decoded."""
+    arrays = segfile.read(segfile.segment_path(db_path, name))
+    piece = CatalogPiece.from_arrays(arrays)
+    deletions = _deletions(deletion_blobs, name)
+    if piece is None:
+        raise ValueError(f"segment {name} holds no catalog")
+    if len(deletions) and int(deletions.docs[-1]) >= piece.n_docs:
+        raise ValueError(f"segment {name} deletes documents it does not hold")
+    raw = dropped_blobs.get(f"{name}:words", b"").decode()
+    counts = np.frombuffer(dropped_blobs.get(f"{name}:counts", b""), dtype=np.int64).tolist()
+    dropped = Counter(dict(zip(raw.split("\n") if counts else [], counts, strict=True)))
+    return SegmentRef(name, arrays, piece, deletions, dropped)
 
 
-def _dropped(blobs: dict[str, bytes], names: list[str]) -> tuple[Counter[str], ...]:
-    out = []
-    for name in names:
-        raw = blobs.get(f"{name}:words", b"").decode()
-        counts = np.frombuffer(blobs.get(f"{name}:counts", b""), dtype=np.int64).tolist()
-        out.append(Counter(dict(zip(raw.split("\n") if counts else [], counts, strict=True))))
-    return tuple(out)
-
-
-def dropped_blobs(index: SegmentedIndex, dropped: tuple[Counter[str], ...]) -> dict[str, bytes]:
+def dropped_blobs(stored: Stored) -> dict[str, bytes]:
     """The surface words of each segment's deleted documents, as blobs (no prefix)."""
     out: dict[str, bytes] = {}
-    for seg, words in zip(index.segments, dropped, strict=True):
-        words = Counter({w: c for w, c in words.items() if c})
+    for ref in stored.refs:
+        words = Counter({w: c for w, c in ref.dropped.items() if c})
         if words:
-            out[f"{seg.name}:words"] = "\n".join(words).encode()
-            out[f"{seg.name}:counts"] = np.fromiter(words.values(), np.int64, len(words)).tobytes()
+            out[f"{ref.name}:words"] = "\n".join(words).encode()
+            out[f"{ref.name}:counts"] = np.fromiter(words.values(), np.int64, len(words)).tobytes()
     return out
 
 
@@ -227,12 +254,12 @@ def _deletions(blobs: dict[str, bytes], name: str) -> Deletions:
     return Deletions.from_blobs(own) if own else NO_DELETIONS
 
 
-def deletion_blobs(index: SegmentedIndex) -> dict[str, bytes]:
+def deletion_blobs(stored: Stored) -> dict[str, bytes]:
     """The deletions of every segment that has some, as blobs (without the prefix)."""
     out: dict[str, bytes] = {}
-    for seg, dels in zip(index.segments, index.deletions, strict=True):
-        if len(dels):
-            out.update({f"{seg.name}:{key}": data for key, data in dels.to_blobs().items()})
+    for ref in stored.refs:
+        if len(ref.deletions):
+            out.update({f"{ref.name}:{k}": data for k, data in ref.deletions.to_blobs().items()})
     return out
 
 

@@ -24,7 +24,6 @@ from articlebot.index.errors import DamagedIndex, StoreError
 from articlebot.index.posts.article import Refusal
 from articlebot.index.ranking.catalog import CatalogEntry, catalog_entry
 from articlebot.index.ranking.pieces import CatalogPiece
-from articlebot.index.ranking.segments import SegmentedIndex
 from articlebot.index.results import ReindexReport
 from articlebot.index.storage import database, segfile, tables
 from articlebot.index.storage.blobs import (
@@ -119,7 +118,7 @@ def _reindex(
     if full:
         found = scan(content_dir)
         plan = plan_full(found)
-        stored = Stored(SegmentedIndex.empty(config.k1, config.b, config.delta))
+        stored = Stored()
     elif rels is not None:
         if not content_dir.is_dir():
             scan(content_dir)  # raises the same ContentError as a whole-folder run
@@ -171,26 +170,26 @@ def _reindex(
             added_words.add(batch, keep)
             del batch, fresh
 
-        gone = sorted((stored.row(*at), rel) for rel, at in located.items())
+        gone = [(*at, rel) for rel, at in located.items()]
         piece = CatalogPiece.of(new_articles, added_words.counter()) if new_articles else None
         next_generation = int(generation) + 1
         stored = next_index(
             stored, gone, leaving_terms, leaving_words, stream, piece, next_generation, db_path
         )
         del stream
-        index = stored.index
+        total = stored.n_docs
 
         tables.replace_files(conn, plan.changed_rows(), plan.removed_files)
-        tables.write_blobs(conn, deletion_blobs(index), SEGMENT_PREFIX)
-        tables.write_blobs(conn, dropped_blobs(index, stored.dropped), DROPPED_PREFIX)
-        names = [seg.name for seg in index.segments]
+        tables.write_blobs(conn, deletion_blobs(stored), SEGMENT_PREFIX)
+        tables.write_blobs(conn, dropped_blobs(stored), DROPPED_PREFIX)
+        names = [ref.name for ref in stored.refs]
         tables.write_meta(
             conn,
             {
                 "fingerprint": config.fingerprint(),
                 "content_dir": str(content_dir),
                 "built_at": datetime.now(UTC).isoformat(),
-                "articles": str(index.n_docs),
+                "articles": str(total),
                 SEGMENTS_KEY: json.dumps(names),
                 "generation": str(next_generation),
             },
@@ -228,8 +227,8 @@ def _reindex(
         removed=tuple(removed),
         refused=tuple(sorted(all_refused, key=lambda r: r.path)),
         skipped=tuple(sorted(skipped, key=lambda r: r.path)),
-        unchanged=index.n_docs - len(added) - len(updated),
-        total=index.n_docs,
+        unchanged=total - len(added) - len(updated),
+        total=total,
         seconds=time.perf_counter() - started,
         full=full,
     )
