@@ -53,12 +53,19 @@ NO_SNIPPET = Snippet("")  # a hit's snippet when the caller asked for none
 PROCESS_THRESHOLD = 1000  # files; smaller folders reindex in a thread (no process start-up)
 
 
-def _open_sync(db_path: Path, config: IndexConfig) -> tuple[Searcher, dict[str, str]]:
+def _open_sync(
+    db_path: Path, config: IndexConfig, previous: Searcher | None = None
+) -> tuple[Searcher, dict[str, str]]:
     """The searcher over one committed generation: the meta and every blob are read in
-    one read transaction, the postings are memory-mapped segment files."""
+    one read transaction, the postings are memory-mapped segment files. Segments the
+    ``previous`` searcher already opened are taken from it (a segment file never changes
+    under its name): a reload after a small reindex builds only the new ones."""
+    known = getattr(previous.bm25, "segments", ()) if previous is not None else ()
     conn = database.connect_reader(db_path)
     try:
-        meta, catalog, bm25 = load_generation(conn, config, with_words=False, path=db_path)
+        meta, catalog, bm25 = load_generation(
+            conn, config, with_words=False, path=db_path, known={s.name: s for s in known}
+        )
     finally:
         conn.close()
     catalog.warm()
@@ -413,7 +420,9 @@ class ArticleIndex:
             report = await asyncio.to_thread(
                 _reindex_in_process, self.db_path, self.content_dir, self.config, full, paths
             )
-        searcher, meta = await asyncio.to_thread(_open_sync, self.db_path, self.config)
+        searcher, meta = await asyncio.to_thread(
+            _open_sync, self.db_path, self.config, self._searcher
+        )
         self._searcher, self._meta = searcher, meta
         return report
 
@@ -438,7 +447,9 @@ class ArticleIndex:
         """Load the committed generation and serve it; what it added and removed."""
         before = set(self._searcher.catalog.ids)
         try:
-            searcher, meta = await asyncio.to_thread(_open_sync, self.db_path, self.config)
+            searcher, meta = await asyncio.to_thread(
+                _open_sync, self.db_path, self.config, self._searcher
+            )
         except NoIndexYet:  # a new file the indexer has not written yet
             return None
         if self.reindexing:  # this process's own reindex began meanwhile: it swaps its own

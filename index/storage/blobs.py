@@ -99,9 +99,13 @@ class Stored:
                 return i, doc
         return None
 
-    def index(self, config: IndexConfig) -> SegmentedIndex:
-        """The ranking view (every segment's postings and vocabulary built)."""
-        segments = tuple(ref.segment() for ref in self.refs)
+    def index(
+        self, config: IndexConfig, known: Mapping[str, Segment] | None = None
+    ) -> SegmentedIndex:
+        """The ranking view (every segment's postings and vocabulary built, or taken from
+        ``known``)."""
+        known = known or {}
+        segments = tuple(known.get(ref.name) or ref.segment() for ref in self.refs)
         for seg, ref in zip(segments, self.refs, strict=True):
             if seg.n_docs != ref.n_docs:
                 raise ValueError(f"segment {ref.name} has a catalog of {ref.n_docs} rows")
@@ -110,10 +114,16 @@ class Stored:
 
 
 def load_generation(
-    conn, config: IndexConfig, *, with_words: bool = True, path: Path | None = None
+    conn,
+    config: IndexConfig,
+    *,
+    with_words: bool = True,
+    path: Path | None = None,
+    known: Mapping[str, Segment] | None = None,
 ) -> tuple[dict[str, str], Catalog, SegmentedIndex]:
     """The committed generation's meta, catalog and postings, or an empty index when
-    nothing was indexed yet (see ``load_stored``)."""
+    nothing was indexed yet (see ``load_stored``). Segments in ``known`` (by name, opened
+    from the same files before) are used as they are."""
     path = path or _db_path(conn)
     meta, stored, legacy = _load(conn, config, path)
     try:
@@ -122,7 +132,7 @@ def load_generation(
             if not with_words:
                 catalog.words = Counter()
         else:
-            index = stored.index(config)
+            index = stored.index(config, known)
             refs = stored.refs
             catalog = assemble([r.piece for r in refs], [r.deletions.docs for r in refs])
             if with_words:

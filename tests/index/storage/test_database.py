@@ -265,3 +265,24 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
 def test_missing_file_without_create(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no index"):
         database.connect(tmp_path / "missing.sqlite3", create=False)
+
+
+def test_files_are_looked_up_by_digest_and_status_through_indexes(tmp_path: Path) -> None:
+    """A new file has them; a file of schema 2 gets them when a writer opens it."""
+    old = tmp_path / "old.sqlite3"
+    database.connect(old).close()
+    with sqlite3.connect(old) as conn:
+        conn.execute("DROP INDEX files_sha256")
+        conn.execute("DROP INDEX files_status")
+        conn.execute("PRAGMA user_version=2")
+    for path in (tmp_path / "new.sqlite3", old):
+        conn = database.connect(path)
+        try:
+            for sql in (
+                "SELECT path FROM files WHERE sha256 IN ('a', 'b')",
+                "SELECT path FROM files WHERE status='refused'",
+            ):
+                plan = " ".join(str(row[-1]) for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
+                assert "USING INDEX" in plan, plan
+        finally:
+            conn.close()
