@@ -19,22 +19,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import multiprocessing
 import os
 import sqlite3
 import time
 from collections.abc import Callable, Generator, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from articlebot.index.config import IndexConfig
 from articlebot.index.errors import NoIndexYet
 from articlebot.index.posts.article import Article
-from articlebot.index.ranking.ask import Answer, answer_question
-from articlebot.index.ranking.bridges import bridged_terms
 from articlebot.index.ranking.query import MAX_CHARS
 from articlebot.index.ranking.searcher import PHRASE_SAMPLE, Plan, Searcher
 from articlebot.index.results import Hit, IndexStats, ReindexReport, SearchResult, Snippet
@@ -42,6 +39,9 @@ from articlebot.index.storage import blobs, database, segfile, tables
 from articlebot.index.storage.blobs import load_generation, segment_names
 from articlebot.index.text.analysis import Analyzer
 from articlebot.index.text.snippets import article_snippet
+
+if TYPE_CHECKING:  # imported when first asked: a process that only searches never pays
+    from articlebot.index.ranking.ask import Answer
 
 __all__ = ["ArticleIndex"]
 
@@ -327,6 +327,9 @@ class ArticleIndex:
         ``context_id`` is the article of the previous answer in the conversation, so a
         follow-up ("what about the train scene?") can lean on it.
         """
+        from articlebot.index.ranking.ask import Answer
+        from articlebot.index.ranking.bridges import bridged_terms
+
         searcher = self._searcher
         question = question[:MAX_CHARS]  # as search caps a query: an essay costs no more
         terms = await asyncio.to_thread(searcher.question_terms, question)
@@ -537,6 +540,8 @@ def _identity(path: Path) -> tuple[int, int] | None:
 def _answer(
     question: str, articles: list[Article], searcher: Searcher, terms: list[str], scores
 ) -> Answer:
+    from articlebot.index.ranking.ask import answer_question
+
     idf = {t: searcher.bm25.idf_of(t) for t in set(terms)}
     return answer_question(question, articles, searcher.analyzer, idf, scores)
 
@@ -569,6 +574,9 @@ def _reindex_in_process(
 ) -> ReindexReport:
     """Run the reindex in a fresh process, so parsing never holds this process's GIL; the
     process (and its workers) ends by itself if this one dies."""
+    import multiprocessing  # only a reindex of a large folder starts a process
+    from concurrent.futures import ProcessPoolExecutor
+
     from articlebot.index.storage.reindex import run_reindex
     from articlebot.index.storage.workers import die_with_parent
 

@@ -28,6 +28,7 @@ from articlebot.index.ranking.columns import (
     clean_field,
     kept_shared,
     shared_strings,
+    stable_order,
 )
 
 NO_DATE = np.nan
@@ -202,8 +203,7 @@ class Catalog:
     @cached_property
     def newest_first(self) -> np.ndarray:
         """Document numbers by date, newest first; undated posts last."""
-        keys = np.where(np.isnan(self.dates), np.inf, -np.nan_to_num(self.dates))
-        return np.argsort(keys, kind="stable")
+        return np.argsort(newest_keys(self.dates), kind="stable")
 
     @cached_property
     def category_names(self) -> dict[str, str]:
@@ -233,6 +233,11 @@ class Catalog:
         return self
 
 
+def newest_keys(dates: np.ndarray) -> np.ndarray:
+    """Sort keys for newest first: negated dates, undated last."""
+    return np.where(np.isnan(dates), np.inf, -np.nan_to_num(dates))
+
+
 def _group_one(values: Sequence[str]) -> dict[str, np.ndarray]:
     """Folded value -> ascending rows, for one value per row ("" for none): each distinct
     value is folded once and the rows grouped by a stable sort, not a list per value
@@ -244,7 +249,7 @@ def _group_one(values: Sequence[str]) -> dict[str, np.ndarray]:
     }
     folded = list(code_of_key)
     codes = np.fromiter(map(code_of.__getitem__, values), np.int64, len(values))
-    rows = np.argsort(codes, kind="stable").astype(np.int32)
+    rows = stable_order(codes, len(folded)).astype(np.int32)
     bounds = np.searchsorted(codes[rows], np.arange(len(folded) + 1))
     return {
         key: rows[bounds[i] : bounds[i + 1]]

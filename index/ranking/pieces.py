@@ -21,7 +21,7 @@ from functools import cached_property
 
 import numpy as np
 
-from articlebot.index.ranking.catalog import NO_DATE, Catalog, CatalogEntry
+from articlebot.index.ranking.catalog import NO_DATE, Catalog, CatalogEntry, newest_keys
 from articlebot.index.ranking.columns import (
     ROW_SEP,
     Labels,
@@ -119,6 +119,7 @@ class CatalogPiece:
                 dtype=np.int64,
             ),
             "dates": np.asarray(dates, dtype=np.float64),
+            "newest": np.argsort(newest_keys(np.asarray(dates)), kind="stable").astype(np.int32),
             "id_order": _order(ids),
             "slug_order": _order([s.casefold() for s in slugs]),
             "words": _text(list(words)),
@@ -159,8 +160,9 @@ class CatalogPiece:
 
     # --- columns --------------------------------------------------------------------
 
-    def strings(self, name: str) -> tuple[bytes, np.ndarray]:
-        return self.arrays[name].tobytes(), np.asarray(self.arrays[name + ".starts"])
+    def strings(self, name: str) -> tuple[memoryview, np.ndarray]:
+        """The column's buffer (a view of the mapped file, not a copy) and starts."""
+        return memoryview(self.arrays[name]), np.asarray(self.arrays[name + ".starts"])
 
     def string(self, name: str, doc: int) -> str:
         starts = self.arrays[name + ".starts"]
@@ -279,11 +281,28 @@ def assemble(pieces: Sequence[CatalogPiece], deleted: Sequence[np.ndarray]) -> C
         authors=one_each("authors", 3),  # each name one object already
         languages=one_each("languages", 4),
     )
+    catalog.__dict__["newest_first"] = _newest_first(pieces, rows, catalog.dates)
     parts = list(zip(pieces, alive, rows, strict=True))
     catalog.__dict__["by_id"] = PieceKeys(parts, slug=False)
     catalog.__dict__["by_slug"] = PieceKeys(parts, slug=True)
     catalog.__dict__["title_index"] = PieceTitles(list(zip(pieces, rows, strict=True)))
     return catalog
+
+
+def _newest_first(
+    pieces: Sequence[CatalogPiece], rows: Sequence[np.ndarray], dates: np.ndarray
+) -> np.ndarray:
+    """``Catalog.newest_first`` from each piece's stored order: the live rows of each, in
+    its order, then one stable sort that merges these sorted runs (ties stay in row order,
+    as a stable sort of all rows leaves them)."""
+    runs = []
+    for piece, piece_rows in zip(pieces, rows, strict=True):
+        mapped = piece_rows[np.asarray(piece.arrays["newest"])]
+        runs.append(mapped[mapped >= 0])
+    if len(runs) == 1:
+        return runs[0]
+    order = np.concatenate(runs) if runs else np.zeros(0, dtype=np.int64)
+    return order[np.argsort(newest_keys(dates)[order], kind="stable")]
 
 
 class PieceKeys(Mapping[str, int]):
