@@ -1,8 +1,9 @@
 """Per-article columns kept in memory beside the postings: what filters, listings,
 autocomplete and "did you mean" need without touching the articles table.
 
-Stored as a handful of blobs so a cold start is a few string splits, not 100,000 rows.
-Repeated values (categories, tags, authors, languages) are held once, with per-row
+Stored in pieces, one in each segment file (pieces.py), so a reindex writes only the rows
+it read and a cold start is a few concatenations, not 100,000 rows (an index of format 8
+and before holds it as blobs: ``from_blobs``). Repeated values (categories, tags, authors, languages) are held once, with per-row
 integer codes: a tuple or string object per row cost tens of MB at 100,000 articles.
 """
 
