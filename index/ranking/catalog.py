@@ -3,8 +3,9 @@ autocomplete and "did you mean" need without touching the articles table.
 
 Stored in pieces, one in each segment file (pieces.py), so a reindex writes only the rows
 it read and a cold start is a few concatenations, not 100,000 rows (an index of format 8
-and before holds it as blobs: ``from_blobs``). Repeated values (categories, tags, authors, languages) are held once, with per-row
-integer codes: a tuple or string object per row cost tens of MB at 100,000 articles.
+and before holds it as blobs: ``from_blobs``). Repeated values (categories, tags,
+authors, languages) are held once, with per-row integer codes: a tuple or string object
+per row cost tens of MB at 100,000 articles.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -42,6 +42,9 @@ SEGMENT_PREFIX = "segment:"  # segment:<name>:docs|terms|counts, its deletions
 
 
 SEGMENTS_KEY = "segments"  # meta: JSON list of the generation's segment names, oldest first
+
+
+LOOK_UPS = 500  # ids looked up one by one; more are found through one dict of every id
 
 
 _ATTEMPTS = 3  # reads of the meta when a segment file vanished (two commits meanwhile)
@@ -91,13 +94,28 @@ class Stored:
     def n_docs(self) -> int:
         return sum(ref.live for ref in self.refs)
 
-    def locate(self, article_id: str) -> tuple[int, int] | None:
-        """(segment, local doc) of the live document with this id, or None."""
-        for i, ref in enumerate(self.refs):
-            doc = ref.piece.find(article_id, ref.alive)
-            if doc is not None:
-                return i, doc
-        return None
+    def locate(self, ids: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """(segment, local doc) of each live document among ``ids``. A few are looked up
+        by bisection in each piece's stored order; many (a large change) through one
+        dict of every live id."""
+        ids = list(ids)
+        found: dict[str, tuple[int, int]] = {}
+        if len(ids) > LOOK_UPS:
+            every: dict[str, tuple[int, int]] = {}
+            for i, ref in enumerate(self.refs):
+                data, _ = ref.piece.strings("ids")
+                alive = ref.alive
+                live = range(ref.n_docs) if alive is None else np.flatnonzero(alive).tolist()
+                names = str(data, "utf-8").split("\n") if ref.n_docs else []
+                every.update((names[doc], (i, doc)) for doc in live)
+            return {key: every[key] for key in ids if key in every}
+        for key in ids:
+            for i, ref in enumerate(self.refs):
+                doc = ref.piece.find(key, ref.alive)
+                if doc is not None:
+                    found[key] = (i, doc)
+                    break
+        return found
 
     def index(
         self, config: IndexConfig, known: Mapping[str, Segment] | None = None

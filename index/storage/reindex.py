@@ -134,7 +134,7 @@ def _reindex(
     # The live documents that leave (removed, now copies, or read again): looked up in
     # the segments' catalog pieces, never by loading the whole catalog.
     leaving_files = set(plan.removed_files) | set(plan.duplicates) | set(plan.to_read)
-    located = {rel: at for rel in leaving_files if (at := stored.locate(rel)) is not None}
+    located = stored.locate(leaving_files)
     leaving = set(located)
     leaving_words: dict[str, Counter[str]] = {}
     leaving_terms: dict[str, set[str]] = {}

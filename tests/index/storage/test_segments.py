@@ -15,7 +15,7 @@ import pytest
 
 from articlebot.index import ArticleIndex, DamagedIndex, run_reindex
 from articlebot.index.config import IndexConfig
-from articlebot.index.storage import compaction, database, segfile, tables
+from articlebot.index.storage import blobs, compaction, database, segfile, tables
 from articlebot.index.storage.blobs import load_generation, load_state, segment_names
 from tests.sample_posts import write_post, write_posts
 
@@ -121,7 +121,11 @@ def test_a_one_file_change_adds_a_small_segment_and_a_deletion(
     assert titled(got) == titled(want)
 
 
-def test_merges_keep_the_ranking_and_remove_old_files(content: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("look_ups", [blobs.LOOK_UPS, 0])  # leaving ids one by one, or a dict
+def test_merges_keep_the_ranking_and_remove_old_files(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, look_ups: int
+) -> None:
+    monkeypatch.setattr(blobs, "LOOK_UPS", look_ups)
     db = tmp_path / "i.sqlite3"
     run_reindex(db, content, CONFIG)
     counts = []
