@@ -59,9 +59,11 @@ def catalog_entry(a: Article) -> CatalogEntry:
 class Catalog:
     """Column ``i`` describes BM25 document ``i``."""
 
-    ids: PackedStrings
-    titles: PackedStrings
-    slugs: PackedStrings
+    # PackedStrings when built or read from blobs (``update`` needs those), the pieces'
+    # own columns (pieces.PieceStrings) when assembled from segment files.
+    ids: Sequence[str]
+    titles: Sequence[str]
+    slugs: Sequence[str]
     dates: np.ndarray  # float64 unix seconds, NaN when undated
     categories: Labels
     tags: Labels

@@ -92,33 +92,6 @@ class PackedStrings(Sequence[str]):
     def of(cls, values: Sequence[str]) -> PackedStrings:
         return cls(ROW_SEP.join(values).encode(), len(values))
 
-    @classmethod
-    def joined(cls, parts: Sequence[tuple[bytes, np.ndarray, np.ndarray | None]]) -> PackedStrings:
-        """Several packed columns (data, starts as stored, rows kept or None for all) as
-        one, cut and joined as bytes with the starts computed, not scanned for."""
-        datas: list[bytes] = []
-        lens: list[np.ndarray] = []
-        for data, starts, keep in parts:
-            part_lens = np.diff(starts)
-            if keep is not None:
-                dropped = np.flatnonzero(~keep).tolist()
-                runs = []
-                first = 0
-                for end in [*dropped, len(keep)]:
-                    if end > first:
-                        runs.append(data[starts[first] : starts[end] - 1])
-                    first = end + 1
-                data = ROW_SEP.encode().join(runs)
-                part_lens = part_lens[keep]
-            if len(part_lens):
-                datas.append(data)
-                lens.append(part_lens)
-        out = cls(b"", 0)
-        # One part whole is kept as it is: a memory-mapped column is not copied.
-        out._data = datas[0] if len(datas) == 1 else ROW_SEP.encode().join(datas)
-        out._starts = _offsets(np.concatenate(lens)) if lens else np.zeros(1, dtype=np.int64)
-        return out
-
     @property
     def data(self) -> bytes | memoryview:
         """The strings joined by newlines, as stored."""

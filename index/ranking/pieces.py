@@ -25,7 +25,6 @@ from articlebot.index.ranking.catalog import NO_DATE, Catalog, CatalogEntry, new
 from articlebot.index.ranking.columns import (
     ROW_SEP,
     Labels,
-    PackedStrings,
     TitleIndex,
     clean_field,
 )
@@ -253,8 +252,8 @@ def assemble(pieces: Sequence[CatalogPiece], deleted: Sequence[np.ndarray]) -> C
             rows.append(mapped)
             base += live
 
-    def strings(name: str) -> PackedStrings:
-        return PackedStrings.joined(
+    def strings(name: str) -> PieceStrings:
+        return PieceStrings(
             [(*p.strings(name), keep) for p, keep in zip(pieces, alive, strict=True)]
         )
 
@@ -303,6 +302,50 @@ def _newest_first(
         return runs[0]
     order = np.concatenate(runs) if runs else np.zeros(0, dtype=np.int64)
     return order[np.argsort(newest_keys(dates)[order], kind="stable")]
+
+
+class PieceStrings(Sequence[str]):
+    """A string column over the pieces' buffers as they are mapped (none copied or
+    joined): row ``i`` is found in its piece by the pieces' first rows, then its live docs.
+    """
+
+    def __init__(self, parts: Sequence[tuple[memoryview, np.ndarray, np.ndarray | None]]):
+        self._parts = [
+            (data, starts, None if keep is None else np.flatnonzero(keep))
+            for data, starts, keep in parts
+        ]
+        lens = [len(s) - 1 if live is None else len(live) for _, s, live in self._parts]
+        self._first = np.concatenate(([0], np.cumsum(lens, dtype=np.int64))).tolist()
+
+    def __len__(self) -> int:
+        return self._first[-1]
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        part = bisect.bisect_right(self._first, i) - 1
+        data, starts, live = self._parts[part]
+        doc = i - self._first[part] if live is None else int(live[i - self._first[part]])
+        return str(data[starts[doc] : starts[doc + 1] - 1], "utf-8")
+
+    def tolist(self) -> list[str]:
+        out: list[str] = []
+        for data, starts, live in self._parts:
+            rows = str(data, "utf-8").split(ROW_SEP) if len(starts) > 1 else []
+            out.extend(rows if live is None else [rows[d] for d in live.tolist()])
+        return out
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.tolist())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and self.tolist() == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class PieceKeys(Mapping[str, int]):
