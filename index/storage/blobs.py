@@ -89,6 +89,7 @@ class Stored:
     assembled: a change touches the pieces of the segments it touches."""
 
     refs: tuple[SegmentRef, ...] = ()
+    blobs: Mapping[str, Mapping[str, bytes]] = field(default_factory=dict)  # as read, by prefix
 
     @property
     def n_docs(self) -> int:
@@ -232,7 +233,8 @@ def _load(
             raise DamagedIndex(path, f"segment file {missing} is missing") from None
         except (ValueError, KeyError, TypeError, UnicodeDecodeError, OSError) as exc:
             raise DamagedIndex(path, _why(exc)) from None
-        return meta, Stored(refs), None
+        read = {SEGMENT_PREFIX: other_blobs, DROPPED_PREFIX: dropped_blobs}
+        return meta, Stored(refs, read), None
     raise AssertionError("unreachable")
 
 

@@ -173,6 +173,7 @@ def _reindex(
         gone = [(*at, rel) for rel, at in located.items()]
         piece = CatalogPiece.of(new_articles, added_words.counter()) if new_articles else None
         next_generation = int(generation) + 1
+        read = stored.blobs  # the committed blobs: only changed ones are written
         stored = next_index(
             stored, gone, leaving_terms, leaving_words, stream, piece, next_generation, db_path
         )
@@ -180,8 +181,8 @@ def _reindex(
         total = stored.n_docs
 
         tables.replace_files(conn, plan.changed_rows(), plan.removed_files)
-        tables.write_blobs(conn, deletion_blobs(stored), SEGMENT_PREFIX)
-        tables.write_blobs(conn, dropped_blobs(stored), DROPPED_PREFIX)
+        for prefix, blobs in ((SEGMENT_PREFIX, deletion_blobs), (DROPPED_PREFIX, dropped_blobs)):
+            tables.write_blobs(conn, blobs(stored), prefix, read.get(prefix))
         names = [ref.name for ref in stored.refs]
         tables.write_meta(
             conn,
