@@ -262,9 +262,10 @@ def assemble(pieces: Sequence[CatalogPiece], deleted: Sequence[np.ndarray]) -> C
             [(p.labels(name, index), keep) for p, keep in zip(pieces, alive, strict=True)]
         )
 
-    def one_each(name: str, index: int) -> list[str]:
-        joined = labels(name, index)
+    def one_each(joined: Labels) -> list[str]:
         return np.array(joined.names, dtype=object)[joined.codes].tolist() if len(joined) else []
+
+    authors = labels("authors", 3)
 
     dates = [
         np.asarray(p.arrays["dates"]) if keep is None else np.asarray(p.arrays["dates"])[keep]
@@ -277,10 +278,12 @@ def assemble(pieces: Sequence[CatalogPiece], deleted: Sequence[np.ndarray]) -> C
         dates=np.concatenate(dates) if dates else np.zeros(0),
         categories=labels("categories", 1),
         tags=labels("tags", 2),
-        authors=one_each("authors", 3),  # each name one object already
-        languages=one_each("languages", 4),
+        authors=one_each(authors),  # each name one object already
+        languages=one_each(labels("languages", 4)),
     )
     catalog.__dict__["newest_first"] = _newest_first(pieces, rows, catalog.dates)
+    # Grouped from the codes, as categories are: not 100,000 strings looked up one by one.
+    catalog.__dict__["by_author"] = {k: v for k, v in authors.groups().items() if k}
     parts = list(zip(pieces, alive, rows, strict=True))
     catalog.__dict__["by_id"] = PieceKeys(parts, slug=False)
     catalog.__dict__["by_slug"] = PieceKeys(parts, slug=True)
