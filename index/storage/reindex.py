@@ -143,8 +143,9 @@ def _reindex(
         leaving_words, leaving_terms = _stored_words(conn, sorted(leaving), analyzer, config)
 
     # Everything is written in one transaction: articles as their batches arrive (so
-    # bodies never pile up in memory), then the segment list, deletions and the catalog.
-    # New segment files are written whole before the commit that makes them the index.
+    # bodies never pile up in memory), then the segment list and the deletions. New segment
+    # files (postings and catalog rows) are written whole before the commit that makes
+    # them the index.
     stream = TermStream({})  # the new segment numbers its own terms
     added_words = WordCounts()
     new_articles: list[CatalogEntry] = []  # no bodies: they would pile up in memory
