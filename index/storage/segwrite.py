@@ -73,7 +73,8 @@ def next_index(
     for ref in refs:
         if ref.name not in fresh:
             continue
-        arrays = {**ref.segment().to_arrays(), **ref.piece.to_arrays()}
+        seg = ref.segment()
+        arrays = {**seg.to_arrays(), **ref.piece.to_arrays()}  # postings, then catalog rows
         try:
             segfile.write(db_path, ref.name, arrays)
         except OSError as exc:
