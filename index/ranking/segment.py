@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from articlebot.index.ranking.blockmax import BLOCK, block_maxima
 from articlebot.index.ranking.bm25 import BM25Index, postings_arrays
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
@@ -27,6 +28,9 @@ class Segment:
     doc_ids: np.ndarray  # int32, ascending within each term
     tfs: np.ndarray  # uint16
     doc_len: np.ndarray  # int32 tokens per document
+    # Per block of postings (``blockmax``): stored in the file; computed when absent.
+    max_tf: np.ndarray | None = None  # uint16
+    min_len: np.ndarray | None = None  # int32
 
     @property
     def n_docs(self) -> int:
@@ -60,13 +64,26 @@ class Segment:
     def from_bm25(cls, name: str, bm25: BM25Index) -> Segment:
         return cls(name, bm25.terms, bm25.vocab, bm25.offsets, bm25.doc_ids, bm25.tfs, bm25.doc_len)
 
+    def blocks(self) -> tuple[np.ndarray, np.ndarray]:
+        """(max tf, min document length) per block of postings, read-only."""
+        if self.max_tf is None or self.min_len is None:
+            max_tf, min_len = block_maxima(self.doc_ids, self.tfs, self.doc_len)
+            max_tf.flags.writeable = min_len.flags.writeable = False
+            object.__setattr__(self, "max_tf", max_tf)  # derived: same for every reader
+            object.__setattr__(self, "min_len", min_len)
+        assert self.max_tf is not None and self.min_len is not None
+        return self.max_tf, self.min_len
+
     def to_arrays(self) -> dict[str, np.ndarray]:
-        return postings_arrays(self.terms, self.offsets, self.doc_ids, self.tfs, self.doc_len)
+        max_tf, min_len = self.blocks()
+        arrays = postings_arrays(self.terms, self.offsets, self.doc_ids, self.tfs, self.doc_len)
+        return {**arrays, "max_tf": max_tf, "min_len": min_len}
 
     @classmethod
     def from_arrays(cls, name: str, arrays: Mapping[str, np.ndarray]) -> Segment:
         """A segment over the given arrays (memory-mapped ones stay mapped, no copies);
-        raises ValueError when they do not fit together."""
+        raises ValueError when they do not fit together. Files written before block
+        maxima were stored get them computed on first use."""
         offsets = np.asarray(arrays["offsets"], dtype=np.int64)
         n_terms = len(offsets) - 1
         raw = np.asarray(arrays["terms"], dtype=np.uint8).tobytes().decode()
@@ -78,8 +95,15 @@ class Segment:
             raise ValueError(f"segment {name} has {len(terms)} terms for {n_terms} offsets")
         if len(doc_ids) != len(tfs) or (n_terms and int(offsets[-1]) != len(doc_ids)):
             raise ValueError(f"segment {name} has postings of mismatched lengths")
+        max_tf, min_len = arrays.get("max_tf"), arrays.get("min_len")
+        blocks = (len(doc_ids) + BLOCK - 1) // BLOCK
+        if max_tf is None or min_len is None or len(max_tf) != blocks or len(min_len) != blocks:
+            max_tf = min_len = None
+        else:
+            max_tf = np.asarray(max_tf, dtype=np.uint16)
+            min_len = np.asarray(min_len, dtype=np.int32)
         return cls(name, terms, dict(zip(terms, range(n_terms), strict=True)), offsets,
-                   doc_ids, tfs, doc_len)  # fmt: skip
+                   doc_ids, tfs, doc_len, max_tf, min_len)  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)

@@ -18,9 +18,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 
 import numpy as np
 
+from articlebot.index.ranking import fastpath
 from articlebot.index.ranking.bm25 import BM25Index, dense_sum
 from articlebot.index.ranking.columns import distinct
 from articlebot.index.ranking.segment import NO_DELETIONS, Deletions, Segment
@@ -28,6 +30,8 @@ from articlebot.index.ranking.topk import top_k
 
 _EMPTY_DOCS = np.zeros(0, dtype=np.int32)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
+_NO_ROWS = np.zeros(0, dtype=np.int32)  # the compiled kernel's "no deletions"
+_NO_MASK = np.zeros(0, dtype=bool)  # and "no filter"
 # Below one posting per SPARSE documents, a query's postings are summed over its distinct
 # rows, not through an array as long as the index (allocated and scanned per query).
 SPARSE = 16
@@ -186,6 +190,9 @@ class SegmentedIndex:
         self, query: Sequence[str], k: int, allowed: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` best matches, best first; equal scores by lower row."""
+        compiled = fastpath.kernel() if k > 0 else None
+        if compiled is not None:
+            return self._top_k_compiled(compiled, *self._weighted(query), k, allowed)
         docs, scores, _ = self.top_k_total(query, k, allowed)
         return docs, scores
 
@@ -203,6 +210,10 @@ class SegmentedIndex:
         the same as scoring every row, ties included.
         """
         terms, constant = self._weighted(query)
+        compiled = fastpath.kernel() if k > 0 else None
+        if compiled is not None:
+            docs, scores = self._top_k_compiled(compiled, terms, constant, k, allowed)
+            return docs, scores, self._count_compiled(compiled, terms, allowed)
         bounds = [weight * (self.k1 + 1) for _, weight in terms]
         sizes = [sum(hi - lo for _, lo, hi in spans) for spans, _ in terms]
         strongest = int(np.argmax(bounds)) if terms else 0
@@ -235,6 +246,75 @@ class SegmentedIndex:
         total = int(np.count_nonzero(hit if allowed is None else hit & allowed))
         order = top_k(scores, docs, k)
         return docs[order], scores[order], total
+
+    def _by_segment(
+        self, terms: list[tuple[list[tuple[int, int, int]], float]]
+    ) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """(segment, lo, hi) with each query term's postings span in that segment (empty
+        where it has none), for the segments holding any."""
+        found: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for t, (spans, _) in enumerate(terms):
+            for i, lo, hi in spans:
+                if i not in found:
+                    found[i] = (np.zeros(len(terms), np.int64), np.zeros(len(terms), np.int64))
+                found[i][0][t] = lo
+                found[i][1][t] = hi
+        return [(i, *found[i]) for i in sorted(found)]
+
+    def _top_k_compiled(
+        self,
+        compiled: ModuleType,
+        terms: list[tuple[list[tuple[int, int, int]], float]],
+        constant: float,
+        k: int,
+        allowed: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``top_k`` by the compiled kernel, one segment after the other (oldest first):
+        the k-th score so far is passed on, so later segments prune against it (their
+        rows are higher, so a tie with it would lose anyway)."""
+        weights = np.array([weight for _, weight in terms])
+        mask = _NO_MASK if allowed is None else allowed
+        docs, scores = _EMPTY_DOCS, _EMPTY_SCORES
+        theta = -np.inf
+        for i, lo, hi in self._by_segment(terms):
+            seg = self.segments[i]
+            max_tf, min_len = seg.blocks()
+            rows = self.rows[i]
+            found, found_scores = compiled.top_k_segment(
+                seg.doc_ids, seg.tfs, self.norms[i], max_tf, min_len, lo, hi, weights,
+                _NO_ROWS if rows is None else rows, self.bases[i], mask, k,
+                self.k1, self.b, self.avgdl, constant, theta,
+            )  # fmt: skip
+            if len(docs):
+                docs = np.concatenate([docs, found])
+                scores = np.concatenate([scores, found_scores])
+                order = top_k(scores, docs, k)
+                docs, scores = docs[order], scores[order]
+            else:
+                docs, scores = found, found_scores
+            if len(docs) == k:
+                theta = float(scores[-1])
+        return docs.astype(np.int32), scores
+
+    def _count_compiled(
+        self,
+        compiled: ModuleType,
+        terms: list[tuple[list[tuple[int, int, int]], float]],
+        allowed: np.ndarray | None,
+    ) -> int:
+        """Live (and allowed) rows holding any of the terms."""
+        mask = _NO_MASK if allowed is None else allowed
+        total = 0
+        for i, lo, hi in self._by_segment(terms):
+            rows = self.rows[i]
+            if len(lo) == 1 and rows is None and allowed is None:
+                total += int(hi[0] - lo[0])
+                continue
+            seg = self.segments[i]
+            total += compiled.count_segment(seg.doc_ids, lo, hi,
+                                            _NO_ROWS if rows is None else rows,
+                                            self.bases[i], mask)  # fmt: skip
+        return total
 
     def _top_k_all(
         self,
