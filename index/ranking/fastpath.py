@@ -69,11 +69,12 @@ def _warm(module: ModuleType) -> None:
 
     doc_ids = frozen(np.arange(3, dtype=np.int32))
     tfs = frozen(np.ones(3, dtype=np.uint16))
-    max_tf = frozen(np.ones(1, dtype=np.uint16))
-    min_len = frozen(np.ones(1, dtype=np.int32))
+    impact = frozen(np.ones(1, dtype=np.float32))
     norm = np.ones(3)
     lo, hi = np.zeros(1, dtype=np.int64), np.full(1, 3, dtype=np.int64)
     rows, allowed = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=bool)
-    module.top_k_segment(doc_ids, tfs, norm, max_tf, min_len, lo, hi, np.ones(1), rows, 0,
-                         allowed, 2, 1.2, 0.75, 1.0, 0.0, -np.inf)  # fmt: skip
+    module.top_k_segment(doc_ids, tfs, norm, impact, 2.2, lo, hi, np.ones(1), rows, 0,
+                         allowed, 2, 1.2, 0.0, -np.inf)  # fmt: skip
+    module.top_k_dense(doc_ids, tfs, norm, lo, hi, np.ones(1), rows, 0, allowed, 2, 1.2,
+                       0.0, -np.inf, np.zeros(3))  # fmt: skip
     module.count_segment(doc_ids, lo, hi, rows, 0, allowed)

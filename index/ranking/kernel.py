@@ -26,20 +26,9 @@ from numba import njit
 from articlebot.index.ranking.blockmax import BLOCK
 
 SLACK = 1e-9
+WINDOW = 2048  # documents per window at most
+MIN_WINDOW = 1024  # and at least (a window's bookkeeping costs about as much as 50 postings)
 _END = np.iinfo(np.int64).max
-
-
-@njit(cache=True, nogil=True)
-def _min_norm(length, k1, b, avgdl):
-    if avgdl > 0:
-        return k1 * (1 - b + b * length / avgdl)
-    return k1 * (1 - b)
-
-
-@njit(cache=True, nogil=True)
-def _block_bound(j, weight, max_tf, min_len, k1, b, avgdl):
-    tf = np.float64(max_tf[j])
-    return weight * (tf * (k1 + 1) / (_min_norm(min_len[j], k1, b, avgdl) + tf))
 
 
 @njit(cache=True, nogil=True)
@@ -115,12 +104,27 @@ def _sift_up(hs, hr, at):
 
 
 @njit(cache=True, nogil=True)
+def _contribution(weight, tf, norm, k1):
+    """One term's part of a score: the numpy path's expression, so the floats agree."""
+    return weight * (tf * (k1 + 1) / (norm + tf))
+
+
+@njit(cache=True, nogil=True)
+def _essential(prefix, constant, theta):
+    """How many of the weakest terms cannot lift a row past ``theta`` together."""
+    e = 0
+    while e < len(prefix) - 1 and (prefix[e + 1] + constant) * (1 + SLACK) <= theta:
+        e += 1
+    return e
+
+
+@njit(cache=True, nogil=True)
 def top_k_segment(
     doc_ids,
     tfs,
     norm,
-    max_tf,
-    min_len,
+    impact,
+    scale,
     lo,
     hi,
     weights,
@@ -129,8 +133,6 @@ def top_k_segment(
     allowed,
     k,
     k1,
-    b,
-    avgdl,
     constant,
     theta0,
 ):
@@ -140,100 +142,151 @@ def top_k_segment(
     ``lo``/``hi``: each query term's postings in this segment (``lo == hi`` for none), in
     the query's order; ``weights``: times * idf per term. ``rows``: local doc -> row (-1
     deleted), or empty for ``base + doc``. ``allowed``: a mask over rows, or empty.
+    ``impact``: per block (``blockmax``), times ``scale`` it bounds a term's contribution
+    divided by its weight.
+
+    Windows of documents, each at most one block of every essential term: a window whose
+    block bounds cannot beat the k-th score is skipped; else the terms that can are added
+    term by term into an accumulator (in the query's order), and the other terms are
+    looked up only for the rows that could still make it.
     """
     m = len(lo)
     cur = lo.copy()
+    # Every block bound of every term, once (a block is 128 postings).
+    first_block = np.empty(m, dtype=np.int64)
+    block_at = np.zeros(m + 1, dtype=np.int64)
+    for i in range(m):
+        first_block[i] = lo[i] // BLOCK
+        count = (hi[i] - 1) // BLOCK + 1 - first_block[i] if hi[i] > lo[i] else 0
+        block_at[i + 1] = block_at[i] + count
+    bounds = np.empty(block_at[m])
     ub = np.zeros(m)
     for i in range(m):
-        if cur[i] < hi[i]:
-            best = 0.0
-            for j in range(cur[i] // BLOCK, (hi[i] - 1) // BLOCK + 1):
-                v = _block_bound(j, weights[i], max_tf, min_len, k1, b, avgdl)
-                if v > best:
-                    best = v
-            ub[i] = best
+        for at in range(block_at[i], block_at[i + 1]):
+            j = first_block[i] + at - block_at[i]
+            v = weights[i] * (impact[j] * scale)
+            bounds[at] = v
+            if v > ub[i]:
+                ub[i] = v
     order = np.argsort(ub)  # weakest first
     prefix = np.zeros(m + 1)
     for r in range(m):
         prefix[r + 1] = prefix[r] + ub[order[r]]
-    tf_at = np.zeros(m, dtype=np.int64)
+    acc = np.zeros(WINDOW)
+    tf_at = np.zeros((m, WINDOW), dtype=np.uint16)
+    touched = np.empty(WINDOW, dtype=np.int64)
+    ubw = np.zeros(m)
+    wo = np.empty(m, dtype=np.int64)
+    inside = np.zeros(m, dtype=np.bool_)  # accumulated in this window
     hs = np.empty(k)
     hr = np.empty(k, dtype=np.int64)
     n = 0
     theta = theta0
-    essential = 0  # terms order[:essential] are non-essential
-    while essential < m and (prefix[essential + 1] + constant) * (1 + SLACK) <= theta:
-        essential += 1
+    essential = _essential(prefix, constant, theta)
     check_rows = len(rows) > 0
     check_allowed = len(allowed) > 0
     while essential < m:
-        d = _END
+        # The window: from the lowest essential doc to the nearest essential block end.
+        start = _END
         for r in range(essential, m):
             i = order[r]
-            if cur[i] < hi[i] and doc_ids[cur[i]] < d:
-                d = doc_ids[cur[i]]
-        if d == _END:
+            if cur[i] < hi[i] and doc_ids[cur[i]] < start:
+                start = doc_ids[cur[i]]
+        if start == _END:
             break
-        row = rows[d] if check_rows else base + d
-        if row < 0 or (check_allowed and not allowed[row]):
+        end = start + WINDOW
+        for r in range(essential, m):
+            i = order[r]
+            if cur[i] < hi[i]:
+                last = doc_ids[min((cur[i] // BLOCK + 1) * BLOCK, hi[i]) - 1]
+                end = min(end, last + 1)
+        end = max(end, min(start + MIN_WINDOW, _END))
+        # Each term's bound in the window: the largest of its blocks overlapping it.
+        total = 0.0
+        for i in range(m):
+            ubw[i] = 0.0
+            _shallow(doc_ids, cur, hi, i, start)
+            p = cur[i]
+            while p < hi[i] and doc_ids[p] < end:
+                j = p // BLOCK
+                v = bounds[block_at[i] + j - first_block[i]]
+                if v > ubw[i]:
+                    ubw[i] = v
+                p = min((j + 1) * BLOCK, hi[i])
+            total += ubw[i]
+        if (total + constant) * (1 + SLACK) <= theta:
             for r in range(essential, m):
-                i = order[r]
+                _seek(doc_ids, cur, hi, order[r], end)
+            continue
+        # Terms that cannot lift a row alone in this window are looked up, not added.
+        for r in range(m):  # by window bound, weakest first (insertion: m is small)
+            wo[r] = r
+            at = r
+            while at > 0 and ubw[wo[at - 1]] > ubw[wo[at]]:
+                wo[at - 1], wo[at] = wo[at], wo[at - 1]
+                at -= 1
+        rest = 0.0
+        for r in range(m):
+            i = wo[r]
+            inside[i] = (rest + ubw[i] + constant) * (1 + SLACK) > theta
+            if not inside[i]:
+                rest += ubw[i]
+        nt = 0
+        for i in range(m):
+            if not inside[i]:
+                continue
+            w = weights[i]
+            _seek(doc_ids, cur, hi, i, start)
+            p = cur[i]
+            while p < hi[i] and doc_ids[p] < end:
+                d = doc_ids[p]
+                slot = d - start
+                tf = tfs[p]
+                if acc[slot] == 0.0:  # a contribution is never 0: idf, tf > 0
+                    touched[nt] = slot
+                    nt += 1
+                tf_at[i, slot] = tf
+                acc[slot] += _contribution(w, np.float64(tf), norm[d], k1)
+                p += 1
+            cur[i] = p
+        if nt > 1 and rest > 0.0:
+            touched[:nt].sort()  # the looked-up terms are read in doc order
+        for t in range(nt):
+            slot = touched[t]
+            d = start + slot
+            partial = acc[slot]
+            if (partial + rest + constant) * (1 + SLACK) <= theta:
+                continue
+            row = rows[d] if check_rows else base + d
+            if row < 0 or (check_allowed and not allowed[row]):
+                continue
+            nd = norm[d]
+            pruned = False
+            reordered = False  # a looked-up term was added out of the query's order
+            left = rest
+            for r in range(m - 1, -1, -1):
+                i = wo[r]
+                if inside[i]:
+                    continue
+                if (partial + left + constant) * (1 + SLACK) <= theta:
+                    pruned = True
+                    break
+                left -= ubw[i]
+                _seek(doc_ids, cur, hi, i, d)
                 if cur[i] < hi[i] and doc_ids[cur[i]] == d:
-                    cur[i] += 1
-            continue
-        # Block bounds at d: when they cannot win, skip to the nearest block end.
-        bound = 0.0
-        upto = _END
-        for r in range(essential, m):
-            i = order[r]
-            if cur[i] < hi[i]:
-                x = doc_ids[cur[i]]
-                if x == d:
-                    j = cur[i] // BLOCK
-                    bound += _block_bound(j, weights[i], max_tf, min_len, k1, b, avgdl)
-                    last = doc_ids[min((j + 1) * BLOCK, hi[i]) - 1]
-                    upto = min(upto, last + 1)
-                else:
-                    upto = min(upto, x)
-        for r in range(essential):
-            i = order[r]
-            _shallow(doc_ids, cur, hi, i, d)
-            if cur[i] < hi[i]:
-                j = cur[i] // BLOCK
-                bound += _block_bound(j, weights[i], max_tf, min_len, k1, b, avgdl)
-                last = doc_ids[min((j + 1) * BLOCK, hi[i]) - 1]
-                upto = min(upto, last + 1)
-        if (bound + constant) * (1 + SLACK) <= theta:
-            for r in range(essential, m):
-                _seek(doc_ids, cur, hi, order[r], upto)
-            continue
-        # Score d: essential terms first, then the others while d can still win.
-        nd = norm[d]
-        partial = 0.0
-        for r in range(essential, m):
-            i = order[r]
-            if cur[i] < hi[i] and doc_ids[cur[i]] == d:
-                tf = tfs[cur[i]]
-                tf_at[i] = tf
-                partial += weights[i] * (tf * (k1 + 1) / (nd + tf))
-                cur[i] += 1
-        alive = True
-        for r in range(essential - 1, -1, -1):
-            if (partial + prefix[r + 1] + constant) * (1 + SLACK) <= theta:
-                alive = False
-                break
-            i = order[r]
-            _seek(doc_ids, cur, hi, i, d)
-            if cur[i] < hi[i] and doc_ids[cur[i]] == d:
-                tf = tfs[cur[i]]
-                tf_at[i] = tf
-                partial += weights[i] * (tf * (k1 + 1) / (nd + tf))
-        if alive:
-            score = 0.0
-            for i in range(m):  # the query's order: the numpy path's floats
-                if tf_at[i] > 0:
-                    tf = np.float64(tf_at[i])
-                    score += weights[i] * (tf * (k1 + 1) / (nd + tf))
+                    tf = tfs[cur[i]]
+                    tf_at[i, slot] = tf
+                    partial += _contribution(weights[i], np.float64(tf), nd, k1)
+                    reordered = True
+            if pruned:
+                continue
+            if not reordered:
+                score = acc[slot]
+            else:
+                score = 0.0
+                for i in range(m):  # the query's order: the numpy path's floats
+                    if tf_at[i, slot] > 0:
+                        score += _contribution(weights[i], np.float64(tf_at[i, slot]), nd, k1)
             score = score + constant
             if score > theta:
                 if n < k:
@@ -247,12 +300,66 @@ def top_k_segment(
                     _sift_down(hs, hr, n, 0)
                 if n == k and hs[0] > theta:
                     theta = hs[0]
-                    while (
-                        essential < m and (prefix[essential + 1] + constant) * (1 + SLACK) <= theta
-                    ):
-                        essential += 1
-        for i in range(m):
-            tf_at[i] = 0
+        for t in range(nt):
+            slot = touched[t]
+            acc[slot] = 0.0
+            for i in range(m):
+                tf_at[i, slot] = 0
+        for r in range(essential, m):  # the window is done for every essential term
+            _seek(doc_ids, cur, hi, order[r], end)
+        essential = _essential(prefix, constant, theta)
+    out_rows = np.empty(n, dtype=np.int64)
+    out_scores = np.empty(n)
+    for at in range(n - 1, -1, -1):  # pop the worst into the last free place
+        out_rows[at] = hr[0]
+        out_scores[at] = hs[0]
+        hs[0] = hs[at]
+        hr[0] = hr[at]
+        _sift_down(hs, hr, at, 0)
+    return out_rows, out_scores
+
+
+@njit(cache=True, nogil=True)
+def top_k_dense(
+    doc_ids, tfs, norm, lo, hi, weights, rows, base, allowed, k, k1, constant, theta0, acc
+):
+    """``top_k_segment`` by reading every posting: the terms are added into ``acc`` (one
+    float per document of the segment, zero on entry and left zero), term after term in
+    the query's order, then each touched row is offered to the heap once. Faster than
+    pruning when the postings are few or no term is weak enough to leave out."""
+    m = len(lo)
+    for i in range(m):
+        w = weights[i]
+        for p in range(lo[i], hi[i]):
+            d = doc_ids[p]
+            acc[d] += _contribution(w, np.float64(tfs[p]), norm[d], k1)
+    hs = np.empty(k)
+    hr = np.empty(k, dtype=np.int64)
+    n = 0
+    check_rows = len(rows) > 0
+    check_allowed = len(allowed) > 0
+    for i in range(m):
+        for p in range(lo[i], hi[i]):
+            d = doc_ids[p]
+            partial = acc[d]
+            if partial == 0.0:  # offered already (a contribution is never 0)
+                continue
+            acc[d] = 0.0
+            score = partial + constant
+            if score <= theta0 or (n == k and score < hs[0]):
+                continue
+            row = rows[d] if check_rows else base + d
+            if row < 0 or (check_allowed and not allowed[row]):
+                continue
+            if n < k:
+                hs[n] = score
+                hr[n] = row
+                _sift_up(hs, hr, n)
+                n += 1
+            elif _worse(hs[0], hr[0], score, row):
+                hs[0] = score
+                hr[0] = row
+                _sift_down(hs, hr, n, 0)
     out_rows = np.empty(n, dtype=np.int64)
     out_scores = np.empty(n)
     for at in range(n - 1, -1, -1):  # pop the worst into the last free place

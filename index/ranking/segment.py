@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from articlebot.index.ranking.blockmax import BLOCK, block_maxima
+from articlebot.index.ranking.blockmax import BLOCK, block_impacts, reference_avgdl
 from articlebot.index.ranking.bm25 import BM25Index, postings_arrays
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
@@ -28,9 +28,10 @@ class Segment:
     doc_ids: np.ndarray  # int32, ascending within each term
     tfs: np.ndarray  # uint16
     doc_len: np.ndarray  # int32 tokens per document
-    # Per block of postings (``blockmax``): stored in the file; computed when absent.
-    max_tf: np.ndarray | None = None  # uint16
-    min_len: np.ndarray | None = None  # int32
+    # Per block of postings (``blockmax``): stored in the file; computed when absent or
+    # taken with other parameters. ``impact_params`` is (k1, b, reference avgdl).
+    impact: np.ndarray | None = None  # float32
+    impact_params: tuple[float, float, float] | None = None
 
     @property
     def n_docs(self) -> int:
@@ -64,20 +65,26 @@ class Segment:
     def from_bm25(cls, name: str, bm25: BM25Index) -> Segment:
         return cls(name, bm25.terms, bm25.vocab, bm25.offsets, bm25.doc_ids, bm25.tfs, bm25.doc_len)
 
-    def blocks(self) -> tuple[np.ndarray, np.ndarray]:
-        """(max tf, min document length) per block of postings, read-only."""
-        if self.max_tf is None or self.min_len is None:
-            max_tf, min_len = block_maxima(self.doc_ids, self.tfs, self.doc_len)
-            max_tf.flags.writeable = min_len.flags.writeable = False
-            object.__setattr__(self, "max_tf", max_tf)  # derived: same for every reader
-            object.__setattr__(self, "min_len", min_len)
-        assert self.max_tf is not None and self.min_len is not None
-        return self.max_tf, self.min_len
+    def blocks(self, k1: float, b: float) -> tuple[np.ndarray, float]:
+        """(impact per block of postings, the reference average length it was taken at)
+        for these parameters; computed once (one pass over the postings) if not stored."""
+        params = self.impact_params
+        if self.impact is None or params is None or params[:2] != (k1, b):
+            avgdl = reference_avgdl(self.doc_len)
+            impact = block_impacts(self.doc_ids, self.tfs, self.doc_len, k1, b, avgdl)
+            impact.flags.writeable = False
+            object.__setattr__(self, "impact", impact)  # derived: the same for every reader
+            object.__setattr__(self, "impact_params", params := (k1, b, avgdl))
+        assert self.impact is not None
+        return self.impact, params[2]
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        max_tf, min_len = self.blocks()
+        """The arrays of its file; block impacts too when they were computed."""
         arrays = postings_arrays(self.terms, self.offsets, self.doc_ids, self.tfs, self.doc_len)
-        return {**arrays, "max_tf": max_tf, "min_len": min_len}
+        if self.impact is not None and self.impact_params is not None:
+            arrays["impact"] = self.impact
+            arrays["impact_params"] = np.array(self.impact_params, dtype=np.float64)
+        return arrays
 
     @classmethod
     def from_arrays(cls, name: str, arrays: Mapping[str, np.ndarray]) -> Segment:
@@ -95,15 +102,15 @@ class Segment:
             raise ValueError(f"segment {name} has {len(terms)} terms for {n_terms} offsets")
         if len(doc_ids) != len(tfs) or (n_terms and int(offsets[-1]) != len(doc_ids)):
             raise ValueError(f"segment {name} has postings of mismatched lengths")
-        max_tf, min_len = arrays.get("max_tf"), arrays.get("min_len")
-        blocks = (len(doc_ids) + BLOCK - 1) // BLOCK
-        if max_tf is None or min_len is None or len(max_tf) != blocks or len(min_len) != blocks:
-            max_tf = min_len = None
+        impact, params = arrays.get("impact"), arrays.get("impact_params")
+        if impact is None or params is None or len(impact) != -(-len(doc_ids) // BLOCK):
+            impact, stored = None, None
         else:
-            max_tf = np.asarray(max_tf, dtype=np.uint16)
-            min_len = np.asarray(min_len, dtype=np.int32)
+            impact = np.asarray(impact, dtype=np.float32)
+            k1, b, avgdl = (float(x) for x in params)
+            stored = (k1, b, avgdl)
         return cls(name, terms, dict(zip(terms, range(n_terms), strict=True)), offsets,
-                   doc_ids, tfs, doc_len, max_tf, min_len)  # fmt: skip
+                   doc_ids, tfs, doc_len, impact, stored)  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)

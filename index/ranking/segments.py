@@ -15,6 +15,7 @@ articles' tokens). Scores therefore never drift between merges.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,9 @@ SPARSE = 16
 # Queries with fewer postings are scored whole: below this, pruning's extra passes cost
 # more than the scoring they save (measured on the real corpus, bench/README.md).
 PRUNE_POSTINGS = 20_000
+# The compiled kernel reads every posting below this many (it costs ~2-3 ns a posting;
+# pruning's bookkeeping costs more than it saves there), and prunes above (bench/README.md).
+DENSE_POSTINGS = 20_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -278,13 +282,20 @@ class SegmentedIndex:
         theta = -np.inf
         for i, lo, hi in self._by_segment(terms):
             seg = self.segments[i]
-            max_tf, min_len = seg.blocks()
-            rows = self.rows[i]
-            found, found_scores = compiled.top_k_segment(
-                seg.doc_ids, seg.tfs, self.norms[i], max_tf, min_len, lo, hi, weights,
-                _NO_ROWS if rows is None else rows, self.bases[i], mask, k,
-                self.k1, self.b, self.avgdl, constant, theta,
-            )  # fmt: skip
+            rows = _NO_ROWS if self.rows[i] is None else self.rows[i]
+            if int((hi - lo).sum()) < DENSE_POSTINGS:
+                acc = _scratch(seg.n_docs)
+                found, found_scores = compiled.top_k_dense(
+                    seg.doc_ids, seg.tfs, self.norms[i], lo, hi, weights, rows,
+                    self.bases[i], mask, k, self.k1, constant, theta, acc,
+                )  # fmt: skip
+            else:
+                impact, reference = seg.blocks(self.k1, self.b)
+                scale = (self.k1 + 1) * max(1.0, self.avgdl / reference)  # see blockmax
+                found, found_scores = compiled.top_k_segment(
+                    seg.doc_ids, seg.tfs, self.norms[i], impact, scale, lo, hi, weights,
+                    rows, self.bases[i], mask, k, self.k1, constant, theta,
+                )  # fmt: skip
             if len(docs):
                 docs = np.concatenate([docs, found])
                 scores = np.concatenate([scores, found_scores])
@@ -422,6 +433,18 @@ class SegmentedIndex:
         if len(rows_parts) == 1:
             return rows_parts[0], score_parts[0]
         return np.concatenate(rows_parts), np.concatenate(score_parts)
+
+
+_local = threading.local()
+
+
+def _scratch(n: int) -> np.ndarray:
+    """This thread's accumulator for the dense kernel: zeros, at least ``n`` long (the
+    kernel leaves it zero)."""
+    acc = getattr(_local, "acc", None)
+    if acc is None or len(acc) < n:
+        acc = _local.acc = np.zeros(max(n, 1024))
+    return acc
 
 
 def _sum_sorted(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

@@ -59,6 +59,7 @@ def next_index(
         segments[start:] = [merged]
         deletions[start:] = [NO_DELETIONS]
     for seg in fresh:
+        seg.blocks(index.k1, index.b)  # block impacts go into the file
         try:
             segfile.write(db_path, seg.name, seg.to_arrays())
         except OSError as exc:
