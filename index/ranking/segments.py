@@ -42,6 +42,7 @@ PRUNE_POSTINGS = 20_000
 # The compiled kernel reads every posting below this many (it costs ~2-3 ns a posting;
 # pruning's bookkeeping costs more than it saves there), and prunes above (bench/README.md).
 DENSE_POSTINGS = 20_000
+TERM_CACHE = 4096  # terms whose spans and idf a generation keeps (cleared when full)
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,6 +63,10 @@ class SegmentedIndex:
     norms: tuple[np.ndarray, ...] = field(init=False, repr=False)
     n_docs: int = field(init=False)
     avgdl: float = field(init=False)
+    # Each query term's spans and idf, as this generation's statistics give them.
+    _terms: dict[str, tuple[list[tuple[int, int, int]], float]] = field(
+        init=False, repr=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         if len(self.segments) != len(self.deletions):
@@ -256,6 +261,9 @@ class SegmentedIndex:
     ) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """(segment, lo, hi) with each query term's postings span in that segment (empty
         where it has none), for the segments holding any."""
+        if len(self.segments) == 1:  # every matching term has its one span there
+            lo = np.array([spans[0][1] for spans, _ in terms], dtype=np.int64)
+            return [(0, lo, np.array([spans[0][2] for spans, _ in terms], dtype=np.int64))]
         found: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         for t, (spans, _) in enumerate(terms):
             for i, lo, hi in spans:
@@ -348,12 +356,19 @@ class SegmentedIndex:
         and the BM25Plus constant (``delta * idf`` per query term)."""
         terms = []
         constant = 0.0
+        cache = self._terms
         for term, times in Counter(query).items():
-            spans = self._spans(term)
-            df = self._df(term, spans)
-            if df <= 0:
+            found = cache.get(term)
+            if found is None:
+                spans = self._spans(term)
+                df = self._df(term, spans)
+                found = (spans, float(np.log((self.n_docs + 1) / df)) if df > 0 else 0.0)
+                if len(cache) >= TERM_CACHE:
+                    cache.clear()
+                cache[term] = found
+            spans, idf = found
+            if idf == 0.0:  # no live document holds it (else idf = log((N+1)/df) > 0)
                 continue
-            idf = float(np.log((self.n_docs + 1) / df))
             constant += times * idf * self.delta
             terms.append((spans, times * idf))
         return terms, constant
