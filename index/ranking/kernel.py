@@ -26,7 +26,7 @@ from numba import njit
 from articlebot.index.ranking.blockmax import BLOCK
 
 SLACK = 1e-9
-WINDOW = 2048  # documents per window at most
+WINDOW = 16384  # documents per window at most (the scratch the caller passes)
 MIN_WINDOW = 1024  # and at least (a window's bookkeeping costs about as much as 50 postings)
 _END = np.iinfo(np.int64).max
 
@@ -66,6 +66,18 @@ def _shallow(doc_ids, cur, hi, i, target):
         p = end
         end = min(end + BLOCK, h)
     cur[i] = p if doc_ids[end - 1] >= target else h
+
+
+@njit(cache=True, nogil=True)
+def _tf_between(doc_ids, tfs, lo, hi, d):
+    """The tf of doc ``d`` among postings ``[lo, hi)`` (ascending docs), else 0."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if doc_ids[mid] < d:
+            lo = mid + 1
+        else:
+            hi = mid
+    return np.int64(tfs[lo]) if lo < len(doc_ids) and doc_ids[lo] == d else np.int64(0)
 
 
 @njit(cache=True, nogil=True)
@@ -135,6 +147,8 @@ def top_k_segment(
     k1,
     constant,
     theta0,
+    acc,
+    touched,
 ):
     """The ``k`` best rows of one segment scoring above ``theta0``, best first, and their
     scores (constant included).
@@ -143,7 +157,8 @@ def top_k_segment(
     the query's order; ``weights``: times * idf per term. ``rows``: local doc -> row (-1
     deleted), or empty for ``base + doc``. ``allowed``: a mask over rows, or empty.
     ``impact``: per block (``blockmax``), times ``scale`` it bounds a term's contribution
-    divided by its weight.
+    divided by its weight. ``acc`` (float64) and ``touched`` (int64): scratch of at least
+    ``WINDOW`` entries, ``acc`` zero on entry and left zero.
 
     Windows of documents, each at most one block of every essential term: a window whose
     block bounds cannot beat the k-th score is skipped; else the terms that can are added
@@ -172,9 +187,8 @@ def top_k_segment(
     prefix = np.zeros(m + 1)
     for r in range(m):
         prefix[r + 1] = prefix[r] + ub[order[r]]
-    acc = np.zeros(WINDOW)
-    tf_at = np.zeros((m, WINDOW), dtype=np.uint16)
-    touched = np.empty(WINDOW, dtype=np.int64)
+    window_at = np.zeros(m, dtype=np.int64)  # an added term's cursor at the window start
+    found_tf = np.zeros(m, dtype=np.int64)  # a looked-up term's tf at the candidate
     ubw = np.zeros(m)
     wo = np.empty(m, dtype=np.int64)
     inside = np.zeros(m, dtype=np.bool_)  # accumulated in this window
@@ -232,25 +246,34 @@ def top_k_segment(
             if not inside[i]:
                 rest += ubw[i]
         nt = 0
+        added = 0
         for i in range(m):
             if not inside[i]:
                 continue
+            added += 1
             w = weights[i]
             _seek(doc_ids, cur, hi, i, start)
             p = cur[i]
-            while p < hi[i] and doc_ids[p] < end:
+            window_at[i] = p
+            h = hi[i]
+            while p < h and doc_ids[p] < end:
                 d = doc_ids[p]
                 slot = d - start
-                tf = tfs[p]
                 if acc[slot] == 0.0:  # a contribution is never 0: idf, tf > 0
                     touched[nt] = slot
                     nt += 1
-                tf_at[i, slot] = tf
-                acc[slot] += _contribution(w, np.float64(tf), norm[d], k1)
+                acc[slot] += _contribution(w, np.float64(tfs[p]), norm[d], k1)
                 p += 1
             cur[i] = p
-        if nt > 1 and rest > 0.0:
-            touched[:nt].sort()  # the looked-up terms are read in doc order
+        if added > 1 and rest > 0.0:  # the looked-up terms are read in doc order
+            if nt * 16 < end - start:
+                touched[:nt].sort()
+            else:
+                nt = 0
+                for slot in range(end - start):
+                    if acc[slot] != 0.0:
+                        touched[nt] = slot
+                        nt += 1
         for t in range(nt):
             slot = touched[t]
             d = start + slot
@@ -275,18 +298,24 @@ def top_k_segment(
                 _seek(doc_ids, cur, hi, i, d)
                 if cur[i] < hi[i] and doc_ids[cur[i]] == d:
                     tf = tfs[cur[i]]
-                    tf_at[i, slot] = tf
+                    found_tf[i] = tf
                     partial += _contribution(weights[i], np.float64(tf), nd, k1)
                     reordered = True
             if pruned:
+                for i in range(m):
+                    found_tf[i] = 0
                 continue
             if not reordered:
                 score = acc[slot]
             else:
                 score = 0.0
                 for i in range(m):  # the query's order: the numpy path's floats
-                    if tf_at[i, slot] > 0:
-                        score += _contribution(weights[i], np.float64(tf_at[i, slot]), nd, k1)
+                    tf = found_tf[i]
+                    found_tf[i] = 0
+                    if inside[i]:  # its tf at d, if any, among the window's postings
+                        tf = _tf_between(doc_ids, tfs, window_at[i], cur[i], d)
+                    if tf > 0:
+                        score += _contribution(weights[i], np.float64(tf), nd, k1)
             score = score + constant
             if score > theta:
                 if n < k:
@@ -301,14 +330,11 @@ def top_k_segment(
                 if n == k and hs[0] > theta:
                     theta = hs[0]
         for t in range(nt):
-            slot = touched[t]
-            acc[slot] = 0.0
-            for i in range(m):
-                tf_at[i, slot] = 0
+            acc[touched[t]] = 0.0
         for r in range(essential, m):  # the window is done for every essential term
             _seek(doc_ids, cur, hi, order[r], end)
         essential = _essential(prefix, constant, theta)
-    out_rows = np.empty(n, dtype=np.int64)
+    out_rows = np.empty(n, dtype=np.int32)
     out_scores = np.empty(n)
     for at in range(n - 1, -1, -1):  # pop the worst into the last free place
         out_rows[at] = hr[0]
@@ -360,7 +386,7 @@ def top_k_dense(
                 hs[0] = score
                 hr[0] = row
                 _sift_down(hs, hr, n, 0)
-    out_rows = np.empty(n, dtype=np.int64)
+    out_rows = np.empty(n, dtype=np.int32)
     out_scores = np.empty(n)
     for at in range(n - 1, -1, -1):  # pop the worst into the last free place
         out_rows[at] = hr[0]

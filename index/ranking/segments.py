@@ -19,6 +19,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from types import ModuleType
 
 import numpy as np
@@ -41,7 +42,7 @@ SPARSE = 16
 PRUNE_POSTINGS = 20_000
 # The compiled kernel reads every posting below this many (it costs ~2-3 ns a posting;
 # pruning's bookkeeping costs more than it saves there), and prunes above (bench/README.md).
-DENSE_POSTINGS = 20_000
+DENSE_POSTINGS = 5_000
 TERM_CACHE = 4096  # terms whose spans and idf a generation keeps (cleared when full)
 
 
@@ -258,20 +259,24 @@ class SegmentedIndex:
 
     def _by_segment(
         self, terms: list[tuple[list[tuple[int, int, int]], float]]
-    ) -> list[tuple[int, np.ndarray, np.ndarray]]:
-        """(segment, lo, hi) with each query term's postings span in that segment (empty
-        where it has none), for the segments holding any."""
+    ) -> list[tuple[int, np.ndarray, np.ndarray, int]]:
+        """(segment, lo, hi, postings) with each query term's postings span in that
+        segment (empty where it has none), for the segments holding any."""
         if len(self.segments) == 1:  # every matching term has its one span there
-            lo = np.array([spans[0][1] for spans, _ in terms], dtype=np.int64)
-            return [(0, lo, np.array([spans[0][2] for spans, _ in terms], dtype=np.int64))]
-        found: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+            spans = [spans[0] for spans, _ in terms]
+            lo = np.array([span[1] for span in spans], dtype=np.int64)
+            hi = np.array([span[2] for span in spans], dtype=np.int64)
+            return [(0, lo, hi, sum(span[2] - span[1] for span in spans))]
+        found: dict[int, tuple[np.ndarray, np.ndarray, list[int]]] = {}
         for t, (spans, _) in enumerate(terms):
             for i, lo, hi in spans:
                 if i not in found:
-                    found[i] = (np.zeros(len(terms), np.int64), np.zeros(len(terms), np.int64))
+                    zeros = np.zeros(len(terms), np.int64)
+                    found[i] = (zeros, zeros.copy(), [0])
                 found[i][0][t] = lo
                 found[i][1][t] = hi
-        return [(i, *found[i]) for i in sorted(found)]
+                found[i][2][0] += hi - lo
+        return [(i, lo, hi, size[0]) for i, (lo, hi, size) in sorted(found.items())]
 
     def _top_k_compiled(
         self,
@@ -288,10 +293,10 @@ class SegmentedIndex:
         mask = _NO_MASK if allowed is None else allowed
         docs, scores = _EMPTY_DOCS, _EMPTY_SCORES
         theta = -np.inf
-        for i, lo, hi in self._by_segment(terms):
+        for i, lo, hi, postings in self._by_segment(terms):
             seg = self.segments[i]
             rows = _NO_ROWS if self.rows[i] is None else self.rows[i]
-            if int((hi - lo).sum()) < DENSE_POSTINGS:
+            if postings < DENSE_POSTINGS:
                 acc = _scratch(seg.n_docs)
                 found, found_scores = compiled.top_k_dense(
                     seg.doc_ids, seg.tfs, self.norms[i], lo, hi, weights, rows,
@@ -300,9 +305,10 @@ class SegmentedIndex:
             else:
                 impact, reference = seg.blocks(self.k1, self.b)
                 scale = (self.k1 + 1) * max(1.0, self.avgdl / reference)  # see blockmax
+                acc, touched = _window_scratch(compiled.WINDOW)
                 found, found_scores = compiled.top_k_segment(
                     seg.doc_ids, seg.tfs, self.norms[i], impact, scale, lo, hi, weights,
-                    rows, self.bases[i], mask, k, self.k1, constant, theta,
+                    rows, self.bases[i], mask, k, self.k1, constant, theta, acc, touched,
                 )  # fmt: skip
             if len(docs):
                 docs = np.concatenate([docs, found])
@@ -313,7 +319,7 @@ class SegmentedIndex:
                 docs, scores = found, found_scores
             if len(docs) == k:
                 theta = float(scores[-1])
-        return docs.astype(np.int32), scores
+        return docs, scores
 
     def _count_compiled(
         self,
@@ -324,7 +330,7 @@ class SegmentedIndex:
         """Live (and allowed) rows holding any of the terms."""
         mask = _NO_MASK if allowed is None else allowed
         total = 0
-        for i, lo, hi in self._by_segment(terms):
+        for i, lo, hi, _ in self._by_segment(terms):
             rows = self.rows[i]
             if len(lo) == 1 and rows is None and allowed is None:
                 total += int(hi[0] - lo[0])
@@ -357,7 +363,8 @@ class SegmentedIndex:
         terms = []
         constant = 0.0
         cache = self._terms
-        for term, times in Counter(query).items():
+        counted = Counter(query).items() if len(set(query)) < len(query) else _once(query)
+        for term, times in counted:
             found = cache.get(term)
             if found is None:
                 spans = self._spans(term)
@@ -453,6 +460,11 @@ class SegmentedIndex:
 _local = threading.local()
 
 
+def _once(query: Sequence[str]) -> Iterator[tuple[str, int]]:
+    """``Counter(query).items()`` of a query without repeated terms, cheaper."""
+    return zip(query, repeat(1))
+
+
 def _scratch(n: int) -> np.ndarray:
     """This thread's accumulator for the dense kernel: zeros, at least ``n`` long (the
     kernel leaves it zero)."""
@@ -460,6 +472,14 @@ def _scratch(n: int) -> np.ndarray:
     if acc is None or len(acc) < n:
         acc = _local.acc = np.zeros(max(n, 1024))
     return acc
+
+
+def _window_scratch(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """This thread's window accumulator (zeros; the kernel leaves it zero) and row list."""
+    scratch = getattr(_local, "window", None)
+    if scratch is None or len(scratch[0]) < size:
+        scratch = _local.window = (np.zeros(size), np.zeros(size, dtype=np.int64))
+    return scratch
 
 
 def _sum_sorted(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
