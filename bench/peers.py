@@ -262,13 +262,15 @@ def main() -> None:
                 cells.append(f"{value:.3f} ms ({value / base:.2f})")
             print(f"| ranking top 10, {stat}{label} | {' | '.join(cells)} | "
                   f"{results[mine]['load']} |")  # fmt: skip
-    cells = [f"{ours['open_s'] * 1000:.0f} ms"]
+    cells = [f"{ours['open_s'] * 1000:.0f} ms", f"{results['numpy']['open_s'] * 1000:.0f} ms"]
     for peer in ("tantivy", "bm25s"):
         value = results[peer]["open_s"]
         cells.append(f"{value * 1000:.0f} ms ({value / ours['open_s']:.2f})")
     print(f"| open to first answer (in process) | {' | '.join(cells)} | |")
     for peer in ("tantivy", "bm25s"):
         r = results[peer]
+        if "index_s" not in r:  # --reuse: not built in this run
+            continue
         print(
             f"| {peer}: full index / peak RSS | {r['index_s']:.1f} s / {r['peak_rss_mb']:.0f} MB |"
         )

@@ -54,21 +54,6 @@ def _seek(doc_ids, cur, hi, i, target):
 
 
 @njit(cache=True, nogil=True)
-def _shallow(doc_ids, cur, hi, i, target):
-    """Move term ``i``'s cursor to the start of its first block whose last doc >= target
-    (postings skipped all hold lower docs), or past its end when there is none."""
-    p = cur[i]
-    h = hi[i]
-    if p >= h:
-        return
-    end = min((p // BLOCK + 1) * BLOCK, h)
-    while end < h and doc_ids[end - 1] < target:
-        p = end
-        end = min(end + BLOCK, h)
-    cur[i] = p if doc_ids[end - 1] >= target else h
-
-
-@njit(cache=True, nogil=True)
 def _tf_between(doc_ids, tfs, lo, hi, d):
     """The tf of doc ``d`` among postings ``[lo, hi)`` (ascending docs), else 0."""
     while lo < hi:
@@ -219,7 +204,7 @@ def top_k_segment(
         total = 0.0
         for i in range(m):
             ubw[i] = 0.0
-            _shallow(doc_ids, cur, hi, i, start)
+            _seek(doc_ids, cur, hi, i, start)  # a block without postings here bounds 0
             p = cur[i]
             while p < hi[i] and doc_ids[p] < end:
                 j = p // BLOCK
