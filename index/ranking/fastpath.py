@@ -1,10 +1,11 @@
 """The compiled top-k (``kernel``, numba) when it is installed, loaded off the first answer.
 
-Importing numba and loading the cached machine code costs ~0.5 s (several seconds the
-very first time, when it compiles into its cache). A process that has just opened its
-index must not wait for that: the first call starts a background thread that loads it,
-and the numpy path answers until it is ready (same rows, same floats). Without numba
-(``pip install 'articlebot[fast]'`` adds it) the numpy path is all there is.
+Importing numba and loading the cached machine code costs ~0.3-0.5 s and ~45 MB of
+anonymous memory (several seconds the very first time, when it compiles into its cache).
+A process that has just opened its index must not wait for that: the first call starts a
+background thread that loads it half a second later, and the numpy path answers until it
+is ready (same rows, same floats). Without numba (``pip install 'articlebot[fast]'`` adds
+it) the numpy path is all there is.
 
 ``ARTICLEBOT_KERNEL=numpy`` keeps the numpy path; ``=numba`` loads the kernel on the
 first call, before answering.
@@ -15,10 +16,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from types import ModuleType
 
 log = logging.getLogger(__name__)
 
+LOAD_DELAY = 0.5  # seconds after the first search before the kernel starts loading
 _lock = threading.Lock()
 _kernel: ModuleType | None = None
 _requested = False  # a load was started (kernel() asks once)
@@ -36,8 +39,15 @@ def kernel() -> ModuleType | None:
     if choice == "numba":
         return load()
     _requested = True
-    threading.Thread(target=load, name="articlebot-kernel", daemon=True).start()
+    threading.Thread(target=_load_later, name="articlebot-kernel", daemon=True).start()
     return None
+
+
+def _load_later() -> None:
+    # Importing holds the GIL for most of its time: started at once, it slowed the very
+    # first search of a process by ~15 ms (of ~20) at 100k; a moment later it slows none.
+    time.sleep(LOAD_DELAY)
+    load()
 
 
 def load() -> ModuleType | None:
