@@ -119,3 +119,26 @@ def test_numpy_is_kept_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fastpath, "_requested", False)
     monkeypatch.setenv("ARTICLEBOT_KERNEL", "numpy")
     assert fastpath.kernel() is None
+
+
+@pytest.mark.parametrize("k", [1, 10])
+def test_a_term_strong_in_one_block_and_weak_elsewhere(k: int, kernel, monkeypatch) -> None:
+    """A term whose bound comes from one document (essential for the whole segment) and
+    that cannot lift a row in most windows: those windows look it up instead of adding
+    it, and every window is read once."""
+    monkeypatch.setattr(segments, "DENSE_POSTINGS", 0)
+    rng = np.random.default_rng(900 + k)
+    docs = []
+    for d in range(6000):
+        doc = ["a"] * (60 if d == 5 else 1)
+        if d % 3 == 0:
+            doc += ["b"] * int(rng.integers(1, 6))
+        docs.append(doc + ["pad"] * int(rng.integers(0, 30)))
+    index = segmented([docs], [set()])
+    for query in (["a", "b"], ["b", "a"], ["a", "b", "pad"]):
+        without_kernel(monkeypatch)
+        expected = index.top_k_total(query, k)
+        with_kernel(monkeypatch, kernel)
+        got = index.top_k_total(query, k)
+        assert got[0].tolist() == expected[0].tolist()
+        assert np.array_equal(got[1], expected[1]) and got[2] == expected[2]
