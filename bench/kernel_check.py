@@ -9,8 +9,8 @@ and 50, without and with a filter (a mask of ~half the rows), by the kernel and 
 numpy path (``match``: every matching row scored, then one full sort): rows, scores (to
 the bit) and totals must be equal. Then the kernel alone is timed per query both ways
 (median of 3 passes over all queries, one after the other, so caches are as cold as when
-queries come from users), and ``DENSE_POSTINGS`` (the postings from which it prunes) is
-chosen on the odd queries and reported on the even ones (held out).
+queries come from users), and ``DENSE_SHARE`` (the postings per row of the segment from
+which it prunes) is chosen on the odd queries and reported on the even ones (held out).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE))
 
 from bench_index import DATA, load_avg  # noqa: E402
 
-THRESHOLDS = (0, 2_000, 5_000, 10_000, 20_000, 10**12)
+SHARES = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, None)  # prune from this many postings per row
 
 
 def exhaustive(index, query: list[str], k: int, allowed: np.ndarray | None):
@@ -111,15 +111,16 @@ def main() -> None:
         sizes.append(postings)
     dense, pruned = rotated(dense_calls), rotated(pruned_calls)
     rows = list(zip(range(len(sizes)), sizes, dense, pruned, strict=True))
-    print(f"kernel alone, top 10, µs (load {load_avg()}); in use: {segments.DENSE_POSTINGS:,}")
-    print("| prune from (postings) | odd p50 | odd p95 | even p50 | even p95 |")
+    print(f"kernel alone, top 10, µs (load {load_avg()}); in use: {segments.DENSE_SHARE}")
+    print("| prune from (postings per row) | odd p50 | odd p95 | even p50 | even p95 |")
     print("|---|---|---|---|---|")
-    for threshold in THRESHOLDS:
+    for share in SHARES:
+        threshold = 10**12 if share is None else share * seg.n_docs
         cells = []
         for half in (1, 0):
             times = [p if size >= threshold else d for n, size, d, p in rows if n % 2 == half]
             cells += [f"{np.median(times):.1f}", f"{p95(times):.1f}"]
-        label = "never" if threshold >= 10**12 else f"{threshold:,}"
+        label = "never" if share is None else f"{share} ({threshold:,.0f})"
         print(f"| {label} | {' | '.join(cells)} |")
 
 

@@ -40,9 +40,10 @@ SPARSE = 16
 # Queries with fewer postings are scored whole: below this, pruning's extra passes cost
 # more than the scoring they save (measured on the real corpus, bench/README.md).
 PRUNE_POSTINGS = 20_000
-# The compiled kernel reads every posting below this many (it costs ~2-3 ns a posting;
-# pruning's bookkeeping costs more than it saves there), and prunes above (bench/README.md).
-DENSE_POSTINGS = 5_000
+# The compiled kernel reads every posting of a query below this many per document of the
+# segment (pruning's windows and look-ups cost more than they save there), and prunes
+# above (tuned by bench/kernel_check.py: the same share at 24k and 100k).
+DENSE_SHARE = 0.2
 TERM_CACHE = 4096  # terms whose spans and idf a generation keeps (cleared when full)
 
 
@@ -296,7 +297,7 @@ class SegmentedIndex:
         for i, lo, hi, postings in self._by_segment(terms):
             seg = self.segments[i]
             rows = _NO_ROWS if self.rows[i] is None else self.rows[i]
-            if postings < DENSE_POSTINGS:
+            if postings < DENSE_SHARE * seg.n_docs:
                 acc = _scratch(seg.n_docs)
                 found, found_scores = compiled.top_k_dense(
                     seg.doc_ids, seg.tfs, self.norms[i], lo, hi, weights, rows,

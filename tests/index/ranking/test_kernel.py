@@ -51,7 +51,7 @@ def big_blocks(rng: np.random.Generator, n_terms: int):
 def test_compiled_top_k_equals_the_numpy_path(
     seed: int, dense: int, kernel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(segments, "DENSE_POSTINGS", dense)  # 0: always prune
+    monkeypatch.setattr(segments, "DENSE_SHARE", dense)  # 0: always prune
     rng = np.random.default_rng(700 + seed)
     n_terms = int(rng.integers(20, 200))
     blocks, deleted = big_blocks(rng, n_terms)
@@ -126,7 +126,7 @@ def test_a_term_strong_in_one_block_and_weak_elsewhere(k: int, kernel, monkeypat
     """A term whose bound comes from one document (essential for the whole segment) and
     that cannot lift a row in most windows: those windows look it up instead of adding
     it, and every window is read once."""
-    monkeypatch.setattr(segments, "DENSE_POSTINGS", 0)
+    monkeypatch.setattr(segments, "DENSE_SHARE", 0)
     rng = np.random.default_rng(900 + k)
     docs = []
     for d in range(6000):
