@@ -82,8 +82,12 @@ def timed_queries(search, queries: list[list[str]]) -> dict[str, float]:
 
 def role_articlebot(args) -> dict:
     from articlebot.index.config import IndexConfig
-    from articlebot.index.ranking import fastpath
     from articlebot.index.service import _open_sync
+
+    try:
+        from articlebot.index.ranking import fastpath
+    except ImportError:  # --before: a tree from before the compiled kernel
+        fastpath = None
 
     t0 = time.perf_counter()
     searcher, _ = _open_sync(DATA / f"bench-{args.corpus}.sqlite3", IndexConfig())
@@ -93,7 +97,8 @@ def role_articlebot(args) -> dict:
     # The compiled kernel loads in the background after the first answer: wait for it
     # (None when numba is missing or ARTICLEBOT_KERNEL=numpy), so serving is measured.
     t0 = time.perf_counter()
-    kernel = fastpath.load() if os.environ.get("ARTICLEBOT_KERNEL") != "numpy" else None
+    numpy_only = fastpath is None or os.environ.get("ARTICLEBOT_KERNEL") == "numpy"
+    kernel = None if numpy_only else fastpath.load()
     load_s = time.perf_counter() - t0
     rank = timed_queries(lambda q: searcher.bm25.top_k(q, 10), queries)
     return {"open_s": open_s, "kernel": kernel is not None, "kernel_load_s": load_s, "rank": rank}
@@ -222,50 +227,63 @@ def main() -> None:
     ap.add_argument("--rank-only", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--reuse", action="store_true", help="reuse the peers' built indexes")
     ap.add_argument("--repeat", type=int, default=2, help="alternating latency re-runs")
+    ap.add_argument(
+        "--before",
+        help="a folder holding an older articlebot/ source tree (git archive REV index bot "
+        "content, under articlebot/), run as 'before' in the same run",
+    )
     args = ap.parse_args()
     if args.role:
         print(json.dumps(ROLES[args.role](args)))
         return
     args.docs, args.terms = prepare(args.corpus)
-    results = {"articlebot": child("articlebot", args)}
-    results["numpy"] = child("articlebot", args, env={"ARTICLEBOT_KERNEL": "numpy"})
+    ours = ["articlebot", "numpy"] + (["before"] if args.before else [])
+    env = {"numpy": {"ARTICLEBOT_KERNEL": "numpy"}, "before": {"PYTHONPATH": args.before or ""}}
+    results = {key: child("articlebot", args, env=env.get(key)) for key in ours}
     for peer in ("tantivy", "bm25s"):
         if args.reuse and (DATA / f"peers-{args.corpus}-{peer}").exists():
             results[peer] = child(peer, args)
         else:
             results[peer] = {**child(peer, args, "--build"), **child(peer, args)}
     # Latency again, alternating, so a change of load hits every engine alike.
+    columns = [key for key in ours if key != "numpy"] + ["tantivy", "bm25s"]
     for again in range(args.repeat):
-        for role in ("articlebot", "tantivy", "bm25s"):
-            results[f"{role}-{again}"] = child(role, args, "--rank-only")
+        for key in columns:
+            role = key if key in ROLES else "articlebot"
+            results[f"{key}-{again}"] = child(role, args, "--rank-only", env=env.get(key))
     (DATA / f"peers-{args.corpus}.json").write_text(json.dumps(results, indent=1))
-    ours = results["articlebot"]
-    print(f"\n{args.corpus}: ratio = peer / articlebot (below 1: the peer is faster)")
+    mine = results["articlebot"]
+    print(f"\n{args.corpus}: ratio = other / articlebot (below 1: the other is faster)")
     print(
-        f"articlebot kernel: {ours['kernel']} (loaded {ours['kernel_load_s'] * 1000:.0f} ms "
+        f"articlebot kernel: {mine['kernel']} (loaded {mine['kernel_load_s'] * 1000:.0f} ms "
         f"after the first answer)"
     )
-    print("| work | articlebot | articlebot, numpy path | tantivy | bm25s (numba) | load |")
-    print("|---|---|---|---|---|---|")
-    runs = [("", "articlebot", "numpy", "tantivy", "bm25s")]
-    runs += [(f" (again {i + 1})", f"articlebot-{i}", None, f"tantivy-{i}", f"bm25s-{i}")
+    names = {"numpy": "articlebot, numpy path", "before": "articlebot before",
+             "bm25s": "bm25s (numba)"}  # fmt: skip
+    header = ["articlebot", *(names.get(k, k) for k in ours[1:]), "tantivy", "bm25s (numba)"]
+    print(f"| work | {' | '.join(header)} | load |")
+    print("|---" * (len(header) + 2) + "|")
+    runs = [("", ["articlebot", *ours[1:], "tantivy", "bm25s"])]
+    runs += [(f" (again {i + 1})", [f"{key}-{i}" if key in columns else None
+                                     for key in ["articlebot", *ours[1:], "tantivy", "bm25s"]])
              for i in range(args.repeat)]  # fmt: skip
-    for label, mine, numpy_key, *peers in runs:
+    for label, keys in runs:
         for stat in ("p50", "p95"):
-            base = results[mine]["rank"][stat]
+            base = results[keys[0]]["rank"][stat]
             cells = [f"{base:.3f} ms"]
-            for key in (numpy_key, *peers):
+            for key in keys[1:]:
                 if key is None:
                     cells.append("")
                     continue
                 value = results[key]["rank"][stat]
                 cells.append(f"{value:.3f} ms ({value / base:.2f})")
             print(f"| ranking top 10, {stat}{label} | {' | '.join(cells)} | "
-                  f"{results[mine]['load']} |")  # fmt: skip
-    cells = [f"{ours['open_s'] * 1000:.0f} ms", f"{results['numpy']['open_s'] * 1000:.0f} ms"]
+                  f"{results[keys[0]]['load']} |")  # fmt: skip
+    ours_open = [f"{results[key]['open_s'] * 1000:.0f} ms" for key in ours]
+    cells = ours_open
     for peer in ("tantivy", "bm25s"):
         value = results[peer]["open_s"]
-        cells.append(f"{value * 1000:.0f} ms ({value / ours['open_s']:.2f})")
+        cells.append(f"{value * 1000:.0f} ms ({value / mine['open_s']:.2f})")
     print(f"| open to first answer (in process) | {' | '.join(cells)} | |")
     for peer in ("tantivy", "bm25s"):
         r = results[peer]
