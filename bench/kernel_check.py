@@ -99,12 +99,13 @@ def main() -> None:
     window, touched = np.zeros(kernel.WINDOW), np.zeros(kernel.WINDOW, dtype=np.int64)
     no_rows, no_mask = np.zeros(0, np.int32), np.zeros(0, bool)
     dense_calls, pruned_calls, sizes = [], [], []
+    heap = (np.empty(10), np.empty(10, dtype=np.int64))
     for query in terms:
         weighted, constant = index._weighted(query)
         ((_, lo, hi, postings),) = index._by_segment(weighted)
         weights = np.array([w for _, w in weighted])
         common = (seg.doc_ids, seg.tfs, index.norms[0])
-        shared = (weights, no_rows, 0, no_mask, 10, index.k1, constant, -np.inf)
+        shared = (weights, no_rows, 0, no_mask, index.k1, constant, *heap, 0)
         dense_calls.append(partial(kernel.top_k_dense, *common, lo, hi, *shared, acc))
         pruned_calls.append(partial(kernel.top_k_segment, *common, impact, scale, lo, hi,
                                     *shared, window, touched))  # fmt: skip

@@ -83,9 +83,11 @@ def _warm(module: ModuleType) -> None:
     norm = np.ones(3)
     lo, hi = np.zeros(1, dtype=np.int64), np.full(1, 3, dtype=np.int64)
     rows, allowed = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=bool)
-    module.top_k_segment(doc_ids, tfs, norm, impact, 2.2, lo, hi, np.ones(1), rows, 0,
-                         allowed, 2, 1.2, 0.0, -np.inf, np.zeros(module.WINDOW),
-                         np.zeros(module.WINDOW, dtype=np.int64))  # fmt: skip
-    module.top_k_dense(doc_ids, tfs, norm, lo, hi, np.ones(1), rows, 0, allowed, 2, 1.2,
-                       0.0, -np.inf, np.zeros(3))  # fmt: skip
+    heap = (np.empty(2), np.empty(2, dtype=np.int64))
+    n = module.top_k_segment(doc_ids, tfs, norm, impact, 2.2, lo, hi, np.ones(1), rows, 0,
+                             allowed, 1.2, 0.0, *heap, 0, np.zeros(module.WINDOW),
+                             np.zeros(module.WINDOW, dtype=np.int64))  # fmt: skip
+    n = module.top_k_dense(doc_ids, tfs, norm, lo, hi, np.ones(1), rows, 0, allowed, 1.2,
+                           0.0, *heap, n, np.zeros(3))  # fmt: skip
+    module.ranked(*heap, n)
     module.count_segment(doc_ids, lo, hi, rows, 0, allowed)

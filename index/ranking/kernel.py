@@ -56,13 +56,14 @@ def _seek(doc_ids, cur, hi, i, target):
 @njit(cache=True, nogil=True)
 def _tf_between(doc_ids, tfs, lo, hi, d):
     """The tf of doc ``d`` among postings ``[lo, hi)`` (ascending docs), else 0."""
+    end = hi
     while lo < hi:
         mid = (lo + hi) // 2
         if doc_ids[mid] < d:
             lo = mid + 1
         else:
             hi = mid
-    return np.int64(tfs[lo]) if lo < len(doc_ids) and doc_ids[lo] == d else np.int64(0)
+    return np.int64(tfs[lo]) if lo < end and doc_ids[lo] == d else np.int64(0)
 
 
 @njit(cache=True, nogil=True)
@@ -128,15 +129,17 @@ def top_k_segment(
     rows,
     base,
     allowed,
-    k,
     k1,
     constant,
-    theta0,
+    hs,
+    hr,
+    n,
     acc,
     touched,
 ):
-    """The ``k`` best rows of one segment scoring above ``theta0``, best first, and their
-    scores (constant included).
+    """Offer one segment's best rows to the heap of the k best so far (``hs`` scores with
+    the constant, ``hr`` rows, ``n`` of them, worst first; rows of earlier segments, all
+    lower); returns the new ``n``. ``ranked`` reads the heap out.
 
     ``lo``/``hi``: each query term's postings in this segment (``lo == hi`` for none), in
     the query's order; ``weights``: times * idf per term. ``rows``: local doc -> row (-1
@@ -177,10 +180,8 @@ def top_k_segment(
     ubw = np.zeros(m)
     wo = np.empty(m, dtype=np.int64)
     inside = np.zeros(m, dtype=np.bool_)  # accumulated in this window
-    hs = np.empty(k)
-    hr = np.empty(k, dtype=np.int64)
-    n = 0
-    theta = theta0
+    k = len(hs)
+    theta = hs[0] if n == k else -np.inf  # a row tied with it is higher: it would lose
     essential = _essential(prefix, constant, theta)
     check_rows = len(rows) > 0
     check_allowed = len(allowed) > 0
@@ -319,20 +320,12 @@ def top_k_segment(
         for r in range(essential, m):  # the window is done for every essential term
             _seek(doc_ids, cur, hi, order[r], end)
         essential = _essential(prefix, constant, theta)
-    out_rows = np.empty(n, dtype=np.int32)
-    out_scores = np.empty(n)
-    for at in range(n - 1, -1, -1):  # pop the worst into the last free place
-        out_rows[at] = hr[0]
-        out_scores[at] = hs[0]
-        hs[0] = hs[at]
-        hr[0] = hr[at]
-        _sift_down(hs, hr, at, 0)
-    return out_rows, out_scores
+    return n
 
 
 @njit(cache=True, nogil=True)
 def top_k_dense(
-    doc_ids, tfs, norm, lo, hi, weights, rows, base, allowed, k, k1, constant, theta0, acc
+    doc_ids, tfs, norm, lo, hi, weights, rows, base, allowed, k1, constant, hs, hr, n, acc
 ):
     """``top_k_segment`` by reading every posting: the terms are added into ``acc`` (one
     float per document of the segment, zero on entry and left zero), term after term in
@@ -344,9 +337,7 @@ def top_k_dense(
         for p in range(lo[i], hi[i]):
             d = doc_ids[p]
             acc[d] += _contribution(w, np.float64(tfs[p]), norm[d], k1)
-    hs = np.empty(k)
-    hr = np.empty(k, dtype=np.int64)
-    n = 0
+    k = len(hs)
     check_rows = len(rows) > 0
     check_allowed = len(allowed) > 0
     for i in range(m):
@@ -357,7 +348,7 @@ def top_k_dense(
                 continue
             acc[d] = 0.0
             score = partial + constant
-            if score <= theta0 or (n == k and score < hs[0]):
+            if n == k and score < hs[0]:
                 continue
             row = rows[d] if check_rows else base + d
             if row < 0 or (check_allowed and not allowed[row]):
@@ -371,6 +362,12 @@ def top_k_dense(
                 hs[0] = score
                 hr[0] = row
                 _sift_down(hs, hr, n, 0)
+    return n
+
+
+@njit(cache=True, nogil=True)
+def ranked(hs, hr, n):
+    """The heap's rows (int32) and scores, best first (the heap is used up)."""
     out_rows = np.empty(n, dtype=np.int32)
     out_scores = np.empty(n)
     for at in range(n - 1, -1, -1):  # pop the worst into the last free place

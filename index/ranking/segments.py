@@ -287,40 +287,28 @@ class SegmentedIndex:
         k: int,
         allowed: np.ndarray | None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """``top_k`` by the compiled kernel, one segment after the other (oldest first):
-        the k-th score so far is passed on, so later segments prune against it (their
+        """``top_k`` by the compiled kernel, one segment after the other (oldest first)
+        into one heap of the k best: later segments prune against its k-th score (their
         rows are higher, so a tie with it would lose anyway)."""
         weights = np.array([weight for _, weight in terms])
         mask = _NO_MASK if allowed is None else allowed
-        docs, scores = _EMPTY_DOCS, _EMPTY_SCORES
-        theta = -np.inf
+        heap_scores, heap_rows, n = np.empty(k), np.empty(k, dtype=np.int64), 0
         for i, lo, hi, postings in self._by_segment(terms):
             seg = self.segments[i]
             rows = _NO_ROWS if self.rows[i] is None else self.rows[i]
+            common = (seg.doc_ids, seg.tfs, self.norms[i])
             if postings < DENSE_SHARE * seg.n_docs:
-                acc = _scratch(seg.n_docs)
-                found, found_scores = compiled.top_k_dense(
-                    seg.doc_ids, seg.tfs, self.norms[i], lo, hi, weights, rows,
-                    self.bases[i], mask, k, self.k1, constant, theta, acc,
-                )  # fmt: skip
+                n = compiled.top_k_dense(*common, lo, hi, weights, rows, self.bases[i], mask,
+                                         self.k1, constant, heap_scores, heap_rows, n,
+                                         _scratch(seg.n_docs))  # fmt: skip
             else:
                 impact, reference = seg.blocks(self.k1, self.b)
                 scale = (self.k1 + 1) * max(1.0, self.avgdl / reference)  # see blockmax
-                acc, touched = _window_scratch(compiled.WINDOW)
-                found, found_scores = compiled.top_k_segment(
-                    seg.doc_ids, seg.tfs, self.norms[i], impact, scale, lo, hi, weights,
-                    rows, self.bases[i], mask, k, self.k1, constant, theta, acc, touched,
-                )  # fmt: skip
-            if len(docs):
-                docs = np.concatenate([docs, found])
-                scores = np.concatenate([scores, found_scores])
-                order = top_k(scores, docs, k)
-                docs, scores = docs[order], scores[order]
-            else:
-                docs, scores = found, found_scores
-            if len(docs) == k:
-                theta = float(scores[-1])
-        return docs, scores
+                n = compiled.top_k_segment(*common, impact, scale, lo, hi, weights, rows,
+                                           self.bases[i], mask, self.k1, constant,
+                                           heap_scores, heap_rows, n,
+                                           *_window_scratch(compiled.WINDOW))  # fmt: skip
+        return compiled.ranked(heap_scores, heap_rows, n)
 
     def _count_compiled(
         self,

@@ -12,16 +12,20 @@ from articlebot.index.ranking.blockmax import BLOCK, block_impacts, reference_av
 from articlebot.index.ranking.bm25 import BM25Index
 from articlebot.index.ranking.segment import Segment
 from tests.index.ranking.synthetic import PARAMS, corpus, queries
-from tests.index.ranking.test_segments import segmented
+from tests.index.ranking.test_segments import random_blocks, segmented
 
 pytest.importorskip("numba")
 
 
 @pytest.fixture(scope="module")
 def kernel():
+    """The kernel module; afterwards ``fastpath`` is as it was (other tests rank with
+    numpy)."""
+    saved = fastpath._kernel, fastpath._done, fastpath._requested
     module = fastpath.load()
     assert module is not None
-    return module
+    yield module
+    fastpath._kernel, fastpath._done, fastpath._requested = saved
 
 
 def with_kernel(monkeypatch: pytest.MonkeyPatch, module) -> None:
@@ -71,6 +75,27 @@ def test_compiled_top_k_equals_the_numpy_path(
                 top, scores = index.top_k(query, k, mask)
                 assert top.tolist() == expected[0].tolist()
                 assert np.array_equal(scores, expected[1])
+
+
+@pytest.mark.parametrize("seed", range(16))
+@pytest.mark.parametrize("dense", [0, 10**9])
+def test_small_segments_with_deletions(seed: int, dense: int, kernel, monkeypatch) -> None:
+    """Many small segments (one heap carried across them) with deletions and filters."""
+    monkeypatch.setattr(segments, "DENSE_SHARE", dense)
+    rng = np.random.default_rng(1000 + seed)
+    n_terms = int(rng.integers(3, 40))
+    blocks, deleted = random_blocks(rng, n_terms)
+    index = segmented(blocks, deleted, PARAMS[seed % len(PARAMS)])
+    allowed = rng.random(index.n_docs) < 0.7
+    for query in queries(rng, n_terms, 30):
+        for mask in (None, allowed):
+            for k in (1, 5, 200):
+                without_kernel(monkeypatch)
+                expected = index.top_k_total(query, k, mask)
+                with_kernel(monkeypatch, kernel)
+                got = index.top_k_total(query, k, mask)
+                assert got[0].tolist() == expected[0].tolist(), (query, k)
+                assert np.array_equal(got[1], expected[1]) and got[2] == expected[2]
 
 
 def test_compiled_top_k_on_an_empty_or_unknown_query(kernel, monkeypatch) -> None:
