@@ -90,4 +90,4 @@ def _warm(module: ModuleType) -> None:
     n = module.top_k_dense(doc_ids, tfs, norm, lo, hi, np.ones(1), rows, 0, allowed, 1.2,
                            0.0, *heap, n, np.zeros(3))  # fmt: skip
     module.ranked(*heap, n)
-    module.count_segment(doc_ids, lo, hi, rows, 0, allowed)
+    module.count_segment(doc_ids, lo, hi, rows, 0, allowed, np.zeros(3, dtype=bool))

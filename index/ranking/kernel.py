@@ -380,23 +380,24 @@ def ranked(hs, hr, n):
 
 
 @njit(cache=True, nogil=True)
-def count_segment(doc_ids, lo, hi, rows, base, allowed):
-    """Live (and allowed) rows of one segment holding at least one of the terms."""
+def count_segment(doc_ids, lo, hi, rows, base, allowed, seen):
+    """Live (and allowed) rows of one segment holding at least one of the terms.
+
+    ``seen``: a flag per document of the segment, all False on entry and left False (two
+    passes over the postings: cheaper than merging the terms' lists by document)."""
     m = len(lo)
-    cur = lo.copy()
     check_rows = len(rows) > 0
     check_allowed = len(allowed) > 0
     total = 0
-    while True:
-        d = _END
-        for i in range(m):
-            if cur[i] < hi[i] and doc_ids[cur[i]] < d:
-                d = doc_ids[cur[i]]
-        if d == _END:
-            return total
-        for i in range(m):
-            if cur[i] < hi[i] and doc_ids[cur[i]] == d:
-                cur[i] += 1
-        row = rows[d] if check_rows else base + d
-        if row >= 0 and (not check_allowed or allowed[row]):
-            total += 1
+    for i in range(m):
+        for p in range(lo[i], hi[i]):
+            d = doc_ids[p]
+            if not seen[d]:
+                seen[d] = True
+                row = rows[d] if check_rows else base + d
+                if row >= 0 and (not check_allowed or allowed[row]):
+                    total += 1
+    for i in range(m):
+        for p in range(lo[i], hi[i]):
+            seen[doc_ids[p]] = False
+    return total

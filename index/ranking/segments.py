@@ -327,7 +327,7 @@ class SegmentedIndex:
             seg = self.segments[i]
             total += compiled.count_segment(seg.doc_ids, lo, hi,
                                             _NO_ROWS if rows is None else rows,
-                                            self.bases[i], mask)  # fmt: skip
+                                            self.bases[i], mask, _seen(seg.n_docs))  # fmt: skip
         return total
 
     def _top_k_all(
@@ -461,6 +461,15 @@ def _scratch(n: int) -> np.ndarray:
     if acc is None or len(acc) < n:
         acc = _local.acc = np.zeros(max(n, 1024))
     return acc
+
+
+def _seen(n: int) -> np.ndarray:
+    """This thread's flags for counting matches: False, at least ``n`` long (the kernel
+    leaves them False)."""
+    seen = getattr(_local, "seen", None)
+    if seen is None or len(seen) < n:
+        seen = _local.seen = np.zeros(max(n, 1024), dtype=bool)
+    return seen
 
 
 def _window_scratch(size: int) -> tuple[np.ndarray, np.ndarray]:
