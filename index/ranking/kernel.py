@@ -1,21 +1,26 @@
-"""The compiled top-k over one segment: block-max MaxScore, document at a time (numba).
+"""The compiled top-k over one segment (numba): every posting read, or block-max MaxScore.
 
 Imported only through ``fastpath`` (importing numba costs ~0.4 s, so never on the way to
-a first answer). The numpy path in ``segments`` ranks the same rows with the same floats;
-this one reads only the postings that can still reach the top k:
+a first answer). The numpy path in ``segments`` ranks the same rows with the same floats.
 
-- terms are ordered by their bound (the largest block bound of their postings); those
-  whose bounds together cannot beat the current k-th score are *non-essential*: a row is
-  a candidate only if an essential term holds it, and non-essential terms are looked up
-  (by block, then binary search) only while the candidate can still make it;
-- before a candidate is scored, the block bounds of every term at that row are summed;
-  when they cannot beat the k-th score, every row up to the nearest block end is skipped.
+- ``top_k_dense`` adds every posting of the query's terms into an accumulator, term after
+  term, and offers each touched row to a heap of the k best: fastest when the postings
+  are few for the segment's size (``segments.DENSE_SHARE``).
+- ``top_k_segment`` reads only the postings that can still reach the top k. Terms are
+  ordered by their bound (their largest block impact, ``blockmax``); those whose bounds
+  together cannot beat the k-th score are non-essential. Windows of documents run from
+  the lowest essential cursor to the nearest essential block end: a window whose block
+  bounds cannot beat the k-th score is skipped; in the others, the terms that could lift
+  a row are added term by term, and the rest are looked up (block skip, binary search)
+  only for the rows that still can make it.
+- One heap runs through the segments, oldest first: a later segment prunes against the
+  k-th score so far. ``ranked`` reads it out; ``count_segment`` counts every match.
 
 Bounds are compared with a relative margin (``SLACK``) so that rounding can never drop a
 row that belongs in the top k. A row is scored exactly as the numpy path scores it (terms
 added in the query's order, then the BM25Plus constant), so scores are equal to the bit,
-and ties are broken by the lower row: rows are visited in ascending order, so a row tied
-with the k-th score never enters.
+and ties go to the lower row (the heap compares rows; the pruned kernel visits rows in
+ascending order, so a row tied with the k-th score never enters).
 """
 
 from __future__ import annotations
