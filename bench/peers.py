@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -83,12 +84,24 @@ def role_articlebot(args) -> dict:
     from articlebot.index.config import IndexConfig
     from articlebot.index.service import _open_sync
 
+    try:
+        from articlebot.index.ranking import fastpath
+    except ImportError:  # --before: a tree from before the compiled kernel
+        fastpath = None
+
     t0 = time.perf_counter()
     searcher, _ = _open_sync(DATA / f"bench-{args.corpus}.sqlite3", IndexConfig())
     queries = json.loads(Path(args.terms).read_text())
     searcher.bm25.top_k(queries[0], 10)
     open_s = time.perf_counter() - t0
-    return {"open_s": open_s, "rank": timed_queries(lambda q: searcher.bm25.top_k(q, 10), queries)}
+    # The compiled kernel loads in the background after the first answer: wait for it
+    # (None when numba is missing or ARTICLEBOT_KERNEL=numpy), so serving is measured.
+    t0 = time.perf_counter()
+    numpy_only = fastpath is None or os.environ.get("ARTICLEBOT_KERNEL") == "numpy"
+    kernel = None if numpy_only else fastpath.load()
+    load_s = time.perf_counter() - t0
+    rank = timed_queries(lambda q: searcher.bm25.top_k(q, 10), queries)
+    return {"open_s": open_s, "kernel": kernel is not None, "kernel_load_s": load_s, "rank": rank}
 
 
 def role_tantivy(args) -> dict:
@@ -133,6 +146,8 @@ def role_tantivy(args) -> dict:
     out["open_s"] = time.perf_counter() - t0
     out["rank"] = timed_queries(search, queries)
     out["rss_anon_mb"] = proc_status().get("RssAnon", 0.0)
+    if args.rank_only:
+        return out
     # One-file update: the middle document replaced by itself plus a paragraph.
     with open(args.docs) as lines:
         all_lines = lines.readlines()
@@ -190,11 +205,11 @@ def role_bm25s(args) -> dict:
 ROLES = {"articlebot": role_articlebot, "tantivy": role_tantivy, "bm25s": role_bm25s}
 
 
-def child(role: str, args, *extra: str) -> dict:
+def child(role: str, args, *extra: str, env: dict[str, str] | None = None) -> dict:
     cmd = [sys.executable, __file__, "--role", role, "--corpus", args.corpus]
     cmd += ["--docs", str(args.docs), "--terms", str(args.terms), *extra]
     before = load_avg()
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
     if done.returncode:
         raise SystemExit(f"{role} failed: {done.stderr[-2000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -209,32 +224,71 @@ def main() -> None:
     ap.add_argument("--build", action="store_true")
     ap.add_argument("--docs")
     ap.add_argument("--terms")
+    ap.add_argument("--rank-only", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--reuse", action="store_true", help="reuse the peers' built indexes")
+    ap.add_argument("--repeat", type=int, default=2, help="alternating latency re-runs")
+    ap.add_argument(
+        "--before",
+        help="a folder holding an older articlebot/ source tree (git archive REV index bot "
+        "content, under articlebot/), run as 'before' in the same run",
+    )
     args = ap.parse_args()
     if args.role:
         print(json.dumps(ROLES[args.role](args)))
         return
     args.docs, args.terms = prepare(args.corpus)
-    results = {"articlebot": child("articlebot", args)}
+    ours = ["articlebot", "numpy"] + (["before"] if args.before else [])
+    env = {"numpy": {"ARTICLEBOT_KERNEL": "numpy"}, "before": {"PYTHONPATH": args.before or ""}}
+    results = {key: child("articlebot", args, env=env.get(key)) for key in ours}
     for peer in ("tantivy", "bm25s"):
-        results[peer] = {**child(peer, args, "--build"), **child(peer, args)}
+        if args.reuse and (DATA / f"peers-{args.corpus}-{peer}").exists():
+            results[peer] = child(peer, args)
+        else:
+            results[peer] = {**child(peer, args, "--build"), **child(peer, args)}
+    # Latency again, alternating, so a change of load hits every engine alike.
+    columns = [key for key in ours if key != "numpy"] + ["tantivy", "bm25s"]
+    for again in range(args.repeat):
+        for key in columns:
+            role = key if key in ROLES else "articlebot"
+            results[f"{key}-{again}"] = child(role, args, "--rank-only", env=env.get(key))
     (DATA / f"peers-{args.corpus}.json").write_text(json.dumps(results, indent=1))
-    ours = results["articlebot"]
-    print(f"\n{args.corpus}: ratio = peer / articlebot (below 1: the peer is faster)")
-    print("| work | articlebot | tantivy | bm25s (numba) | load |")
-    print("|---|---|---|---|---|")
-    for stat in ("p50", "p95"):
-        cells = [f"{ours['rank'][stat]:.3f} ms"]
-        for peer in ("tantivy", "bm25s"):
-            value = results[peer]["rank"][stat]
-            cells.append(f"{value:.3f} ms ({value / ours['rank'][stat]:.2f})")
-        print(f"| ranking top 10, {stat} | {' | '.join(cells)} | {results['tantivy']['load']} |")
-    cells = [f"{ours['open_s'] * 1000:.0f} ms"]
+    mine = results["articlebot"]
+    print(f"\n{args.corpus}: ratio = other / articlebot (below 1: the other is faster)")
+    print(
+        f"articlebot kernel: {mine['kernel']} (loaded {mine['kernel_load_s'] * 1000:.0f} ms "
+        f"after the first answer)"
+    )
+    names = {"numpy": "articlebot, numpy path", "before": "articlebot before",
+             "bm25s": "bm25s (numba)"}  # fmt: skip
+    header = ["articlebot", *(names.get(k, k) for k in ours[1:]), "tantivy", "bm25s (numba)"]
+    print(f"| work | {' | '.join(header)} | load |")
+    print("|---" * (len(header) + 2) + "|")
+    runs = [("", ["articlebot", *ours[1:], "tantivy", "bm25s"])]
+    runs += [(f" (again {i + 1})", [f"{key}-{i}" if key in columns else None
+                                     for key in ["articlebot", *ours[1:], "tantivy", "bm25s"]])
+             for i in range(args.repeat)]  # fmt: skip
+    for label, keys in runs:
+        for stat in ("p50", "p95"):
+            base = results[keys[0]]["rank"][stat]
+            cells = [f"{base:.3f} ms"]
+            for key in keys[1:]:
+                if key is None:
+                    cells.append("")
+                    continue
+                value = results[key]["rank"][stat]
+                cells.append(f"{value:.3f} ms ({value / base:.2f})")
+            print(f"| ranking top 10, {stat}{label} | {' | '.join(cells)} | "
+                  f"{results[keys[0]]['load']} |")  # fmt: skip
+    ours_open = [f"{results[key]['open_s'] * 1000:.0f} ms" for key in ours]
+    cells = ours_open
     for peer in ("tantivy", "bm25s"):
         value = results[peer]["open_s"]
-        cells.append(f"{value * 1000:.0f} ms ({value / ours['open_s']:.2f})")
+        cells.append(f"{value * 1000:.0f} ms ({value / mine['open_s']:.2f})")
     print(f"| open to first answer (in process) | {' | '.join(cells)} | |")
     for peer in ("tantivy", "bm25s"):
         r = results[peer]
+        if "index_s" not in r:  # --reuse: not built in this run
+            continue
         print(
             f"| {peer}: full index / peak RSS | {r['index_s']:.1f} s / {r['peak_rss_mb']:.0f} MB |"
         )

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import os
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from tests.postgres import postgres_server
+
+# The numpy ranking path everywhere, deterministically (not the compiled kernel once a
+# background thread has loaded it); tests/index/ranking/test_kernel.py checks the kernel
+# against it.
+os.environ.setdefault("ARTICLEBOT_KERNEL", "numpy")
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from articlebot.index.ranking.blockmax import BLOCK, block_impacts, reference_avgdl
 from articlebot.index.ranking.bm25 import BM25Index, postings_arrays
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
@@ -27,6 +28,10 @@ class Segment:
     doc_ids: np.ndarray  # int32, ascending within each term
     tfs: np.ndarray  # uint16
     doc_len: np.ndarray  # int32 tokens per document
+    # Per block of postings (``blockmax``): stored in the file; computed when absent or
+    # taken with other parameters. ``impact_params`` is (k1, b, reference avgdl).
+    impact: np.ndarray | None = None  # float32
+    impact_params: tuple[float, float, float] | None = None
 
     @property
     def n_docs(self) -> int:
@@ -60,13 +65,32 @@ class Segment:
     def from_bm25(cls, name: str, bm25: BM25Index) -> Segment:
         return cls(name, bm25.terms, bm25.vocab, bm25.offsets, bm25.doc_ids, bm25.tfs, bm25.doc_len)
 
+    def blocks(self, k1: float, b: float) -> tuple[np.ndarray, float]:
+        """(impact per block of postings, the reference average length it was taken at)
+        for these parameters; computed once (one pass over the postings) if not stored."""
+        params = self.impact_params
+        if self.impact is None or params is None or params[:2] != (k1, b):
+            avgdl = reference_avgdl(self.doc_len)
+            impact = block_impacts(self.doc_ids, self.tfs, self.doc_len, k1, b, avgdl)
+            impact.flags.writeable = False
+            object.__setattr__(self, "impact", impact)  # derived: the same for every reader
+            object.__setattr__(self, "impact_params", params := (k1, b, avgdl))
+        assert self.impact is not None
+        return self.impact, params[2]
+
     def to_arrays(self) -> dict[str, np.ndarray]:
-        return postings_arrays(self.terms, self.offsets, self.doc_ids, self.tfs, self.doc_len)
+        """The arrays of its file; block impacts too when they were computed."""
+        arrays = postings_arrays(self.terms, self.offsets, self.doc_ids, self.tfs, self.doc_len)
+        if self.impact is not None and self.impact_params is not None:
+            arrays["impact"] = self.impact
+            arrays["impact_params"] = np.array(self.impact_params, dtype=np.float64)
+        return arrays
 
     @classmethod
     def from_arrays(cls, name: str, arrays: Mapping[str, np.ndarray]) -> Segment:
         """A segment over the given arrays (memory-mapped ones stay mapped, no copies);
-        raises ValueError when they do not fit together."""
+        raises ValueError when they do not fit together. Files written before block
+        maxima were stored get them computed on first use."""
         offsets = np.asarray(arrays["offsets"], dtype=np.int64)
         n_terms = len(offsets) - 1
         raw = np.asarray(arrays["terms"], dtype=np.uint8).tobytes().decode()
@@ -78,8 +102,15 @@ class Segment:
             raise ValueError(f"segment {name} has {len(terms)} terms for {n_terms} offsets")
         if len(doc_ids) != len(tfs) or (n_terms and int(offsets[-1]) != len(doc_ids)):
             raise ValueError(f"segment {name} has postings of mismatched lengths")
+        impact, params = arrays.get("impact"), arrays.get("impact_params")
+        if impact is None or params is None or len(impact) != -(-len(doc_ids) // BLOCK):
+            impact, stored = None, None
+        else:
+            impact = np.asarray(impact, dtype=np.float32)
+            k1, b, avgdl = (float(x) for x in params)
+            stored = (k1, b, avgdl)
         return cls(name, terms, dict(zip(terms, range(n_terms), strict=True)), offsets,
-                   doc_ids, tfs, doc_len)  # fmt: skip
+                   doc_ids, tfs, doc_len, impact, stored)  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)

@@ -15,12 +15,16 @@ articles' tokens). Scores therefore never drift between merges.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
+from types import ModuleType
 
 import numpy as np
 
+from articlebot.index.ranking import fastpath
 from articlebot.index.ranking.bm25 import BM25Index, dense_sum
 from articlebot.index.ranking.columns import distinct
 from articlebot.index.ranking.segment import NO_DELETIONS, Deletions, Segment
@@ -28,12 +32,19 @@ from articlebot.index.ranking.topk import top_k
 
 _EMPTY_DOCS = np.zeros(0, dtype=np.int32)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
+_NO_ROWS = np.zeros(0, dtype=np.int32)  # the compiled kernel's "no deletions"
+_NO_MASK = np.zeros(0, dtype=bool)  # and "no filter"
 # Below one posting per SPARSE documents, a query's postings are summed over its distinct
 # rows, not through an array as long as the index (allocated and scanned per query).
 SPARSE = 16
 # Queries with fewer postings are scored whole: below this, pruning's extra passes cost
 # more than the scoring they save (measured on the real corpus, bench/README.md).
 PRUNE_POSTINGS = 20_000
+# The compiled kernel reads every posting of a query below this many per document of the
+# segment (pruning's windows and look-ups cost more than they save there), and prunes
+# above (tuned by bench/kernel_check.py: the same share at 24k and 100k).
+DENSE_SHARE = 0.2
+TERM_CACHE = 4096  # terms whose spans and idf a generation keeps (cleared when full)
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,6 +65,10 @@ class SegmentedIndex:
     norms: tuple[np.ndarray, ...] = field(init=False, repr=False)
     n_docs: int = field(init=False)
     avgdl: float = field(init=False)
+    # Each query term's spans and idf, as this generation's statistics give them.
+    _terms: dict[str, tuple[list[tuple[int, int, int]], float]] = field(
+        init=False, repr=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         if len(self.segments) != len(self.deletions):
@@ -186,6 +201,9 @@ class SegmentedIndex:
         self, query: Sequence[str], k: int, allowed: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` best matches, best first; equal scores by lower row."""
+        compiled = fastpath.kernel() if k > 0 else None
+        if compiled is not None:
+            return self._top_k_compiled(compiled, *self._weighted(query), k, allowed)
         docs, scores, _ = self.top_k_total(query, k, allowed)
         return docs, scores
 
@@ -203,6 +221,10 @@ class SegmentedIndex:
         the same as scoring every row, ties included.
         """
         terms, constant = self._weighted(query)
+        compiled = fastpath.kernel() if k > 0 else None
+        if compiled is not None:
+            docs, scores = self._top_k_compiled(compiled, terms, constant, k, allowed)
+            return docs, scores, self._count_compiled(compiled, terms, allowed)
         bounds = [weight * (self.k1 + 1) for _, weight in terms]
         sizes = [sum(hi - lo for _, lo, hi in spans) for spans, _ in terms]
         strongest = int(np.argmax(bounds)) if terms else 0
@@ -236,6 +258,78 @@ class SegmentedIndex:
         order = top_k(scores, docs, k)
         return docs[order], scores[order], total
 
+    def _by_segment(
+        self, terms: list[tuple[list[tuple[int, int, int]], float]]
+    ) -> list[tuple[int, np.ndarray, np.ndarray, int]]:
+        """(segment, lo, hi, postings) with each query term's postings span in that
+        segment (empty where it has none), for the segments holding any."""
+        if len(self.segments) == 1:  # every matching term has its one span there
+            spans = [spans[0] for spans, _ in terms]
+            lo = np.array([span[1] for span in spans], dtype=np.int64)
+            hi = np.array([span[2] for span in spans], dtype=np.int64)
+            return [(0, lo, hi, sum(span[2] - span[1] for span in spans))]
+        found: dict[int, tuple[np.ndarray, np.ndarray, list[int]]] = {}
+        for t, (spans, _) in enumerate(terms):
+            for i, lo, hi in spans:
+                if i not in found:
+                    zeros = np.zeros(len(terms), np.int64)
+                    found[i] = (zeros, zeros.copy(), [0])
+                found[i][0][t] = lo
+                found[i][1][t] = hi
+                found[i][2][0] += hi - lo
+        return [(i, lo, hi, size[0]) for i, (lo, hi, size) in sorted(found.items())]
+
+    def _top_k_compiled(
+        self,
+        compiled: ModuleType,
+        terms: list[tuple[list[tuple[int, int, int]], float]],
+        constant: float,
+        k: int,
+        allowed: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``top_k`` by the compiled kernel, one segment after the other (oldest first)
+        into one heap of the k best: later segments prune against its k-th score (their
+        rows are higher, so a tie with it would lose anyway)."""
+        weights = np.array([weight for _, weight in terms])
+        mask = _NO_MASK if allowed is None else allowed
+        heap_scores, heap_rows, n = np.empty(k), np.empty(k, dtype=np.int64), 0
+        for i, lo, hi, postings in self._by_segment(terms):
+            seg = self.segments[i]
+            rows = _NO_ROWS if self.rows[i] is None else self.rows[i]
+            common = (seg.doc_ids, seg.tfs, self.norms[i])
+            if postings < DENSE_SHARE * seg.n_docs:
+                n = compiled.top_k_dense(*common, lo, hi, weights, rows, self.bases[i], mask,
+                                         self.k1, constant, heap_scores, heap_rows, n,
+                                         _scratch(seg.n_docs))  # fmt: skip
+            else:
+                impact, reference = seg.blocks(self.k1, self.b)
+                scale = (self.k1 + 1) * max(1.0, self.avgdl / reference)  # see blockmax
+                n = compiled.top_k_segment(*common, impact, scale, lo, hi, weights, rows,
+                                           self.bases[i], mask, self.k1, constant,
+                                           heap_scores, heap_rows, n,
+                                           *_window_scratch(compiled.WINDOW))  # fmt: skip
+        return compiled.ranked(heap_scores, heap_rows, n)
+
+    def _count_compiled(
+        self,
+        compiled: ModuleType,
+        terms: list[tuple[list[tuple[int, int, int]], float]],
+        allowed: np.ndarray | None,
+    ) -> int:
+        """Live (and allowed) rows holding any of the terms."""
+        mask = _NO_MASK if allowed is None else allowed
+        total = 0
+        for i, lo, hi, _ in self._by_segment(terms):
+            rows = self.rows[i]
+            if len(lo) == 1 and rows is None and allowed is None:
+                total += int(hi[0] - lo[0])
+                continue
+            seg = self.segments[i]
+            total += compiled.count_segment(seg.doc_ids, lo, hi,
+                                            _NO_ROWS if rows is None else rows,
+                                            self.bases[i], mask, _seen(seg.n_docs))  # fmt: skip
+        return total
+
     def _top_k_all(
         self,
         terms: list[tuple[list[tuple[int, int, int]], float]],
@@ -257,12 +351,20 @@ class SegmentedIndex:
         and the BM25Plus constant (``delta * idf`` per query term)."""
         terms = []
         constant = 0.0
-        for term, times in Counter(query).items():
-            spans = self._spans(term)
-            df = self._df(term, spans)
-            if df <= 0:
+        cache = self._terms
+        counted = Counter(query).items() if len(set(query)) < len(query) else _once(query)
+        for term, times in counted:
+            found = cache.get(term)
+            if found is None:
+                spans = self._spans(term)
+                df = self._df(term, spans)
+                found = (spans, float(np.log((self.n_docs + 1) / df)) if df > 0 else 0.0)
+                if len(cache) >= TERM_CACHE:
+                    cache.clear()
+                cache[term] = found
+            spans, idf = found
+            if idf == 0.0:  # no live document holds it (else idf = log((N+1)/df) > 0)
                 continue
-            idf = float(np.log((self.n_docs + 1) / df))
             constant += times * idf * self.delta
             terms.append((spans, times * idf))
         return terms, constant
@@ -342,6 +444,40 @@ class SegmentedIndex:
         if len(rows_parts) == 1:
             return rows_parts[0], score_parts[0]
         return np.concatenate(rows_parts), np.concatenate(score_parts)
+
+
+_local = threading.local()
+
+
+def _once(query: Sequence[str]) -> Iterator[tuple[str, int]]:
+    """``Counter(query).items()`` of a query without repeated terms, cheaper."""
+    return zip(query, repeat(1))
+
+
+def _scratch(n: int) -> np.ndarray:
+    """This thread's accumulator for the dense kernel: zeros, at least ``n`` long (the
+    kernel leaves it zero)."""
+    acc = getattr(_local, "acc", None)
+    if acc is None or len(acc) < n:
+        acc = _local.acc = np.zeros(max(n, 1024))
+    return acc
+
+
+def _seen(n: int) -> np.ndarray:
+    """This thread's flags for counting matches: False, at least ``n`` long (the kernel
+    leaves them False)."""
+    seen = getattr(_local, "seen", None)
+    if seen is None or len(seen) < n:
+        seen = _local.seen = np.zeros(max(n, 1024), dtype=bool)
+    return seen
+
+
+def _window_scratch(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """This thread's window accumulator (zeros; the kernel leaves it zero) and row list."""
+    scratch = getattr(_local, "window", None)
+    if scratch is None or len(scratch[0]) < size:
+        scratch = _local.window = (np.zeros(size), np.zeros(size, dtype=np.int64))
+    return scratch
 
 
 def _sum_sorted(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

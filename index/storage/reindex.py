@@ -176,7 +176,16 @@ def _reindex(
         next_generation = int(generation) + 1
         read = stored.blobs  # the committed blobs: only changed ones are written
         stored = next_index(
-            stored, gone, leaving_terms, leaving_words, stream, piece, next_generation, db_path
+            stored,
+            gone,
+            leaving_terms,
+            leaving_words,
+            stream,
+            piece,
+            next_generation,
+            db_path,
+            config.k1,
+            config.b,
         )
         del stream
         total = stored.n_docs

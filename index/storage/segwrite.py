@@ -31,6 +31,8 @@ def next_index(
     piece: CatalogPiece | None,
     generation: int,
     db_path: Path,
+    k1: float,
+    b: float,
 ) -> Stored:
     """``stored`` without the documents ``gone`` ((segment, local doc, article id), whose
     distinct terms are ``gone_terms`` and surface words ``gone_words``) and with the
@@ -74,6 +76,7 @@ def next_index(
         if ref.name not in fresh:
             continue
         seg = ref.segment()
+        seg.blocks(k1, b)  # block impacts go into the file
         arrays = {**seg.to_arrays(), **ref.piece.to_arrays()}  # postings, then catalog rows
         try:
             segfile.write(db_path, ref.name, arrays)

@@ -70,6 +70,10 @@ def test_full_build_is_one_segment_and_the_blobs_hold_no_postings(content: Path,
     meta, catalog, index = generation(db)
     assert len(index.segments) == 1 and files_on_disk(db) == set(segment_names(meta))
     assert meta["generation"] == "1" and index.n_docs == len(catalog) == 4
+    # Block impacts are written with the postings, for the index's parameters.
+    (seg,) = index.segments
+    assert seg.impact is not None and seg.impact_params is not None
+    assert seg.impact_params[:2] == (CONFIG.k1, CONFIG.b)
     conn = database.connect(db)
     try:
         assert not tables.read_blobs(conn, "bm25:")

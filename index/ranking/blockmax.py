@@ -1,0 +1,47 @@
+"""Block impacts of a segment's postings: what lets a top-k skip postings unread.
+
+The postings array is cut into fixed blocks of ``BLOCK`` postings (a grid over the whole
+array, so a block may hold the end of one term and the start of the next). Each block
+keeps the largest BM25 saturation ``tf / (tf + norm)`` of its postings, with ``norm``
+taken at a reference average length (the segment's own), rounded up to float32.
+
+Scores must follow the live collection (no drift), and they do: the bound is rescaled to
+the live average length. With ``B = k1 * b / avgdl``, ``tf / (tf + A + B * len)`` grows by
+at most ``live avgdl / reference avgdl`` when the average grows, and never when it
+shrinks, so ``weight * (k1 + 1) * impact * max(1, live / reference)`` bounds every
+posting of the block. Pruning on it stays exact: only rows that cannot reach the top k
+are skipped, the others are scored exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BLOCK = 128
+_CHUNK = BLOCK * 8192  # postings per pass: bounds the temporaries (~8 MB each)
+
+
+def reference_avgdl(doc_len: np.ndarray) -> float:
+    """The average length block impacts are taken at (1 for an empty segment)."""
+    total = int(doc_len.sum(dtype=np.int64))
+    return total / len(doc_len) if total else 1.0
+
+
+def block_impacts(
+    doc_ids: np.ndarray, tfs: np.ndarray, doc_len: np.ndarray, k1: float, b: float, avgdl: float
+) -> np.ndarray:
+    """The largest ``tf / (tf + norm)`` of each block at average length ``avgdl``, as
+    float32 rounded up (so it still bounds every posting)."""
+    n = len(doc_ids)
+    out = np.zeros((n + BLOCK - 1) // BLOCK, dtype=np.float32)
+    norm = k1 * (1 - b + b * doc_len / avgdl)
+    for start in range(0, n, _CHUNK):
+        end = min(start + _CHUNK, n)
+        tf = tfs[start:end].astype(np.float64)
+        impact = tf / (tf + norm[doc_ids[start:end]])
+        best = np.maximum.reduceat(impact, np.arange(0, end - start, BLOCK))
+        rounded = best.astype(np.float32)
+        low = rounded < best
+        rounded[low] = np.nextafter(rounded[low], np.float32(np.inf))
+        out[start // BLOCK : start // BLOCK + len(rounded)] = rounded
+    return out
