@@ -3,18 +3,21 @@
 A match is exactly what the index matched (stems, not substrings): the same words and terms
 as ``Analyzer.spans``, and a sliding window over the match positions. Bodies run to 164k
 characters and a page shows ten snippets, so nothing here does Python work per word of the
-body: the terms of its distinct chunks come from a cache (analysed in one batch when new),
-only the words that stand for a query term are located (``str.find``), and chunk
-boundaries come from one numpy pass: ten snippets of the real corpus, p95 18 ms -> 5 ms.
+body: the body's chunks (``str.split``) meet a cache of chunks filed under their terms in
+C-level set operations (new chunks analysed in one batch), and only the chunks that hold a
+query term are visited in Python. Ten snippets of the real corpus: p95 18 ms -> 5 ms with
+``str.find`` and a numpy pass, then ~180 -> ~80 us a snippet p50 with the term -> chunks
+file and no character offsets (bench/README.md, "Whole search with ten snippets").
 """
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from collections import Counter
 from collections.abc import Collection, Sequence
-from itertools import compress, repeat
-from operator import is_
+from dataclasses import dataclass, field
+from itertools import compress
 
 import numpy as np
 
@@ -64,39 +67,28 @@ def make_snippet(
     Ties go to more matches in total, then to the earlier passage. Whitespace is collapsed
     to single spaces so the passage reads as one line in Discord or a terminal.
     """
-    starts, ends = _chunks(text)
-    if not len(starts):
+    chunks = text.split()  # what the window counts as a word: the \S+ runs
+    if not chunks:
         return Snippet("")
     width = max(1, width)
-    hits = _hits(text, terms, analyzer, language, starts, ends) if terms else []
-    first, last = _best_window(hits, len(starts), width)
+    hits = _chunk_hits(chunks, terms, analyzer, language) if terms else []
+    first, last = _best_window(hits, len(chunks), width)
     shown = [h for h in hits if first <= h[0] < last]
-    more = last < len(starts)
-    snippet = _render(
-        text, shown, starts[first:last].tolist(), ends[first:last].tolist(), first, more
-    )
+    snippet = _render(chunks[first:last], shown, first, last < len(chunks))
     return _cropped(snippet) if len(snippet.text) > MAX_CHARS else snippet
 
 
 def _render(
-    text: str,
-    hits: list[tuple[int, int, int, str]],
-    starts: list[int],
-    ends: list[int],
-    first: int,
-    more: bool,
+    window: list[str], hits: list[tuple[int, int, int, str]], first: int, more: bool
 ) -> Snippet:
-    """Chunks ``first``, ``first + 1``... (``starts``/``ends``) joined by single spaces,
-    with a mark on each hit (all inside them)."""
+    """The chunks of ``window`` (chunk ``first`` onwards) joined by single spaces, with a
+    mark on each hit (chunk, start and end inside the chunk, term)."""
     prefix = ELLIPSIS if first > 0 else ""
-    shift: list[int] = []  # per chunk: snippet offset minus text offset
-    at = len(prefix)
-    for start, end in zip(starts, ends, strict=True):
-        shift.append(at - start)
-        at += end - start + 1
-    marks = _merged([(shift[c - first] + s, shift[c - first] + e) for c, s, e, _ in hits])
-    body = " ".join([text[s:e] for s, e in zip(starts, ends, strict=True)])
-    return Snippet(prefix + body + (ELLIPSIS if more else ""), marks)
+    at = [len(prefix)]  # per chunk: its offset in the snippet
+    for chunk in window:
+        at.append(at[-1] + len(chunk) + 1)
+    marks = _merged([(at[c - first] + s, at[c - first] + e) for c, s, e, _ in hits])
+    return Snippet(prefix + " ".join(window) + (ELLIPSIS if more else ""), marks)
 
 
 def _cropped(snippet: Snippet, limit: int = MAX_CHARS) -> Snippet:
@@ -180,33 +172,64 @@ def _hits(
     return hits
 
 
+def _chunk_hits(
+    chunks: list[str], terms: Collection[str], analyzer: Analyzer, language: str
+) -> list[tuple[int, int, int, str]]:
+    """(chunk, start, end, term) of every word whose term is a query term, in text order;
+    start and end are offsets inside the chunk.
+
+    The same words as filtering ``Analyzer.spans(text)``, which analyses every word: a
+    chunk's words come from tokenising the chunk alone, which gives the same words as
+    tokenising the whole text because no word holds whitespace. A long body repeats most
+    of its chunks, and only a few of them hold a query term: the body's distinct chunks
+    meet the cache in C-level set operations, and Python visits only the matching ones.
+    """
+    cache = _cache(analyzer, language)
+    wanted = _matching(set(chunks), terms, cache, analyzer, language)
+    if not wanted:
+        return []
+    query = terms if isinstance(terms, (set, frozenset)) else frozenset(terms)
+    spans = cache.spans
+    hits: list[tuple[int, int, int, str]] = []
+    for i in _positions(chunks, wanted):
+        chunk = chunks[i]
+        found = spans.get(chunk)
+        if found is None:
+            found = spans[chunk] = _spans_of(chunk, analyzer, language)
+        hits += [(i, start, end, term) for start, end, term in found if term in query]
+    return hits
+
+
+def _positions(chunks: list[str], wanted: set[str]) -> list[int]:
+    """Indices of the chunks that are in ``wanted``, in order (C-level scans)."""
+    if len(wanted) > 2:
+        return list(compress(range(len(chunks)), map(wanted.__contains__, chunks)))
+    found: list[int] = []
+    for chunk in wanted:  # list.index compares at C speed: cheaper for one or two chunks
+        at = -1
+        with contextlib.suppress(ValueError):
+            while True:
+                at = chunks.index(chunk, at + 1)
+                found.append(at)
+    return sorted(found)
+
+
+def _spans_of(chunk: str, analyzer: Analyzer, language: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, term) of each word of ``chunk`` that has a term, as ``Analyzer.spans``
+    gives them (a hyphenated word and its parts, several terms where NFKC splits one)."""
+    return tuple(
+        (start, end, term)
+        for start, end in word_spans(chunk)
+        for term in _word_terms(chunk[start:end], analyzer, language)
+    )
+
+
 def _query_words(
     text: str, terms: Collection[str], analyzer: Analyzer, language: str
 ) -> dict[str, list[str]]:
-    """Words of ``text`` (as written) that yield query terms -> those terms, in order.
-
-    A word's terms depend on the word alone, so analysing each distinct chunk once gives
-    what ``Analyzer.spans`` gives at every occurrence; chunks met before (most of a body:
-    common words) are looked up with C-level ``map`` and set operations, and only the few
-    chunks that hold a query term are split into words again.
-    """
-    known, several = _known_chunks(analyzer, language)
-    chunks = list(set(text.split()))
-    values = list(map(known.get, chunks))
-    if None in values:
-        _learn(
-            known,
-            several,
-            list(compress(chunks, map(is_, values, repeat(None)))),
-            analyzer,
-            language,
-        )
-        values = list(map(known.__getitem__, chunks))
-    matched = set(values).intersection(terms)
-    hit = list(compress(chunks, map(matched.__contains__, values)))
-    if _SEVERAL in values:
-        query = frozenset(terms)
-        hit += [c for c in compress(chunks, map(_SEVERAL.__eq__, values)) if several[c] & query]
+    """Words of ``text`` (as written) that yield query terms -> those terms, in order."""
+    cache = _cache(analyzer, language)
+    hit = _matching(set(text.split()), terms, cache, analyzer, language)
     wanted: dict[str, list[str]] = {}
     for word in {word for chunk in hit for word in find_words(chunk)}:
         word_terms = [t for t in _word_terms(word, analyzer, language) if t in terms]
@@ -215,35 +238,56 @@ def _query_words(
     return wanted
 
 
-_SEVERAL = "\x00"  # a chunk with several distinct terms (never a term: NUL is dropped)
-# Chunks per analyzer and language: ~21 MiB when full, then started afresh (like the
+def _matching(
+    distinct: set[str],
+    terms: Collection[str],
+    cache: _Learned,
+    analyzer: Analyzer,
+    language: str,
+) -> set[str]:
+    """Those of ``distinct`` (chunks) that hold a word with a query term.
+
+    A chunk's terms depend on the chunk alone, so each distinct chunk is analysed once
+    (chunks new to the cache in one batch) and filed under its terms; then the matching
+    chunks are set intersections, whose cost follows the smaller set.
+    """
+    new = distinct.difference(cache.seen)
+    if new:
+        _learn(cache, list(new), analyzer, language)
+    found: set[str] = set()
+    for term in terms:
+        holding = cache.chunks_of.get(term)
+        if holding:
+            found |= distinct.intersection(holding)
+    return found
+
+
+@dataclass(slots=True)
+class _Learned:
+    """One analyzer's and language's chunk cache (mutable: it learns as bodies come)."""
+
+    seen: set[str] = field(default_factory=set)  # every chunk analysed
+    chunks_of: dict[str, set[str]] = field(default_factory=dict)  # term -> its chunks
+    spans: dict[str, tuple[tuple[int, int, str], ...]] = field(default_factory=dict)
+
+
+# Chunks per analyzer and language: ~30 MiB when full, then started afresh (like the
 # analyzer's stem cache). The 3,751 bodies that bench/queries_news.txt shows hold 134k.
 _KNOWN_LIMIT = 200_000
-_known: weakref.WeakKeyDictionary[Analyzer, dict[str, tuple[dict, dict]]] = (
-    weakref.WeakKeyDictionary()
-)
+_known: weakref.WeakKeyDictionary[Analyzer, dict[str, _Learned]] = weakref.WeakKeyDictionary()
 
 
-def _known_chunks(
-    analyzer: Analyzer, language: str
-) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
-    """This analyzer's and language's chunk cache: chunk -> its one term, "" for none or
-    ``_SEVERAL``; and chunk -> its terms for the ``_SEVERAL`` ones ("U.S.-China")."""
+def _cache(analyzer: Analyzer, language: str) -> _Learned:
+    """This analyzer's and language's chunk cache."""
     by_language = _known.setdefault(analyzer, {})
     cache = by_language.get(language)
-    if cache is None or len(cache[0]) > _KNOWN_LIMIT:
-        cache = by_language[language] = ({}, {})
+    if cache is None or len(cache.seen) > _KNOWN_LIMIT:
+        cache = by_language[language] = _Learned()
     return cache
 
 
-def _learn(
-    known: dict[str, str],
-    several: dict[str, frozenset[str]],
-    chunks: list[str],
-    analyzer: Analyzer,
-    language: str,
-) -> None:
-    """Add the terms of ``chunks`` to the cache, analysing all their words in one batch."""
+def _learn(cache: _Learned, chunks: list[str], analyzer: Analyzer, language: str) -> None:
+    """File ``chunks`` under their terms, analysing all their words in one batch."""
     words = [find_words(chunk) for chunk in chunks]
     flat = [word for chunk_words in words for word in chunk_words]
     normal = _normalise(flat)
@@ -256,12 +300,15 @@ def _learn(
         pieces = [_normalise(chunk_words) for chunk_words in words]
     kept = [[n for n in p if n not in STOP_WORDS] for p in pieces]
     stems = iter(analyzer.stem([n for k in kept for n in k], language))
+    chunks_of = cache.chunks_of
     for chunk, k in zip(chunks, kept, strict=True):
-        chunk_terms = frozenset(next(stems) for _ in k)
-        if len(chunk_terms) > 1:
-            known[chunk], several[chunk] = _SEVERAL, chunk_terms
-        else:
-            known[chunk] = next(iter(chunk_terms), "")
+        for term in {next(stems) for _ in k}:
+            holding = chunks_of.get(term)
+            if holding is None:
+                chunks_of[term] = {chunk}
+            else:
+                holding.add(chunk)
+    cache.seen.update(chunks)
 
 
 def _word_terms(word: str, analyzer: Analyzer, language: str) -> list[str]:
