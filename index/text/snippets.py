@@ -71,7 +71,7 @@ def make_snippet(
     if not chunks:
         return Snippet("")
     width = max(1, width)
-    hits = _chunk_hits(chunks, terms, analyzer, language) if terms else []
+    hits = _chunk_hits(text, chunks, terms, analyzer, language) if terms else []
     first, last = _best_window(hits, len(chunks), width)
     shown = [h for h in hits if first <= h[0] < last]
     snippet = _render(chunks[first:last], shown, first, last < len(chunks))
@@ -173,22 +173,32 @@ def _hits(
 
 
 def _chunk_hits(
-    chunks: list[str], terms: Collection[str], analyzer: Analyzer, language: str
+    text: str, chunks: list[str], terms: Collection[str], analyzer: Analyzer, language: str
 ) -> list[tuple[int, int, int, str]]:
-    """(chunk, start, end, term) of every word whose term is a query term, in text order;
-    start and end are offsets inside the chunk.
+    """(chunk, start, end, term) of every word of ``text`` (split into ``chunks``) whose
+    term is a query term, in text order; start and end are offsets inside the chunk.
 
     The same words as filtering ``Analyzer.spans(text)``, which analyses every word: a
     chunk's words come from tokenising the chunk alone, which gives the same words as
-    tokenising the whole text because no word holds whitespace. A long body repeats most
-    of its chunks, and only a few of them hold a query term: the body's distinct chunks
-    meet the cache in C-level set operations, and Python visits only the matching ones.
+    tokenising the whole text because no word holds whitespace. A body met before has all
+    its chunks in the cache already, so it costs one C-level membership pass over its
+    chunks (against the chunks filed under the query's terms); a new body's distinct
+    chunks are first checked against every chunk seen (a large set: cache misses) and
+    the new ones learned. Python visits only the matching chunks.
     """
     cache = _cache(analyzer, language)
-    wanted = _matching(set(chunks), terms, cache, analyzer, language)
+    body = hash(text)
+    if body not in cache.bodies:
+        new = set(chunks).difference(cache.seen)
+        if new:
+            _learn(cache, list(new), analyzer, language)
+        if len(cache.bodies) > _BODIES_LIMIT:
+            cache.bodies.clear()
+        cache.bodies.add(body)
+    query = terms if isinstance(terms, frozenset) else frozenset(terms)
+    wanted = _wanted(cache, query)
     if not wanted:
         return []
-    query = terms if isinstance(terms, (set, frozenset)) else frozenset(terms)
     spans = cache.spans
     hits: list[tuple[int, int, int, str]] = []
     for i in _positions(chunks, wanted):
@@ -198,6 +208,16 @@ def _chunk_hits(
             found = spans[chunk] = _spans_of(chunk, analyzer, language)
         hits += [(i, start, end, term) for start, end, term in found if term in query]
     return hits
+
+
+def _wanted(cache: _Learned, query: frozenset[str]) -> set[str]:
+    """Every chunk seen that holds a word with a term of ``query``; kept for the next
+    call while nothing is learned meanwhile (the ten snippets of a page share it)."""
+    key = (query, len(cache.seen))
+    if cache.wanted_key != key:
+        holding = [cache.chunks_of.get(term, ()) for term in query]
+        cache.wanted_key, cache.wanted = key, set().union(*holding)
+    return cache.wanted
 
 
 def _positions(chunks: list[str], wanted: set[str]) -> list[int]:
@@ -269,11 +289,15 @@ class _Learned:
     seen: set[str] = field(default_factory=set)  # every chunk analysed
     chunks_of: dict[str, set[str]] = field(default_factory=dict)  # term -> its chunks
     spans: dict[str, tuple[tuple[int, int, str], ...]] = field(default_factory=dict)
+    bodies: set[int] = field(default_factory=set)  # hashes of bodies whose chunks are seen
+    wanted_key: tuple[frozenset[str], int] | None = None  # the query and len(seen) of...
+    wanted: set[str] = field(default_factory=set)  # ...the last query's chunks
 
 
 # Chunks per analyzer and language: ~30 MiB when full, then started afresh (like the
 # analyzer's stem cache). The 3,751 bodies that bench/queries_news.txt shows hold 134k.
 _KNOWN_LIMIT = 200_000
+_BODIES_LIMIT = 100_000  # body hashes remembered (~5 MiB), then started afresh
 _known: weakref.WeakKeyDictionary[Analyzer, dict[str, _Learned]] = weakref.WeakKeyDictionary()
 
 
