@@ -21,7 +21,11 @@ stems English, no stop words, no per-post language; articlebot folds NFKC, drops
 words, stems per the post's language), fields (articlebot also indexes description,
 categories, tags and author, and may take the snippet from the description), articlebot
 fetches the whole row from SQLite where tantivy decompresses its doc store block, and
-tantivy renders HTML where articlebot returns text with mark spans.
+tantivy renders HTML where articlebot returns text with mark spans. tantivy is called
+synchronously, articlebot through its one thread hand-off (``await``): on a loaded machine
+a thread's wake-up can wait for a core, so two more variants run in the same rounds,
+tantivy through ``asyncio.to_thread`` (as an asynchronous bot would call it) and
+articlebot's search function called directly (``service._search_page``, no hand-off).
 
 Needs ``bench_index.py --corpus NAME`` first (its index file and queries).
 
@@ -115,8 +119,12 @@ def tantivy_search(folder: Path):
     return search
 
 
+async def _done(value: int) -> int:
+    return value
+
+
 async def measure(name: str, folder: Path, rounds: int) -> dict:
-    from articlebot.index import QueryError
+    from articlebot.index import QueryError, service
     from articlebot.index.service import ArticleIndex
 
     queries = json.loads((DATA / f"queries-{name}.json").read_text())
@@ -139,15 +147,25 @@ async def measure(name: str, folder: Path, rounds: int) -> dict:
         if await ours(q) >= 0:
             first["articlebot"].append(time.perf_counter() - t0)
             usable.append(q)
-    times: dict[str, list[float]] = {"tantivy": [], "articlebot": []}
-    hits = {"tantivy": 0, "articlebot": 0}
+    engines = {
+        "tantivy": lambda q: _done(len(peer(q))),
+        "articlebot": ours,
+        "tantivy_thread": lambda q: asyncio.to_thread(lambda: len(peer(q))),
+    }
+    if hasattr(service, "_search_page"):  # the search without its hand-off (this branch on)
+        engines["articlebot_inline"] = lambda q: _done(
+            len(service._search_page(index._db, index.searcher, q, 10, 0, False, True).hits)
+        )
+    times: dict[str, list[float]] = {engine: [] for engine in engines}
+    hits = dict.fromkeys(engines, 0)
     loads = [load_avg()]
+    names = list(engines)
     for r in range(rounds):
         for q in usable:
-            order = ("tantivy", "articlebot") if (r % 2 == 0) else ("articlebot", "tantivy")
+            order = names[r % len(names) :] + names[: r % len(names)]  # each goes first in turn
             for engine in order:
                 t0 = time.perf_counter()
-                found = len(peer(q)) if engine == "tantivy" else await ours(q)
+                found = await engines[engine](q)
                 times[engine].append(time.perf_counter() - t0)
                 hits[engine] += found
         loads.append(load_avg())
@@ -182,20 +200,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tantivy index: {json.dumps(built)}", flush=True)
     result = asyncio.run(measure(args.corpus, folder, args.rounds))
     print(json.dumps(result))
-    t, a = result["tantivy"], result["articlebot"]
     print(
         f"\n{args.corpus}: {result['queries']} queries x {args.rounds} rounds, one process, "
         f"interleaved; load {' -> '.join(result['loads'])}"
     )
     print("| whole search, 10 snippets | articlebot | tantivy (ratio tantivy / articlebot) |")
     print("|---|---|---|")
-    for p in ("p50", "p95"):
-        print(f"| {p} | {a[p]:.2f} ms | {t[p]:.2f} ms ({t[p] / a[p]:.2f}) |")
-    t, a = result["first"]["tantivy"], result["first"]["articlebot"]
-    for p in ("p50", "p95"):
-        print(
-            f"| first pass (cold caches) {p} | {a[p]:.2f} ms | {t[p]:.2f} ms ({t[p] / a[p]:.2f}) |"
-        )
+    rows = [("", "tantivy", "articlebot", result)]
+    rows.append(
+        (", tantivy in a thread (asyncio.to_thread)", "tantivy_thread", "articlebot", result)
+    )
+    if "articlebot_inline" in result:
+        rows.append((", articlebot without its hand-off", "tantivy", "articlebot_inline", result))
+    rows.append((" first pass (cold caches)", "tantivy", "articlebot", result["first"]))
+    for label, peer, ours, figures in rows:
+        for p in ("p50", "p95"):
+            t, a = figures[peer][p], figures[ours][p]
+            print(f"| {p}{label} | {a:.2f} ms | {t:.2f} ms ({t / a:.2f}) |")
     return 0
 
 
