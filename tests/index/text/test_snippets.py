@@ -216,7 +216,7 @@ def test_long_bodies_and_bodies_met_again_equal_the_plain_algorithm(analyzer: An
     rng = random.Random(11)
     queries = ["train chase", "vaccine covid-19 own", "haus strasse", "框架 ブログ 19"]
     for case in range(60):
-        text = " ".join(_random_text(rng) for _ in range(rng.randrange(1, 12)))
+        text = " ".join(_random_text(rng) for _ in range(rng.choice([1, 5, 40])))
         terms = frozenset(
             t for word in rng.choice(queries).split() for t in analyzer.query_terms(word, ["de"])
         )
