@@ -323,7 +323,7 @@ def _cache(analyzer: Analyzer, language: str) -> _Learned:
 
 def _learn(cache: _Learned, chunks: list[str], analyzer: Analyzer, language: str) -> None:
     """File ``chunks`` under their terms, analysing all their words in one batch."""
-    words = [find_words(chunk) for chunk in chunks]
+    words = [_chunk_words(chunk) for chunk in chunks]
     flat = [word for chunk_words in words for word in chunk_words]
     normal = _normalise(flat)
     if len(normal) == len(flat):
@@ -346,6 +346,18 @@ def _learn(cache: _Learned, chunks: list[str], analyzer: Analyzer, language: str
             else:
                 holding.add(chunk)
     cache.seen.update(chunks)
+
+
+_PUNCTUATION = '.,;:!?"()[]'  # around a chunk, never part of a word
+
+
+def _chunk_words(chunk: str) -> list[str]:
+    """``find_words(chunk)``; most chunks are one ASCII word with punctuation around it,
+    which needs no regex (a first search meets thousands of new chunks)."""
+    core = chunk.strip(_PUNCTUATION)
+    if core.isalnum() and core.isascii():
+        return [core]
+    return find_words(chunk)
 
 
 def _word_terms(word: str, analyzer: Analyzer, language: str) -> list[str]:

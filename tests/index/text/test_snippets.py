@@ -10,12 +10,13 @@ import pytest
 
 from articlebot.index.results import Snippet
 from articlebot.index.text import snippets
-from articlebot.index.text.analysis import Analyzer
+from articlebot.index.text.analysis import Analyzer, find_words
 from articlebot.index.text.snippets import (
     MAX_CHARS,
     VECTOR_HITS,
     _best_span,
     _best_span_numpy,
+    _chunk_words,
     _cropped,
     contains_phrase,
     make_snippet,
@@ -231,6 +232,16 @@ def test_long_bodies_and_bodies_met_again_equal_the_plain_algorithm(analyzer: An
         assert make_snippet(text, other, analyzer, language, width) == _reference_snippet(
             text, other, analyzer, language, width
         )
+
+
+def test_a_chunk_has_the_words_the_regex_finds() -> None:
+    chunks = [
+        "word,", "(Word)", "...", "--", "a.b", "x_y", "don't", "naïve,", "19", "Trump's",
+        "[1]", '"quoted"', "e.g.", "U.S.", "co-op", "covid-19.", "博客框架,", "x\u00ady",
+        "", "(", "ﬁnal", "¼", "A1b2", "'tis", "1,000",
+    ]  # fmt: skip
+    for chunk in chunks:
+        assert _chunk_words(chunk) == find_words(chunk), chunk
 
 
 def test_the_numpy_window_is_the_plain_one() -> None:
