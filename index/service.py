@@ -20,30 +20,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import multiprocessing
 import os
 import sqlite3
 import time
 from collections.abc import Callable, Generator, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from articlebot.index.config import IndexConfig
 from articlebot.index.errors import NoIndexYet
 from articlebot.index.posts.article import Article
-from articlebot.index.ranking.ask import Answer, answer_question
-from articlebot.index.ranking.bridges import bridged_terms
-from articlebot.index.ranking.catalog import Catalog
 from articlebot.index.ranking.query import MAX_CHARS
 from articlebot.index.ranking.searcher import PHRASE_SAMPLE, Plan, Searcher
 from articlebot.index.results import Hit, IndexStats, ReindexReport, SearchResult, Snippet
-from articlebot.index.storage import database, segfile, tables
-from articlebot.index.storage.blobs import CATALOG_PREFIX, load_generation, segment_names
+from articlebot.index.storage import blobs, database, segfile, tables
+from articlebot.index.storage.blobs import load_generation, segment_names
 from articlebot.index.text.analysis import Analyzer
 from articlebot.index.text.snippets import article_snippet
+
+if TYPE_CHECKING:  # imported when first asked: a process that only searches never pays
+    from articlebot.index.ranking.ask import Answer
 
 __all__ = ["ArticleIndex"]
 
@@ -55,12 +54,19 @@ NO_SNIPPET = Snippet("")  # a hit's snippet when the caller asked for none
 PROCESS_THRESHOLD = 1000  # files; smaller folders reindex in a thread (no process start-up)
 
 
-def _open_sync(db_path: Path, config: IndexConfig) -> tuple[Searcher, dict[str, str]]:
+def _open_sync(
+    db_path: Path, config: IndexConfig, previous: Searcher | None = None
+) -> tuple[Searcher, dict[str, str]]:
     """The searcher over one committed generation: the meta and every blob are read in
-    one read transaction, the postings are memory-mapped segment files."""
+    one read transaction, the postings are memory-mapped segment files. Segments the
+    ``previous`` searcher already opened are taken from it (a segment file never changes
+    under its name): a reload after a small reindex builds only the new ones."""
+    known = getattr(previous.bm25, "segments", ()) if previous is not None else ()
     conn = database.connect_reader(db_path)
     try:
-        meta, catalog, bm25 = load_generation(conn, config, with_words=False, path=db_path)
+        meta, catalog, bm25 = load_generation(
+            conn, config, with_words=False, path=db_path, known={s.name: s for s in known}
+        )
     finally:
         conn.close()
     catalog.warm()
@@ -72,12 +78,9 @@ def _open_sync(db_path: Path, config: IndexConfig) -> tuple[Searcher, dict[str, 
         document numbers, so it cannot mislead a search."""
         c = database.connect_reader(db_path)
         try:
-            blobs = tables.read_blobs(c, CATALOG_PREFIX + "words")
+            return blobs.load_words(c, config, path=db_path)
         finally:
             c.close()
-        return Catalog.words_from_blobs(
-            {name.removeprefix(CATALOG_PREFIX): data for name, data in blobs.items()}
-        )
 
     return Searcher(bm25, catalog, analyzer, config.site_timezone, load_words), meta
 
@@ -311,6 +314,9 @@ class ArticleIndex:
         ``context_id`` is the article of the previous answer in the conversation, so a
         follow-up ("what about the train scene?") can lean on it.
         """
+        from articlebot.index.ranking.ask import Answer
+        from articlebot.index.ranking.bridges import bridged_terms
+
         searcher = self._searcher
         question = question[:MAX_CHARS]  # as search caps a query: an essay costs no more
         terms = await asyncio.to_thread(searcher.question_terms, question)
@@ -404,7 +410,9 @@ class ArticleIndex:
             report = await asyncio.to_thread(
                 _reindex_in_process, self.db_path, self.content_dir, self.config, full, paths
             )
-        searcher, meta = await asyncio.to_thread(_open_sync, self.db_path, self.config)
+        searcher, meta = await asyncio.to_thread(
+            _open_sync, self.db_path, self.config, self._searcher
+        )
         self._searcher, self._meta = searcher, meta
         return report
 
@@ -429,7 +437,9 @@ class ArticleIndex:
         """Load the committed generation and serve it; what it added and removed."""
         before = set(self._searcher.catalog.ids)
         try:
-            searcher, meta = await asyncio.to_thread(_open_sync, self.db_path, self.config)
+            searcher, meta = await asyncio.to_thread(
+                _open_sync, self.db_path, self.config, self._searcher
+            )
         except NoIndexYet:  # a new file the indexer has not written yet
             return None
         if self.reindexing:  # this process's own reindex began meanwhile: it swaps its own
@@ -555,6 +565,8 @@ def _page_hits(
 def _answer(
     question: str, articles: list[Article], searcher: Searcher, terms: list[str], scores
 ) -> Answer:
+    from articlebot.index.ranking.ask import answer_question
+
     idf = {t: searcher.bm25.idf_of(t) for t in set(terms)}
     return answer_question(question, articles, searcher.analyzer, idf, scores)
 
@@ -587,6 +599,9 @@ def _reindex_in_process(
 ) -> ReindexReport:
     """Run the reindex in a fresh process, so parsing never holds this process's GIL; the
     process (and its workers) ends by itself if this one dies."""
+    import multiprocessing  # only a reindex of a large folder starts a process
+    from concurrent.futures import ProcessPoolExecutor
+
     from articlebot.index.storage.reindex import run_reindex
     from articlebot.index.storage.workers import die_with_parent
 

@@ -1,9 +1,11 @@
 """Per-article columns kept in memory beside the postings: what filters, listings,
 autocomplete and "did you mean" need without touching the articles table.
 
-Stored as a handful of blobs so a cold start is a few string splits, not 100,000 rows.
-Repeated values (categories, tags, authors, languages) are held once, with per-row
-integer codes: a tuple or string object per row cost tens of MB at 100,000 articles.
+Stored in pieces, one in each segment file (pieces.py), so a reindex writes only the rows
+it read and a cold start is a few concatenations, not 100,000 rows (an index of format 8
+and before holds it as blobs: ``from_blobs``). Repeated values (categories, tags,
+authors, languages) are held once, with per-row integer codes: a tuple or string object
+per row cost tens of MB at 100,000 articles.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from articlebot.index.ranking.columns import (
     clean_field,
     kept_shared,
     shared_strings,
+    stable_order,
 )
 
 NO_DATE = np.nan
@@ -56,9 +59,11 @@ def catalog_entry(a: Article) -> CatalogEntry:
 class Catalog:
     """Column ``i`` describes BM25 document ``i``."""
 
-    ids: PackedStrings
-    titles: PackedStrings
-    slugs: PackedStrings
+    # PackedStrings when built or read from blobs (``update`` needs those), the pieces'
+    # own columns (pieces.PieceStrings) when assembled from segment files.
+    ids: Sequence[str]
+    titles: Sequence[str]
+    slugs: Sequence[str]
     dates: np.ndarray  # float64 unix seconds, NaN when undated
     categories: Labels
     tags: Labels
@@ -202,8 +207,7 @@ class Catalog:
     @cached_property
     def newest_first(self) -> np.ndarray:
         """Document numbers by date, newest first; undated posts last."""
-        keys = np.where(np.isnan(self.dates), np.inf, -np.nan_to_num(self.dates))
-        return np.argsort(keys, kind="stable")
+        return np.argsort(newest_keys(self.dates), kind="stable")
 
     @cached_property
     def category_names(self) -> dict[str, str]:
@@ -233,6 +237,11 @@ class Catalog:
         return self
 
 
+def newest_keys(dates: np.ndarray) -> np.ndarray:
+    """Sort keys for newest first: negated dates, undated last."""
+    return np.where(np.isnan(dates), np.inf, -np.nan_to_num(dates))
+
+
 def _group_one(values: Sequence[str]) -> dict[str, np.ndarray]:
     """Folded value -> ascending rows, for one value per row ("" for none): each distinct
     value is folded once and the rows grouped by a stable sort, not a list per value
@@ -244,7 +253,7 @@ def _group_one(values: Sequence[str]) -> dict[str, np.ndarray]:
     }
     folded = list(code_of_key)
     codes = np.fromiter(map(code_of.__getitem__, values), np.int64, len(values))
-    rows = np.argsort(codes, kind="stable").astype(np.int32)
+    rows = stable_order(codes, len(folded)).astype(np.int32)
     bounds = np.searchsorted(codes[rows], np.arange(len(folded) + 1))
     return {
         key: rows[bounds[i] : bounds[i + 1]]

@@ -20,7 +20,7 @@ from articlebot.index.errors import DamagedIndex, NoIndexYet, StoreError
 APPLICATION_ID = 0x41524231  # "ARB1": marks the file as ours
 
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 TABLES = frozenset({"meta", "files", "articles", "blobs"})
@@ -71,6 +71,9 @@ CREATE TABLE blobs (name TEXT PRIMARY KEY, data BLOB NOT NULL);
 # Each entry upgrades the schema from version i+1 to i+2; append, never edit.
 _MIGRATIONS: list[str] = [
     "ALTER TABLE articles ADD COLUMN language_from TEXT NOT NULL DEFAULT ''",
+    # A reindex told which files changed looks up copies by digest and reports the
+    # refused files: without these, each scanned the whole files table.
+    "CREATE INDEX files_sha256 ON files(sha256); CREATE INDEX files_status ON files(status)",
 ]
 
 
@@ -226,7 +229,8 @@ def prepare(conn: sqlite3.Connection, path: Path) -> None:
         # executescript() commits first, so each script carries its own transaction.
         if version == 0:
             conn.executescript(
-                f"BEGIN IMMEDIATE; {_SCHEMA_V1}; PRAGMA application_id={APPLICATION_ID}; "
+                f"BEGIN IMMEDIATE; {_SCHEMA_V1}; {'; '.join(_MIGRATIONS[1:])}; "
+                f"PRAGMA application_id={APPLICATION_ID}; "
                 f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
             )
             version = SCHEMA_VERSION

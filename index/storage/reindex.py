@@ -19,22 +19,23 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
 from articlebot.index.config import IndexConfig
 from articlebot.index.errors import DamagedIndex, StoreError
 from articlebot.index.posts.article import Refusal
-from articlebot.index.ranking.catalog import Catalog, CatalogEntry, catalog_entry
-from articlebot.index.ranking.segments import SegmentedIndex
+from articlebot.index.ranking.catalog import CatalogEntry, catalog_entry
+from articlebot.index.ranking.pieces import CatalogPiece
 from articlebot.index.results import ReindexReport
 from articlebot.index.storage import database, segfile, tables
 from articlebot.index.storage.blobs import (
     BM25_PREFIX,
     CATALOG_PREFIX,
+    DROPPED_PREFIX,
     SEGMENT_PREFIX,
     SEGMENTS_KEY,
+    Stored,
     deletion_blobs,
-    load_state,
+    dropped_blobs,
+    load_stored,
     segment_names,
 )
 from articlebot.index.storage.merge import TermStream, WordCounts
@@ -117,32 +118,34 @@ def _reindex(
     if full:
         found = scan(content_dir)
         plan = plan_full(found)
-        catalog = Catalog.empty()
-        index = SegmentedIndex.empty(config.k1, config.b, config.delta)
+        stored = Stored()
     elif rels is not None:
         if not content_dir.is_dir():
             scan(content_dir)  # raises the same ContentError as a whole-folder run
         found, plan = plan_given(str(content_dir), rels, conn, config)
-        catalog, index = load_state(conn, config, path=db_path)
+        stored = load_stored(conn, config, path=db_path)
     else:
         found = scan(content_dir)
         plan = plan_incremental(str(content_dir), found, tables.read_files(conn), config)
-        catalog, index = load_state(conn, config, path=db_path)
+        stored = load_stored(conn, config, path=db_path)
     current = found.posts
     generation = meta.get("generation", "0")
     before = segment_names(meta)  # kept on disk for readers still opening them
-    old_ids = set(catalog.ids)
-    removed_words: Counter[str] = Counter()
+    # The live documents that leave (removed, now copies, or read again): looked up in
+    # the segments' catalog pieces, never by loading the whole catalog.
     leaving_files = set(plan.removed_files) | set(plan.duplicates) | set(plan.to_read)
-    leaving = {i for i in old_ids if i in leaving_files}
+    located = stored.locate(leaving_files)
+    leaving = set(located)
+    leaving_words: dict[str, Counter[str]] = {}
     leaving_terms: dict[str, set[str]] = {}
     if leaving:
         analyzer = Analyzer(config.default_language, config.bridge_spellings)
-        removed_words, leaving_terms = _stored_words(conn, sorted(leaving), analyzer, config)
+        leaving_words, leaving_terms = _stored_words(conn, sorted(leaving), analyzer, config)
 
     # Everything is written in one transaction: articles as their batches arrive (so
-    # bodies never pile up in memory), then the segment list, deletions and the catalog.
-    # New segment files are written whole before the commit that makes them the index.
+    # bodies never pile up in memory), then the segment list and the deletions. New segment
+    # files (postings and catalog rows) are written whole before the commit that makes
+    # them the index.
     stream = TermStream({})  # the new segment numbers its own terms
     added_words = WordCounts()
     new_articles: list[CatalogEntry] = []  # no bodies: they would pile up in memory
@@ -157,6 +160,7 @@ def _reindex(
             conn.execute("DELETE FROM articles")
             conn.execute("DELETE FROM files")
             tables.write_blobs(conn, {}, BM25_PREFIX)  # postings as blobs: an old format
+            tables.write_blobs(conn, {}, CATALOG_PREFIX)  # the whole catalog: an old format
         tables.write_articles(conn, [], sorted(leaving))
         for batch in prepare_all(content_dir, plan.to_read, config, workers, progress):
             keep = settle_batch(batch, plan, current, first_of)
@@ -167,29 +171,27 @@ def _reindex(
             added_words.add(batch, keep)
             del batch, fresh
 
-        changed = bool(leaving or new_articles)  # else the catalog stays as it is stored
-        keep = np.array([i not in leaving for i in catalog.ids], dtype=bool)
-        gone = [(row, catalog.ids[row]) for row in np.flatnonzero(~keep).tolist()]
-        if changed or full:
-            catalog = catalog.update(keep, new_articles, removed_words, added_words.counter())
+        gone = [(*at, rel) for rel, at in located.items()]
+        piece = CatalogPiece.of(new_articles, added_words.counter()) if new_articles else None
         next_generation = int(generation) + 1
-        index = next_index(index, gone, leaving_terms, stream, next_generation, db_path)
+        read = stored.blobs  # the committed blobs: only changed ones are written
+        stored = next_index(
+            stored, gone, leaving_terms, leaving_words, stream, piece, next_generation, db_path
+        )
         del stream
-        if index.n_docs != len(catalog):
-            raise AssertionError(f"{len(catalog)} catalog rows for {index.n_docs} documents")
+        total = stored.n_docs
 
         tables.replace_files(conn, plan.changed_rows(), plan.removed_files)
-        tables.write_blobs(conn, deletion_blobs(index), SEGMENT_PREFIX)
-        if changed or full:
-            tables.write_blobs(conn, catalog.to_blobs(), CATALOG_PREFIX)
-        names = [seg.name for seg in index.segments]
+        for prefix, blobs in ((SEGMENT_PREFIX, deletion_blobs), (DROPPED_PREFIX, dropped_blobs)):
+            tables.write_blobs(conn, blobs(stored), prefix, read.get(prefix))
+        names = [ref.name for ref in stored.refs]
         tables.write_meta(
             conn,
             {
                 "fingerprint": config.fingerprint(),
                 "content_dir": str(content_dir),
                 "built_at": datetime.now(UTC).isoformat(),
-                "articles": str(len(catalog)),
+                "articles": str(total),
                 SEGMENTS_KEY: json.dumps(names),
                 "generation": str(next_generation),
             },
@@ -214,8 +216,8 @@ def _reindex(
     # that read the previous meta may be about to map them; mapped files outlive this).
     segfile.remove_except(db_path, names + before)
     fresh_ids = {a.id for a in new_articles}
-    added = sorted(fresh_ids - old_ids)
-    updated = sorted(fresh_ids & old_ids)
+    added = sorted(fresh_ids - leaving)  # a live article read again was among the leaving
+    updated = sorted(fresh_ids & leaving)
     removed = sorted(leaving - fresh_ids)
     all_refused = _refusals(conn, plan, rels is not None and not full)
     skipped = [
@@ -227,8 +229,8 @@ def _reindex(
         removed=tuple(removed),
         refused=tuple(sorted(all_refused, key=lambda r: r.path)),
         skipped=tuple(sorted(skipped, key=lambda r: r.path)),
-        unchanged=len(catalog) - len(added) - len(updated),
-        total=len(catalog),
+        unchanged=total - len(added) - len(updated),
+        total=total,
         seconds=time.perf_counter() - started,
         full=full,
     )
@@ -252,12 +254,12 @@ class StaleIndex(Exception):
 
 def _stored_words(
     conn, ids: list[str], analyzer: Analyzer, config: IndexConfig
-) -> tuple[Counter[str], dict[str, set[str]]]:
-    """The surface words (counted over ``ids``) and each article's distinct BM25 terms of
-    stored articles that leave the index: what the catalog and the deletions subtract."""
-    counts: Counter[str] = Counter()
+) -> tuple[dict[str, Counter[str]], dict[str, set[str]]]:
+    """Each stored article's surface words and distinct BM25 terms, of articles that
+    leave the index: what the deletions of their segments subtract."""
+    words: dict[str, Counter[str]] = {}
     terms: dict[str, set[str]] = {}
     for article in tables.fetch_articles(conn, ids).values():
-        counts.update(document_words(article, analyzer))
+        words[article.id] = Counter(document_words(article, analyzer))
         terms[article.id] = set(document_tokens(article, analyzer, config))
-    return counts, terms
+    return words, terms

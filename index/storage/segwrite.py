@@ -1,69 +1,85 @@
 """The next generation's segments: the rows that left become deletions, the documents a
-reindex read become one new segment, and the size-tiered policy merges the newest ones.
-Files are written here, before the commit that makes them part of the index.
+reindex read become one new segment (postings and catalog piece in one file), and the
+size-tiered policy merges the newest ones. Files are written here, before the commit that
+makes them part of the index.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from articlebot.index.errors import StoreError
-from articlebot.index.ranking.segment import NO_DELETIONS, Segment
-from articlebot.index.ranking.segments import SegmentedIndex
+from articlebot.index.ranking.pieces import CatalogPiece, merged_piece
+from articlebot.index.ranking.segment import Segment
 from articlebot.index.storage import segfile
+from articlebot.index.storage.blobs import SegmentRef, Stored
 from articlebot.index.storage.compaction import merge, merge_from
 from articlebot.index.storage.merge import TermStream
 
 
 def next_index(
-    index: SegmentedIndex,
-    gone: Sequence[tuple[int, str]],
+    stored: Stored,
+    gone: Sequence[tuple[int, int, str]],
     gone_terms: Mapping[str, set[str]],
+    gone_words: Mapping[str, Counter[str]],
     stream: TermStream,
+    piece: CatalogPiece | None,
     generation: int,
     db_path: Path,
-) -> SegmentedIndex:
-    """``index`` without the rows ``gone`` ((row, article id), whose distinct terms are
-    ``gone_terms``) and with the documents of ``stream`` after them; every segment file
-    this creates is on disk when it returns."""
-    segments = list(index.segments)
-    deletions = list(index.deletions)
-    rows = np.array([row for row, _ in gone], dtype=np.int64)
-    for i, local, where in index.locate(rows) if len(rows) else ():
-        counts: Counter[str] = Counter()
-        for w in where.tolist():
-            counts.update(gone_terms.get(gone[w][1], ()))
-        deletions[i] = deletions[i].add(local, counts)
-    fresh: list[Segment] = []
+) -> Stored:
+    """``stored`` without the documents ``gone`` ((segment, local doc, article id), whose
+    distinct terms are ``gone_terms`` and surface words ``gone_words``) and with the
+    documents of ``stream`` (catalog rows ``piece``) after them; every segment file this
+    creates is on disk when it returns. Only merged segments have their postings read."""
+    refs = list(stored.refs)
+    by_segment: dict[int, list[tuple[int, str]]] = {}
+    for i, doc, article_id in gone:
+        by_segment.setdefault(i, []).append((doc, article_id))
+    for i, docs in by_segment.items():
+        terms: Counter[str] = Counter()
+        words = Counter(refs[i].dropped)
+        for _, article_id in docs:
+            terms.update(gone_terms.get(article_id, ()))
+            words.update(gone_words.get(article_id, {}))
+        local = np.array(sorted(doc for doc, _ in docs), dtype=np.int32)
+        refs[i] = replace(refs[i], deletions=refs[i].deletions.add(local, terms), dropped=words)
+    fresh: set[str] = set()
     lens = stream.postings.lens()
     if len(lens):
+        if piece is None or piece.n_docs != len(lens):
+            raise AssertionError("the new segment's catalog rows do not match its documents")
         vocab = stream.vocab()
         offsets, doc_ids, tfs = stream.postings.merged(len(vocab))
-        name = segfile.new_name(generation)
-        fresh.append(Segment.of(name, vocab, offsets, doc_ids, tfs, lens))
-        segments.append(fresh[-1])
-        deletions.append(NO_DELETIONS)
+        seg = Segment.of(segfile.new_name(generation), vocab, offsets, doc_ids, tfs, lens)
+        refs.append(SegmentRef(seg.name, {}, piece, postings=seg))
+        fresh.add(seg.name)
     # A segment whose every document was deleted simply leaves.
-    kept = [i for i, seg in enumerate(segments) if seg.n_docs > len(deletions[i])]
-    segments = [segments[i] for i in kept]
-    deletions = [deletions[i] for i in kept]
-    start = merge_from([s.n_docs - len(d) for s, d in zip(segments, deletions, strict=True)],
-                       [len(d) for d in deletions])  # fmt: skip
+    refs = [ref for ref in refs if ref.live > 0]
+    start = merge_from([ref.live for ref in refs], [len(ref.deletions) for ref in refs])
     if start is not None:
-        merged = merge(segments[start:], deletions[start:], segfile.new_name(generation))
-        fresh = [seg for seg in fresh if seg not in segments[start:]] + [merged]
-        segments[start:] = [merged]
-        deletions[start:] = [NO_DELETIONS]
-    for seg in fresh:
+        tail = refs[start:]
+        merged = merge([r.segment() for r in tail], [r.deletions for r in tail],
+                       segfile.new_name(generation))  # fmt: skip
+        rows = merged_piece([r.piece for r in tail], [r.deletions.docs for r in tail],
+                            [r.dropped for r in tail])  # fmt: skip
+        fresh.difference_update(r.name for r in tail)
+        refs[start:] = [SegmentRef(merged.name, {}, rows, postings=merged)]
+        fresh.add(merged.name)
+    for ref in refs:
+        if ref.name not in fresh:
+            continue
+        seg = ref.segment()
+        arrays = {**seg.to_arrays(), **ref.piece.to_arrays()}  # postings, then catalog rows
         try:
-            segfile.write(db_path, seg.name, seg.to_arrays())
+            segfile.write(db_path, ref.name, arrays)
         except OSError as exc:
             raise StoreError(
                 f"Cannot write a segment file beside the index file {db_path} "
                 f"({exc.strerror or exc}); the previous index is kept."
             ) from None
-    return SegmentedIndex(tuple(segments), tuple(deletions), index.k1, index.b, index.delta)
+    return Stored(tuple(refs))

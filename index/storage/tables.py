@@ -185,21 +185,30 @@ def read_blobs(conn: sqlite3.Connection, prefix: str = "") -> dict[str, bytes]:
 
 
 def write_blobs(
-    conn: sqlite3.Connection, blobs: Mapping[str, bytes | memoryview], prefix: str = ""
+    conn: sqlite3.Connection,
+    blobs: Mapping[str, bytes | memoryview],
+    prefix: str = "",
+    stored: Mapping[str, bytes] | None = None,
 ) -> None:
     """Replace every blob under ``prefix`` with ``blobs`` (names given without the prefix);
-    memoryviews are bound as they are, without a copy.
+    memoryviews are bound as they are, without a copy. ``stored`` is what the prefix holds
+    now (read in this transaction), when the caller knows it: unchanged blobs are then not
+    written again (a large segment's deletions change only when it loses a document).
 
     Rows are updated in place and only stale names deleted: deleting then re-inserting
     45 MB of blobs frees and reallocates every overflow page, twice the time.
     """
-    stale = {
-        name
-        for (name,) in conn.execute("SELECT name FROM blobs WHERE name LIKE ?", (prefix + "%",))
-    } - {prefix + name for name in blobs}
-    conn.executemany("DELETE FROM blobs WHERE name=?", [(name,) for name in sorted(stale)])
+    if stored is None:
+        rows = conn.execute("SELECT name FROM blobs WHERE name LIKE ?", (prefix + "%",))
+        stored_names = {name.removeprefix(prefix) for (name,) in rows}
+        changed = dict(blobs)
+    else:
+        stored_names = set(stored)
+        changed = {n: data for n, data in blobs.items() if stored.get(n) != data}
+    stale = stored_names - set(blobs)
+    conn.executemany("DELETE FROM blobs WHERE name=?", [(prefix + name,) for name in sorted(stale)])
     conn.executemany(
         "INSERT INTO blobs(name, data) VALUES(?, ?) "
         "ON CONFLICT(name) DO UPDATE SET data=excluded.data",
-        [(prefix + name, memoryview(data)) for name, data in blobs.items()],
+        [(prefix + name, memoryview(data)) for name, data in changed.items()],
     )

@@ -140,6 +140,18 @@ async def test_reindex_is_coalesced_and_searches_continue(index: ArticleIndex) -
     assert (await index.search("ferry")).total == 1
 
 
+async def test_a_reload_keeps_the_segments_it_had_open(index: ArticleIndex) -> None:
+    """A small reindex adds a segment; the reload builds that one and keeps the others'
+    postings and vocabularies as they were (their files never change)."""
+    before = index.searcher.bm25.segments
+    write_post(index.content_dir, "ferry.md", "Ferry returns", "2021-05-05", "travel", "Ferry.")
+    report = await index.reindex(paths=["ferry.md"])
+    assert report.added == ("ferry.md",)
+    after = index.searcher.bm25.segments
+    assert after[0] is before[0] and len(after) == len(before) + 1
+    assert (await index.search("ferry")).hits[0].article.id == "ferry.md"
+
+
 async def test_articles_a_worker_process_added_are_read_after_each_reindex(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

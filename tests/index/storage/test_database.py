@@ -5,6 +5,7 @@ touches anyone else's file. Every file here is a real SQLite (or not) file."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -78,9 +79,11 @@ def test_a_dropped_table(db: Path, content: Path) -> None:
     assert_rebuilt_by_full(db, content)
 
 
-def test_a_corrupt_catalog_blob(db: Path, content: Path) -> None:
+def test_a_corrupt_deletions_blob(db: Path, content: Path) -> None:
     with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE blobs SET data=x'0a' WHERE name='catalog:ids'")
+        (names,) = conn.execute("SELECT value FROM meta WHERE key='segments'").fetchone()
+        name = json.loads(names)[0]
+        conn.execute("INSERT INTO blobs VALUES(?, x'0a')", (f"segment:{name}:docs",))
     assert "is damaged" in open_error(db, content)
     with pytest.raises(DamagedIndex):  # an incremental reindex reads it too
         run_reindex(db, content, CONFIG)
@@ -262,3 +265,24 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
 def test_missing_file_without_create(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no index"):
         database.connect(tmp_path / "missing.sqlite3", create=False)
+
+
+def test_files_are_looked_up_by_digest_and_status_through_indexes(tmp_path: Path) -> None:
+    """A new file has them; a file of schema 2 gets them when a writer opens it."""
+    old = tmp_path / "old.sqlite3"
+    database.connect(old).close()
+    with sqlite3.connect(old) as conn:
+        conn.execute("DROP INDEX files_sha256")
+        conn.execute("DROP INDEX files_status")
+        conn.execute("PRAGMA user_version=2")
+    for path in (tmp_path / "new.sqlite3", old):
+        conn = database.connect(path)
+        try:
+            for sql in (
+                "SELECT path FROM files WHERE sha256 IN ('a', 'b')",
+                "SELECT path FROM files WHERE status='refused'",
+            ):
+                plan = " ".join(str(row[-1]) for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
+                assert "USING INDEX" in plan, plan
+        finally:
+            conn.close()

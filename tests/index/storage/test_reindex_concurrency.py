@@ -105,7 +105,7 @@ def test_a_commit_between_plan_and_write_makes_the_reindex_plan_again(
     db = tmp_path / "i.sqlite3"
     run_reindex(db, content, CONFIG)
     monkeypatch.setattr(database, "writer_lock", lambda *a, **k: _nothing())
-    real_load = reindex.load_state
+    real_load = reindex.load_stored
     intruded = []
 
     def load_then_intrude(conn, config, **kwargs):
@@ -116,7 +116,7 @@ def test_a_commit_between_plan_and_write_makes_the_reindex_plan_again(
             run_reindex(db, content, CONFIG)  # commits a new generation meanwhile
         return state
 
-    monkeypatch.setattr(reindex, "load_state", load_then_intrude)
+    monkeypatch.setattr(reindex, "load_stored", load_then_intrude)
     (content / "comet_seen_over_the_valley.md").unlink()
     run_reindex(db, content, CONFIG)
     assert ids(db) == {p.name for p in content.glob("*.md")}
@@ -164,7 +164,7 @@ def test_a_reader_sees_one_generation_while_a_reindex_commits(
     finally:
         reader.close()
     monkeypatch.undo()
-    assert len(calls) == 2
+    assert calls == ["catalog:", "segment:", "dropped:"]  # one transaction, read once
     assert set(catalog.ids) == before and bm25.n_docs == len(catalog)  # all the old one
     assert len(ids(db)) == 8  # and the new one is complete for the next reader
 

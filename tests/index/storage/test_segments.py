@@ -15,7 +15,7 @@ import pytest
 
 from articlebot.index import ArticleIndex, DamagedIndex, run_reindex
 from articlebot.index.config import IndexConfig
-from articlebot.index.storage import compaction, database, segfile, tables
+from articlebot.index.storage import blobs, compaction, database, segfile, tables
 from articlebot.index.storage.blobs import load_generation, load_state, segment_names
 from tests.sample_posts import write_post, write_posts
 
@@ -99,9 +99,33 @@ def test_a_one_file_change_adds_a_small_segment_and_a_deletion(
         got, want = ranked(db, terms), ranked(fresh, terms)
         assert got.keys() == want.keys()
         assert all(got[k] == pytest.approx(want[k], rel=1e-12) for k in want)
+    # The catalog assembled from the segments' pieces is the fresh build's, row for row
+    # of the same article, and so are the word counts kept with the deletions.
+    (_, got, index), (_, want, _) = generation(db), generation(fresh)
+    assert len(got) == len(want) == index.n_docs and got.words == want.words
+
+    def rows(cat) -> dict[str, tuple]:
+        return {
+            cat.ids[r]: (cat.titles[r], cat.slugs[r], cat.categories.row(r), cat.tags.row(r),
+                         cat.authors[r], cat.languages[r], float(cat.dates[r]))
+            for r in range(len(cat))
+        }  # fmt: skip
+
+    assert rows(got) == rows(want)
+    assert all(got.by_id[i] == r for r, i in enumerate(got.ids))
+
+    def titled(cat) -> dict[str, set[str]]:
+        words, docs = cat.title_words
+        return {w: {cat.ids[r] for r in docs[w]} for w in words if len(docs[w])}
+
+    assert titled(got) == titled(want)
 
 
-def test_merges_keep_the_ranking_and_remove_old_files(content: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("look_ups", [blobs.LOOK_UPS, 0])  # leaving ids one by one, or a dict
+def test_merges_keep_the_ranking_and_remove_old_files(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, look_ups: int
+) -> None:
+    monkeypatch.setattr(blobs, "LOOK_UPS", look_ups)
     db = tmp_path / "i.sqlite3"
     run_reindex(db, content, CONFIG)
     counts = []
@@ -126,6 +150,26 @@ def test_merges_keep_the_ranking_and_remove_old_files(content: Path, tmp_path: P
         got, want = ranked(db, terms), ranked(fresh, terms)
         assert got.keys() == want.keys()
         assert all(got[k] == pytest.approx(want[k], rel=1e-12) for k in want)
+    # The catalog assembled from the segments' pieces is the fresh build's, row for row
+    # of the same article, and so are the word counts kept with the deletions.
+    (_, got, index), (_, want, _) = generation(db), generation(fresh)
+    assert len(got) == len(want) == index.n_docs and got.words == want.words
+
+    def rows(cat) -> dict[str, tuple]:
+        return {
+            cat.ids[r]: (cat.titles[r], cat.slugs[r], cat.categories.row(r), cat.tags.row(r),
+                         cat.authors[r], cat.languages[r], float(cat.dates[r]))
+            for r in range(len(cat))
+        }  # fmt: skip
+
+    assert rows(got) == rows(want)
+    assert all(got.by_id[i] == r for r, i in enumerate(got.ids))
+
+    def titled(cat) -> dict[str, set[str]]:
+        words, docs = cat.title_words
+        return {w: {cat.ids[r] for r in docs[w]} for w in words if len(docs[w])}
+
+    assert titled(got) == titled(want)
 
 
 KILL_BEFORE_COMMIT = """

@@ -20,6 +20,19 @@ def test_write_blobs_replaces_one_prefix_in_place(tmp_path: Path) -> None:
         conn.close()
 
 
+def test_write_blobs_told_what_is_stored_writes_only_what_changed(tmp_path: Path) -> None:
+    conn = database.connect(tmp_path / "i.sqlite3")
+    try:
+        tables.write_blobs(conn, {"a": b"1", "b": b"2", "gone": b"9"}, "x:")
+        stored = {k.removeprefix("x:"): v for k, v in tables.read_blobs(conn, "x:").items()}
+        before = conn.total_changes
+        tables.write_blobs(conn, {"a": b"1", "b": memoryview(b"22"), "c": b"3"}, "x:", stored)
+        assert conn.total_changes - before == 3  # b updated, c inserted, gone deleted
+        assert tables.read_blobs(conn, "x:") == {"x:a": b"1", "x:b": b"22", "x:c": b"3"}
+    finally:
+        conn.close()
+
+
 def test_file_rows_come_back_with_their_names(tmp_path: Path) -> None:
     conn = database.connect(tmp_path / "i.sqlite3")
     try:
