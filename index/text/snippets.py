@@ -214,16 +214,18 @@ def _wanted(cache: _Learned, query: frozenset[str]) -> set[str]:
     """Every chunk seen that holds a word with a term of ``query``; kept for the next
     call while nothing is learned meanwhile (the ten snippets of a page share it)."""
     key = (query, len(cache.seen))
-    if cache.wanted_key != key:
-        wanted: set[str] = set()
-        for term in query:
-            holding = cache.chunks_of.get(term)
-            if isinstance(holding, str):
-                wanted.add(holding)
-            elif holding:
-                wanted |= holding
-        cache.wanted_key, cache.wanted = key, wanted
-    return cache.wanted
+    last = cache.last_wanted  # one read and one write: phrase checks run in other threads
+    if last is not None and last[0] == key:
+        return last[1]
+    wanted: set[str] = set()
+    for term in query:
+        holding = cache.chunks_of.get(term)
+        if isinstance(holding, str):
+            wanted.add(holding)
+        elif holding:
+            wanted |= holding
+    cache.last_wanted = (key, wanted)
+    return wanted
 
 
 def _positions(chunks: list[str], wanted: set[str]) -> list[int]:
@@ -301,11 +303,12 @@ class _Learned:
     chunks_of: dict[str, str | set[str]] = field(default_factory=dict)
     spans: dict[str, tuple[tuple[int, int, str], ...]] = field(default_factory=dict)
     bodies: set[int] = field(default_factory=set)  # hashes of bodies whose chunks are seen
-    wanted_key: tuple[frozenset[str], int] | None = None  # the query and len(seen) of...
-    wanted: set[str] = field(default_factory=set)  # ...the last query's chunks
+    # (the last query and len(seen) then, its chunks)
+    last_wanted: tuple[tuple[frozenset[str], int], set[str]] | None = None
 
 
-# Chunks per analyzer and language: ~30 MiB when full, then started afresh (like the
+# Chunks per analyzer and language: ~50 MiB when full (RssAnon grew 30-37 MB for the
+# 115-133k chunks of the benchmark queries' results), then started afresh (like the
 # analyzer's stem cache). The 3,751 bodies that bench/queries_news.txt shows hold 134k.
 _KNOWN_LIMIT = 200_000
 _BODIES_LIMIT = 100_000  # body hashes remembered (~5 MiB), then started afresh
