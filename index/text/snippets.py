@@ -3,18 +3,20 @@
 A match is exactly what the index matched (stems, not substrings): the same words and terms
 as ``Analyzer.spans``, and a sliding window over the match positions. Bodies run to 164k
 characters and a page shows ten snippets, so nothing here does Python work per word of the
-body: the terms of its distinct chunks come from a cache (analysed in one batch when new),
-only the words that stand for a query term are located (``str.find``), and chunk
-boundaries come from one numpy pass: ten snippets of the real corpus, p95 18 ms -> 5 ms.
+body: the body's chunks (``str.split``) meet a cache of chunks filed under their terms in
+C-level set operations (new chunks analysed in one batch), and only the chunks that hold a
+query term are visited in Python. Ten snippets of the real corpus: p95 18 ms -> 5 ms with
+``str.find`` and a numpy pass, then ~180 -> ~80 us a snippet p50 with the term -> chunks
+file and no character offsets (bench/README.md, "Whole search with ten snippets").
 """
 
 from __future__ import annotations
 
+import contextlib
 import weakref
-from collections import Counter
 from collections.abc import Collection, Sequence
-from itertools import compress, repeat
-from operator import is_
+from dataclasses import dataclass, field
+from itertools import compress
 
 import numpy as np
 
@@ -33,6 +35,7 @@ ELLIPSIS = "…"
 # spaces of Chinese or Japanese can be whole paragraphs.
 MAX_CHARS = 320
 CUT_SLACK = 24  # how far a cut may move to land on a space
+VECTOR_HITS = 120  # hits from which numpy finds the best window faster (measured: ~128)
 
 
 def _space_table() -> np.ndarray:
@@ -64,39 +67,28 @@ def make_snippet(
     Ties go to more matches in total, then to the earlier passage. Whitespace is collapsed
     to single spaces so the passage reads as one line in Discord or a terminal.
     """
-    starts, ends = _chunks(text)
-    if not len(starts):
+    chunks = text.split()  # what the window counts as a word: the \S+ runs
+    if not chunks:
         return Snippet("")
     width = max(1, width)
-    hits = _hits(text, terms, analyzer, language, starts, ends) if terms else []
-    first, last = _best_window(hits, len(starts), width)
+    hits = _chunk_hits(text, chunks, terms, analyzer, language) if terms else []
+    first, last = _best_window(hits, len(chunks), width)
     shown = [h for h in hits if first <= h[0] < last]
-    more = last < len(starts)
-    snippet = _render(
-        text, shown, starts[first:last].tolist(), ends[first:last].tolist(), first, more
-    )
+    snippet = _render(chunks[first:last], shown, first, last < len(chunks))
     return _cropped(snippet) if len(snippet.text) > MAX_CHARS else snippet
 
 
 def _render(
-    text: str,
-    hits: list[tuple[int, int, int, str]],
-    starts: list[int],
-    ends: list[int],
-    first: int,
-    more: bool,
+    window: list[str], hits: list[tuple[int, int, int, str]], first: int, more: bool
 ) -> Snippet:
-    """Chunks ``first``, ``first + 1``... (``starts``/``ends``) joined by single spaces,
-    with a mark on each hit (all inside them)."""
+    """The chunks of ``window`` (chunk ``first`` onwards) joined by single spaces, with a
+    mark on each hit (chunk, start and end inside the chunk, term)."""
     prefix = ELLIPSIS if first > 0 else ""
-    shift: list[int] = []  # per chunk: snippet offset minus text offset
-    at = len(prefix)
-    for start, end in zip(starts, ends, strict=True):
-        shift.append(at - start)
-        at += end - start + 1
-    marks = _merged([(shift[c - first] + s, shift[c - first] + e) for c, s, e, _ in hits])
-    body = " ".join([text[s:e] for s, e in zip(starts, ends, strict=True)])
-    return Snippet(prefix + body + (ELLIPSIS if more else ""), marks)
+    at = [len(prefix)]  # per chunk: its offset in the snippet
+    for chunk in window:
+        at.append(at[-1] + len(chunk) + 1)
+    marks = _merged([(at[c - first] + s, at[c - first] + e) for c, s, e, _ in hits])
+    return Snippet(prefix + " ".join(window) + (ELLIPSIS if more else ""), marks)
 
 
 def _cropped(snippet: Snippet, limit: int = MAX_CHARS) -> Snippet:
@@ -180,33 +172,92 @@ def _hits(
     return hits
 
 
+def _chunk_hits(
+    text: str, chunks: list[str], terms: Collection[str], analyzer: Analyzer, language: str
+) -> list[tuple[int, int, int, str]]:
+    """(chunk, start, end, term) of every word of ``text`` (split into ``chunks``) whose
+    term is a query term, in text order; start and end are offsets inside the chunk.
+
+    The same words as filtering ``Analyzer.spans(text)``, which analyses every word: a
+    chunk's words come from tokenising the chunk alone, which gives the same words as
+    tokenising the whole text because no word holds whitespace. A body met before has all
+    its chunks in the cache already, so it costs one C-level membership pass over its
+    chunks (against the chunks filed under the query's terms); a new body's distinct
+    chunks are first checked against every chunk seen (a large set: cache misses) and
+    the new ones learned. Python visits only the matching chunks.
+    """
+    cache = _cache(analyzer, language)
+    body = hash(text)
+    if body not in cache.bodies:
+        new = set(chunks).difference(cache.seen)
+        if new:
+            _learn(cache, list(new), analyzer, language)
+        if len(cache.bodies) > _BODIES_LIMIT:
+            cache.bodies.clear()
+        cache.bodies.add(body)
+    query = terms if isinstance(terms, frozenset) else frozenset(terms)
+    wanted = _wanted(cache, query)
+    if not wanted:
+        return []
+    spans = cache.spans
+    hits: list[tuple[int, int, int, str]] = []
+    for i in _positions(chunks, wanted):
+        chunk = chunks[i]
+        found = spans.get(chunk)
+        if found is None:
+            found = spans[chunk] = _spans_of(chunk, analyzer, language)
+        hits += [(i, start, end, term) for start, end, term in found if term in query]
+    return hits
+
+
+def _wanted(cache: _Learned, query: frozenset[str]) -> set[str]:
+    """Every chunk seen that holds a word with a term of ``query``; kept for the next
+    call while nothing is learned meanwhile (the ten snippets of a page share it)."""
+    key = (query, len(cache.seen))
+    last = cache.last_wanted  # one read and one write: phrase checks run in other threads
+    if last is not None and last[0] == key:
+        return last[1]
+    wanted: set[str] = set()
+    for term in query:
+        holding = cache.chunks_of.get(term)
+        if isinstance(holding, str):
+            wanted.add(holding)
+        elif holding:
+            wanted |= holding
+    cache.last_wanted = (key, wanted)
+    return wanted
+
+
+def _positions(chunks: list[str], wanted: set[str]) -> list[int]:
+    """Indices of the chunks that are in ``wanted``, in order (C-level scans)."""
+    if len(wanted) > 2:
+        return list(compress(range(len(chunks)), map(wanted.__contains__, chunks)))
+    found: list[int] = []
+    for chunk in wanted:  # list.index compares at C speed: cheaper for one or two chunks
+        at = -1
+        with contextlib.suppress(ValueError):
+            while True:
+                at = chunks.index(chunk, at + 1)
+                found.append(at)
+    return sorted(found)
+
+
+def _spans_of(chunk: str, analyzer: Analyzer, language: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, term) of each word of ``chunk`` that has a term, as ``Analyzer.spans``
+    gives them (a hyphenated word and its parts, several terms where NFKC splits one)."""
+    return tuple(
+        (start, end, term)
+        for start, end in word_spans(chunk)
+        for term in _word_terms(chunk[start:end], analyzer, language)
+    )
+
+
 def _query_words(
     text: str, terms: Collection[str], analyzer: Analyzer, language: str
 ) -> dict[str, list[str]]:
-    """Words of ``text`` (as written) that yield query terms -> those terms, in order.
-
-    A word's terms depend on the word alone, so analysing each distinct chunk once gives
-    what ``Analyzer.spans`` gives at every occurrence; chunks met before (most of a body:
-    common words) are looked up with C-level ``map`` and set operations, and only the few
-    chunks that hold a query term are split into words again.
-    """
-    known, several = _known_chunks(analyzer, language)
-    chunks = list(set(text.split()))
-    values = list(map(known.get, chunks))
-    if None in values:
-        _learn(
-            known,
-            several,
-            list(compress(chunks, map(is_, values, repeat(None)))),
-            analyzer,
-            language,
-        )
-        values = list(map(known.__getitem__, chunks))
-    matched = set(values).intersection(terms)
-    hit = list(compress(chunks, map(matched.__contains__, values)))
-    if _SEVERAL in values:
-        query = frozenset(terms)
-        hit += [c for c in compress(chunks, map(_SEVERAL.__eq__, values)) if several[c] & query]
+    """Words of ``text`` (as written) that yield query terms -> those terms, in order."""
+    cache = _cache(analyzer, language)
+    hit = _matching(set(text.split()), terms, cache, analyzer, language)
     wanted: dict[str, list[str]] = {}
     for word in {word for chunk in hit for word in find_words(chunk)}:
         word_terms = [t for t in _word_terms(word, analyzer, language) if t in terms]
@@ -215,36 +266,67 @@ def _query_words(
     return wanted
 
 
-_SEVERAL = "\x00"  # a chunk with several distinct terms (never a term: NUL is dropped)
-# Chunks per analyzer and language: ~21 MiB when full, then started afresh (like the
+def _matching(
+    distinct: set[str],
+    terms: Collection[str],
+    cache: _Learned,
+    analyzer: Analyzer,
+    language: str,
+) -> set[str]:
+    """Those of ``distinct`` (chunks) that hold a word with a query term.
+
+    A chunk's terms depend on the chunk alone, so each distinct chunk is analysed once
+    (chunks new to the cache in one batch) and filed under its terms; then the matching
+    chunks are set intersections, whose cost follows the smaller set.
+    """
+    new = distinct.difference(cache.seen)
+    if new:
+        _learn(cache, list(new), analyzer, language)
+    found: set[str] = set()
+    for term in terms:
+        holding = cache.chunks_of.get(term)
+        if isinstance(holding, str):
+            if holding in distinct:
+                found.add(holding)
+        elif holding:
+            found |= distinct.intersection(holding)
+    return found
+
+
+@dataclass(slots=True)
+class _Learned:
+    """One analyzer's and language's chunk cache (mutable: it learns as bodies come)."""
+
+    seen: set[str] = field(default_factory=set)  # every chunk analysed
+    # term -> its chunks: the chunk itself while it is the only one (most terms: a set
+    # costs 216 bytes, ~20 MiB over the 100k corpus's cached terms)
+    chunks_of: dict[str, str | set[str]] = field(default_factory=dict)
+    spans: dict[str, tuple[tuple[int, int, str], ...]] = field(default_factory=dict)
+    bodies: set[int] = field(default_factory=set)  # hashes of bodies whose chunks are seen
+    # (the last query and len(seen) then, its chunks)
+    last_wanted: tuple[tuple[frozenset[str], int], set[str]] | None = None
+
+
+# Chunks per analyzer and language: ~50 MiB when full (RssAnon grew 30-37 MB for the
+# 115-133k chunks of the benchmark queries' results), then started afresh (like the
 # analyzer's stem cache). The 3,751 bodies that bench/queries_news.txt shows hold 134k.
 _KNOWN_LIMIT = 200_000
-_known: weakref.WeakKeyDictionary[Analyzer, dict[str, tuple[dict, dict]]] = (
-    weakref.WeakKeyDictionary()
-)
+_BODIES_LIMIT = 100_000  # body hashes remembered (~5 MiB), then started afresh
+_known: weakref.WeakKeyDictionary[Analyzer, dict[str, _Learned]] = weakref.WeakKeyDictionary()
 
 
-def _known_chunks(
-    analyzer: Analyzer, language: str
-) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
-    """This analyzer's and language's chunk cache: chunk -> its one term, "" for none or
-    ``_SEVERAL``; and chunk -> its terms for the ``_SEVERAL`` ones ("U.S.-China")."""
+def _cache(analyzer: Analyzer, language: str) -> _Learned:
+    """This analyzer's and language's chunk cache."""
     by_language = _known.setdefault(analyzer, {})
     cache = by_language.get(language)
-    if cache is None or len(cache[0]) > _KNOWN_LIMIT:
-        cache = by_language[language] = ({}, {})
+    if cache is None or len(cache.seen) > _KNOWN_LIMIT:
+        cache = by_language[language] = _Learned()
     return cache
 
 
-def _learn(
-    known: dict[str, str],
-    several: dict[str, frozenset[str]],
-    chunks: list[str],
-    analyzer: Analyzer,
-    language: str,
-) -> None:
-    """Add the terms of ``chunks`` to the cache, analysing all their words in one batch."""
-    words = [find_words(chunk) for chunk in chunks]
+def _learn(cache: _Learned, chunks: list[str], analyzer: Analyzer, language: str) -> None:
+    """File ``chunks`` under their terms, analysing all their words in one batch."""
+    words = [_chunk_words(chunk) for chunk in chunks]
     flat = [word for chunk_words in words for word in chunk_words]
     normal = _normalise(flat)
     if len(normal) == len(flat):
@@ -256,12 +338,29 @@ def _learn(
         pieces = [_normalise(chunk_words) for chunk_words in words]
     kept = [[n for n in p if n not in STOP_WORDS] for p in pieces]
     stems = iter(analyzer.stem([n for k in kept for n in k], language))
+    chunks_of = cache.chunks_of
     for chunk, k in zip(chunks, kept, strict=True):
-        chunk_terms = frozenset(next(stems) for _ in k)
-        if len(chunk_terms) > 1:
-            known[chunk], several[chunk] = _SEVERAL, chunk_terms
-        else:
-            known[chunk] = next(iter(chunk_terms), "")
+        for term in {next(stems) for _ in k}:
+            holding = chunks_of.get(term)
+            if holding is None:
+                chunks_of[term] = chunk
+            elif isinstance(holding, str):
+                chunks_of[term] = {holding, chunk}
+            else:
+                holding.add(chunk)
+    cache.seen.update(chunks)
+
+
+_PUNCTUATION = '.,;:!?"()[]'  # around a chunk, never part of a word
+
+
+def _chunk_words(chunk: str) -> list[str]:
+    """``find_words(chunk)``; most chunks are one ASCII word with punctuation around it,
+    which needs no regex (a first search meets thousands of new chunks)."""
+    core = chunk.strip(_PUNCTUATION)
+    if core.isalnum() and core.isascii():
+        return [core]
+    return find_words(chunk)
 
 
 def _word_terms(word: str, analyzer: Analyzer, language: str) -> list[str]:
@@ -290,28 +389,59 @@ def _best_window(
     """Chunk range [first, last) of at most ``width`` chunks around the best matches."""
     if not hits:
         return 0, min(width, n_chunks)
-    best = (-1, -1)
-    best_left = best_right = 0
-    inside: Counter[str] = Counter()
-    right = 0
-    for left in range(len(hits)):
-        # Windows that start at a match: grow right while the span fits in ``width``.
-        while right < len(hits) and hits[right][0] < hits[left][0] + width:
-            inside[hits[right][3]] += 1
-            right += 1
-        score = (len(inside), right - left)
-        if score > best:
-            best, best_left, best_right = score, left, right
-        term = hits[left][3]
-        inside[term] -= 1
-        if not inside[term]:
-            del inside[term]
+    if len(hits) > VECTOR_HITS:
+        best_left, best_right = _best_span_numpy(hits, width)
+    else:
+        best_left, best_right = _best_span(hits, width)
     # Centre the matched span in the window for context on both sides.
     lo, hi = hits[best_left][0], hits[best_right - 1][0] + 1
     first = max(0, lo - (width - (hi - lo)) // 2)
     last = min(n_chunks, first + width)
     first = max(0, last - width)
     return first, last
+
+
+def _best_span(hits: list[tuple[int, int, int, str]], width: int) -> tuple[int, int]:
+    """Hits [left, right) of the best window that starts at a hit: most distinct terms,
+    then most hits, then the earliest."""
+    best = (-1, -1)
+    best_left = best_right = 0
+    inside: dict[str, int] = {}  # a plain dict: Counter's missing keys and deletions are Python
+    right = 0
+    for left in range(len(hits)):
+        # Windows that start at a match: grow right while the span fits in ``width``.
+        while right < len(hits) and hits[right][0] < hits[left][0] + width:
+            term = hits[right][3]
+            inside[term] = inside.get(term, 0) + 1
+            right += 1
+        score = (len(inside), right - left)
+        if score > best:
+            best, best_left, best_right = score, left, right
+        term = hits[left][3]
+        if inside[term] == 1:
+            del inside[term]
+        else:
+            inside[term] -= 1
+    return best_left, best_right
+
+
+def _best_span_numpy(hits: list[tuple[int, int, int, str]], width: int) -> tuple[int, int]:
+    """``_best_span`` in a few numpy passes, for the hundreds of hits of a long body: each
+    window's end by binary search, its distinct terms from per-term running counts (a
+    query has a few terms), and the first of the best scores."""
+    n = len(hits)
+    chunk = np.fromiter((h[0] for h in hits), dtype=np.int64, count=n)
+    codes: dict[str, int] = {}
+    term = np.fromiter((codes.setdefault(h[3], len(codes)) for h in hits), np.int64, count=n)
+    left = np.arange(n)
+    right = np.searchsorted(chunk, chunk + width, side="left")
+    distinct = np.zeros(n, dtype=np.int64)
+    for code in range(len(codes)):
+        seen = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(term == code, out=seen[1:])
+        distinct += seen[right] > seen[left]
+    best = int(np.argmax(distinct * (n + 1) + (right - left)))  # the first of the best
+    return best, int(right[best])
 
 
 def contains_phrase(

@@ -27,6 +27,10 @@ class TestLength:
         assert limits.length("😀") == 2
         assert limits.length("é😀") == 3
 
+    def test_a_lone_surrogate_is_one_unit(self):
+        assert limits.length("a\ud800b") == 3
+        assert limits.length("\udfff😀") == 3
+
 
 class TestTruncate:
     def test_short_text_is_unchanged(self):

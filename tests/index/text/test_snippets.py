@@ -9,8 +9,18 @@ import re
 import pytest
 
 from articlebot.index.results import Snippet
-from articlebot.index.text.analysis import Analyzer
-from articlebot.index.text.snippets import MAX_CHARS, _cropped, contains_phrase, make_snippet
+from articlebot.index.text import snippets
+from articlebot.index.text.analysis import Analyzer, find_words
+from articlebot.index.text.snippets import (
+    MAX_CHARS,
+    VECTOR_HITS,
+    _best_span,
+    _best_span_numpy,
+    _chunk_words,
+    _cropped,
+    contains_phrase,
+    make_snippet,
+)
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +189,7 @@ def _random_text(rng: random.Random) -> str:
 
 
 def test_fast_path_equals_the_plain_algorithm(analyzer: Analyzer) -> None:
-    """make_snippet analyses distinct chunks through a cache and finds words with str.find;
+    """make_snippet analyses distinct chunks through a cache and finds them in the chunk list;
     it must give exactly what analysing every word does: substrings inside longer words,
     NFKC splits ("¼", "㏂"), invisible characters inside words, stop words, cold and warm
     cache, two languages."""
@@ -198,6 +208,50 @@ def test_fast_path_equals_the_plain_algorithm(analyzer: Analyzer) -> None:
         expected = _reference_snippet(text, terms, analyzer, language, width)
         got = make_snippet(text, terms, analyzer, language, width)
         assert got == expected, (case, text, terms, language, width)
+
+
+def test_long_bodies_and_bodies_met_again_equal_the_plain_algorithm(analyzer: Analyzer) -> None:
+    """Hundreds of hits (the best window found with numpy), a body met again (its chunks
+    are not checked against the cache again), and a cache started afresh between two
+    calls give what analysing every word does."""
+    rng = random.Random(11)
+    queries = ["train chase", "vaccine covid-19 own", "haus strasse", "框架 ブログ 19"]
+    for case in range(60):
+        text = " ".join(_random_text(rng) for _ in range(rng.choice([1, 5, 40])))
+        terms = frozenset(
+            t for word in rng.choice(queries).split() for t in analyzer.query_terms(word, ["de"])
+        )
+        language, width = rng.choice(["", "de"]), rng.choice([3, 30])
+        expected = _reference_snippet(text, terms, analyzer, language, width)
+        if case % 3 == 0:
+            snippets._known.clear()
+        for _ in range(2):
+            got = make_snippet(text, terms, analyzer, language, width)
+            assert got == expected, (case, text, terms, language, width)
+        other = frozenset(analyzer.query_terms("final naïve"))  # same body, other terms
+        assert make_snippet(text, other, analyzer, language, width) == _reference_snippet(
+            text, other, analyzer, language, width
+        )
+
+
+def test_a_chunk_has_the_words_the_regex_finds() -> None:
+    chunks = [
+        "word,", "(Word)", "...", "--", "a.b", "x_y", "don't", "naïve,", "19", "Trump's",
+        "[1]", '"quoted"', "e.g.", "U.S.", "co-op", "covid-19.", "博客框架,", "x\u00ady",
+        "", "(", "ﬁnal", "¼", "A1b2", "'tis", "1,000",
+    ]  # fmt: skip
+    for chunk in chunks:
+        assert _chunk_words(chunk) == find_words(chunk), chunk
+
+
+def test_the_numpy_window_is_the_plain_one() -> None:
+    rng = random.Random(2)
+    for _ in range(300):
+        n = rng.randrange(1, 4 * VECTOR_HITS)
+        chunks = sorted(rng.randrange(rng.choice([n, 5 * n, 40 * n])) for _ in range(n))
+        hits = [(c, 0, 1, rng.choice("abcd")) for c in chunks]
+        width = rng.choice([1, 2, 8, 30])
+        assert _best_span_numpy(hits, width) == _best_span(hits, width)
 
 
 def test_a_long_run_without_spaces_is_cut_around_the_match(analyzer: Analyzer) -> None:
