@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from articlebot.index.posts.article import Article
-from articlebot.index.ranking.catalog import NO_DATE, Catalog, catalog_entry
+from articlebot.index.ranking.catalog import NO_DATE, Catalog, CatalogEntry, catalog_entry
 from articlebot.index.ranking.columns import ROW_SEP, Labels, TitleIndex, clean_field
 
 
@@ -32,7 +32,7 @@ def _labels(name: str, rows: Sequence[tuple[str, ...]]) -> dict[str, bytes]:
 
 
 def format8_blobs(
-    articles: Sequence[Article], words: Mapping[str, int] | None = None
+    articles: Sequence[Article | CatalogEntry], words: Mapping[str, int] | None = None
 ) -> dict[str, bytes]:
     """The catalog blobs of an index of format 8 holding ``articles`` in order."""
     entries = [catalog_entry(a) for a in articles]
