@@ -20,7 +20,7 @@ from itertools import chain, count
 
 import numpy as np
 
-from articlebot.index.ranking.postings import PostingsBuilder, splice
+from articlebot.index.ranking.postings import PostingsBuilder
 from articlebot.index.ranking.topk import top_k
 
 _EMPTY_DOCS = np.zeros(0, dtype=np.int32)
@@ -102,67 +102,6 @@ class BM25Index:
     @property
     def n_docs(self) -> int:
         return len(self.doc_len)
-
-    def update(self, keep: np.ndarray, new_docs: Sequence[Sequence[str]]) -> BM25Index:
-        """A new index without the documents where ``keep`` is False, plus ``new_docs``.
-
-        The old index is untouched (it may still be serving). Cost is one pass over the
-        postings arrays plus the new documents' tokens: nothing old is re-tokenised.
-        """
-        ids, lens, vocab = _term_ids(new_docs, self.vocab)
-        return self.update_term_ids(keep, ids, lens, vocab)
-
-    def update_term_ids(
-        self, keep: np.ndarray, ids: np.ndarray, lens: np.ndarray, vocab: dict[str, int]
-    ) -> BM25Index:
-        """``update`` with the new documents as term ids; ``vocab`` extends this index's."""
-        builder = PostingsBuilder()
-        builder.add(ids, lens, len(vocab))
-        return self.update_postings(keep, builder, vocab)
-
-    def update_postings(
-        self, keep: np.ndarray, builder: PostingsBuilder, vocab: dict[str, int]
-    ) -> BM25Index:
-        """``update`` with the new documents' postings gathered by ``builder``.
-
-        Dropping, renumbering and inserting happen in one copy of each postings array:
-        at 25,000 articles every extra 24 MB temporary cost ~30 ms of page faults.
-        """
-        keep = np.asarray(keep, dtype=bool)
-        if keep.shape != (self.n_docs,):
-            raise ValueError(f"keep has {keep.size} entries for {self.n_docs} documents")
-        n_terms, old_terms = len(vocab), len(self.vocab)
-        new_offsets, new_doc_ids, new_tfs = builder.merged(n_terms)
-        new_counts = np.diff(new_offsets)
-        renumber: np.ndarray | None = None
-        dropped = np.zeros(0, dtype=np.int64)
-        if not keep.all():
-            dropped = np.flatnonzero(~keep[self.doc_ids])
-            renumber = (np.cumsum(keep) - 1).astype(np.int32)
-        # New documents number after every kept one, so each new posting goes at the end
-        # of its term's block (positions in the old arrays).
-        ends = np.append(self.offsets[1:], np.full(n_terms - old_terms, self.offsets[-1]))
-        at = ends[np.repeat(np.arange(n_terms), new_counts)]
-        doc_len = self.doc_len[keep]
-        doc_ids = splice(self.doc_ids, dropped, at, new_doc_ids + np.int32(len(doc_len)), renumber)
-        tfs = splice(self.tfs, dropped, at, new_tfs)
-
-        dropped_terms = np.searchsorted(self.offsets, dropped, side="right") - 1
-        offsets = np.append(self.offsets, np.full(n_terms - old_terms, self.offsets[-1]))
-        offsets[1:] += np.cumsum(new_counts - np.bincount(dropped_terms, minlength=n_terms))
-        terms = self.terms + list(vocab)[old_terms:] if n_terms > old_terms else self.terms
-        lens = builder.lens().astype(np.int32, copy=False)
-        return BM25Index(
-            terms,
-            vocab,
-            offsets,
-            doc_ids,
-            tfs,
-            np.concatenate([doc_len, lens]).astype(np.int32, copy=False),
-            self.k1,
-            self.b,
-            self.delta,
-        )
 
     # --- scoring -----------------------------------------------------------------------
 

@@ -27,14 +27,11 @@ from articlebot.index.ranking.columns import (
     PackedStrings,
     SortedKeys,
     TitleIndex,
-    clean_field,
-    kept_shared,
     shared_strings,
     stable_order,
 )
 
 NO_DATE = np.nan
-_NO_DOCS = np.zeros(0, dtype=np.int32)
 
 
 class CatalogEntry(NamedTuple):
@@ -59,8 +56,8 @@ def catalog_entry(a: Article) -> CatalogEntry:
 class Catalog:
     """Column ``i`` describes BM25 document ``i``."""
 
-    # PackedStrings when built or read from blobs (``update`` needs those), the pieces'
-    # own columns (pieces.PieceStrings) when assembled from segment files.
+    # PackedStrings when read from blobs (an index of format 8), the pieces' own columns
+    # (pieces.PieceStrings) when assembled from segment files.
     ids: Sequence[str]
     titles: Sequence[str]
     slugs: Sequence[str]
@@ -71,77 +68,10 @@ class Catalog:
     languages: list[str]
     words: Counter[str] = field(default_factory=Counter)  # surface word -> document count
 
-    @classmethod
-    def empty(cls) -> Catalog:
-        none = PackedStrings(b"", 0)
-        return cls(
-            none, none, none, np.zeros(0), Labels.from_rows([]), Labels.from_rows([]), [], []
-        )
-
     def __len__(self) -> int:
         return len(self.ids)
 
-    # --- building -----------------------------------------------------------------------
-
-    def update(
-        self,
-        keep: np.ndarray,
-        new: Sequence[Article | CatalogEntry],
-        removed_words: Counter[str],
-        added_words: Counter[str],
-    ) -> Catalog:
-        """A new catalog: rows where ``keep`` is False dropped, ``new`` appended."""
-        keep = np.asarray(keep, dtype=bool)
-        kept_rows = np.flatnonzero(keep)
-        words = self.words.copy()
-        words.subtract(removed_words)
-        words.update(added_words)
-        # Only words counted down can have dropped to zero: a pass over the whole
-        # vocabulary was a sixth of a one-file reindex told its path.
-        for word in removed_words:
-            if words[word] <= 0:
-                del words[word]
-
-        new_dates = np.array(
-            [a.date.timestamp() if a.date else NO_DATE for a in new], dtype=np.float64
-        )
-        new_titles = [clean_field(a.title) for a in new]
-        catalog = Catalog(
-            ids=self.ids.update(keep, [a.id for a in new]),
-            titles=self.titles.update(keep, new_titles),
-            slugs=self.slugs.update(keep, [clean_field(a.slug) for a in new]),
-            dates=np.concatenate([self.dates[keep], new_dates]),
-            categories=self.categories.update(
-                kept_rows, [tuple(clean_field(c) for c in a.categories) for a in new]
-            ),
-            tags=self.tags.update(kept_rows, [tuple(clean_field(t) for t in a.tags) for a in new]),
-            authors=kept_shared(self.authors, keep, [clean_field(a.author) for a in new]),
-            languages=kept_shared(self.languages, keep, [a.language for a in new]),
-            words=words,
-        )
-        if "title_index" in self.__dict__ and len(self):  # carried over, not rebuilt
-            catalog.__dict__["title_index"] = self.title_index.update(keep, new_titles)
-        return catalog
-
     # --- persistence --------------------------------------------------------------------
-
-    def to_blobs(self) -> dict[str, bytes]:
-        def rows(values: Sequence[str]) -> bytes:
-            return ROW_SEP.join(values).encode()
-
-        return {
-            "ids": self.ids.data,
-            "titles": self.titles.data,
-            "slugs": self.slugs.data,
-            "dates": self.dates.astype(np.float64).tobytes(),
-            **self.categories.to_blobs("categories"),
-            **self.tags.to_blobs("tags"),
-            "authors": rows(self.authors),
-            "languages": rows(self.languages),
-            "words": rows(list(self.words)),
-            "words.counts": np.fromiter(self.words.values(), np.int64, len(self.words)).tobytes(),
-            **self.title_index.to_blobs(),
-        }
 
     @classmethod
     def from_blobs(cls, blobs: Mapping[str, bytes], *, with_words: bool = True) -> Catalog:

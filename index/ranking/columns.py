@@ -53,17 +53,6 @@ def shared_strings(values: list[str]) -> list[str]:
     return [seen.setdefault(v, v) for v in values]
 
 
-def kept_shared(values: list[str], keep: np.ndarray, new: list[str]) -> list[str]:
-    """``shared_strings`` of the kept ``values`` (already shared) then ``new``: only the
-    few dropped rows are deleted and only the new values interned, not every row."""
-    out = list(values)
-    for row in reversed(np.flatnonzero(~keep).tolist()):
-        del out[row]
-    seen = {v: v for v in set(out)}
-    out.extend(seen.setdefault(v, v) for v in new)
-    return out
-
-
 def clean_field(text: str) -> str:
     return text.replace(ROW_SEP, " ").replace(ITEM_SEP, " ")
 
@@ -92,11 +81,6 @@ class PackedStrings(Sequence[str]):
     def of(cls, values: Sequence[str]) -> PackedStrings:
         return cls(ROW_SEP.join(values).encode(), len(values))
 
-    @property
-    def data(self) -> bytes | memoryview:
-        """The strings joined by newlines, as stored."""
-        return self._data
-
     def __len__(self) -> int:
         return len(self._starts) - 1
 
@@ -111,26 +95,6 @@ class PackedStrings(Sequence[str]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.tolist())
-
-    def update(self, keep: np.ndarray, new: Sequence[str]) -> PackedStrings:
-        """The same as ``PackedStrings.of`` over the kept rows then ``new``, cut out of the
-        buffer instead of decoding and joining every string: a one-file reindex drops a
-        row or two of 100,000 (decoding them all was a fifth of its time)."""
-        dropped = np.flatnonzero(~keep).tolist()
-        kept = len(self) - len(dropped)
-        if not kept:
-            return PackedStrings.of(list(new))
-        sep = ROW_SEP.encode()
-        pieces: list[bytes] = []
-        first = 0  # first row of the run of kept rows ending before the next dropped one
-        for end in [*dropped, len(self)]:
-            if end > first:
-                pieces.append(self._data[self._starts[first] : self._starts[end] - 1])
-            first = end + 1
-        data = sep.join(pieces)
-        if new:
-            data += sep + ROW_SEP.join(new).encode()
-        return PackedStrings(data, kept + len(new))
 
     def tolist(self) -> list[str]:
         return str(self._data, "utf-8").split(ROW_SEP) if len(self) else []
@@ -234,19 +198,6 @@ class Labels:
         """The row number of every code."""
         return np.repeat(np.arange(len(self), dtype=np.int32), np.diff(self.offsets))
 
-    def update(self, kept: np.ndarray, new_rows: Sequence[Sequence[str]]) -> Labels:
-        """Rows ``kept`` (ascending row numbers), then ``new_rows``."""
-        lens = np.diff(self.offsets)[kept]
-        mask = np.zeros(len(self), dtype=bool)
-        mask[kept] = True
-        codes = self.codes[np.repeat(mask, np.diff(self.offsets))]
-        code_of = {name: i for i, name in enumerate(self.names)}
-        added = [code_of.setdefault(v, len(code_of)) for row in new_rows for v in row]
-        new_lens = np.fromiter(map(len, new_rows), dtype=np.int64, count=len(new_rows))
-        offsets = _offsets(np.concatenate([lens, new_lens]))
-        codes = np.concatenate([codes, np.array(added, dtype=np.int32)])
-        return Labels(list(code_of), offsets, codes)
-
     def counts(self) -> Counter[str]:
         """Rows per name (a name repeated within a row counts each time)."""
         per_code = np.bincount(self.codes, minlength=len(self.names)).tolist()
@@ -272,13 +223,6 @@ class Labels:
             name: rows[bounds[i] : bounds[i + 1]]
             for i, name in enumerate(folded_of)
             if bounds[i + 1] > bounds[i]
-        }
-
-    def to_blobs(self, name: str) -> dict[str, bytes]:
-        return {
-            f"{name}.names": ROW_SEP.join(self.names).encode(),
-            f"{name}.offsets": self.offsets.tobytes(),
-            f"{name}.codes": self.codes.tobytes(),
         }
 
     @classmethod
@@ -334,43 +278,6 @@ class TitleIndex(Mapping[str, np.ndarray]):
 
     def __len__(self) -> int:
         return len(self.words)
-
-    def update(self, keep: np.ndarray, new_titles: Sequence[str]) -> TitleIndex:
-        """Docs where ``keep`` is False dropped (the rest renumbered), ``new_titles``
-        added after them: one pass over the arrays instead of re-splitting every title."""
-        renumber = (np.cumsum(keep) - 1).astype(np.int32)
-        word_of = np.repeat(np.arange(len(self.words), dtype=np.int64), np.diff(self.offsets))
-        ok = keep[self.docs]
-        word_of, docs = word_of[ok], renumber[self.docs[ok]]
-
-        added = TitleIndex.build(new_titles, int(keep.sum()))
-        fresh = sorted(set(added.words).difference(self.words))
-        words = sorted(self.words + fresh)
-        inserted = [bisect.bisect_left(self.words, w) for w in fresh]
-        shift = np.searchsorted(
-            np.array(inserted, dtype=np.int64), np.arange(len(self.words)), "right"
-        )
-        word_of = word_of + shift[word_of] if len(word_of) else word_of
-        added_word_of = np.repeat(
-            np.array([bisect.bisect_left(words, w) for w in added.words], dtype=np.int64),
-            np.diff(added.offsets),
-        )
-        # Old docs all number below new ones, so a stable sort by word keeps each word's
-        # docs ascending.
-        all_words = np.concatenate([word_of, added_word_of])
-        order = np.argsort(all_words, kind="stable")
-        all_docs = np.concatenate([docs, added.docs])[order]
-        counts = np.bincount(all_words, minlength=len(words))
-        used = np.flatnonzero(counts)
-        offsets = _offsets(counts[used])
-        return TitleIndex([words[i] for i in used], offsets, all_docs.astype(np.int32))
-
-    def to_blobs(self) -> dict[str, bytes]:
-        return {
-            "title_words": ROW_SEP.join(self.words).encode(),
-            "title_offsets": self.offsets.tobytes(),
-            "title_docs": self.docs.astype(np.int32).tobytes(),
-        }
 
     @classmethod
     def from_blobs(cls, blobs: Mapping[str, bytes]) -> TitleIndex:

@@ -1,6 +1,5 @@
-"""Building and editing the postings arrays: inverting token streams batch by batch into
-term-sorted (doc, tf) runs, merging them by a counting sort, and splicing a few postings
-in or out of millions without copying the rest twice.
+"""Building the postings arrays: inverting token streams batch by batch into term-sorted
+(doc, tf) runs and merging them by a counting sort.
 """
 
 from __future__ import annotations
@@ -17,61 +16,6 @@ _MAX_TF = np.iinfo(np.uint16).max
 
 
 _CHUNK_TOKENS = 1 << 20  # tokens sorted at once by build: small enough to stay in cache
-
-
-_FEW = 20_000  # positions below which splicing by slices beats a whole-array mask
-
-
-def splice(
-    array: np.ndarray,
-    dropped: np.ndarray,
-    at: np.ndarray,
-    values: np.ndarray,
-    renumber: np.ndarray | None = None,
-) -> np.ndarray:
-    """``array`` without the positions ``dropped``, with ``values`` inserted before the
-    positions ``at`` (both ascending, in ``array``'s numbering; equal positions keep the
-    order given) and the kept elements mapped through ``renumber`` when given.
-
-    A one-file reindex drops and adds a few hundred postings out of millions: copying the
-    slices between them straight into the result beats masks and ``np.insert``.
-    """
-    if len(dropped) + len(at) > _FEW:
-        kept = np.ones(len(array), dtype=bool)
-        kept[dropped] = False
-        rest = array[kept] if len(dropped) else array
-        if renumber is not None:
-            rest = renumber[rest]
-        return np.insert(rest, at - np.searchsorted(dropped, at), values)
-    out = np.empty(len(array) - len(dropped) + len(values), dtype=array.dtype)
-    # Insertions sort before a deletion at the same position: they go before that element.
-    events = sorted(
-        [(int(p), 0, i) for i, p in enumerate(at.tolist())]
-        + [(int(p), 1, 0) for p in dropped.tolist()]
-    )
-    src = dst = 0
-    for pos, kind, i in events:
-        dst = _copy(array, src, pos, out, dst, renumber)
-        src = pos
-        if kind == 0:
-            out[dst] = values[i]
-            dst += 1
-        else:
-            src = pos + 1
-    _copy(array, src, len(array), out, dst, renumber)
-    return out
-
-
-def _copy(
-    array: np.ndarray, lo: int, hi: int, out: np.ndarray, dst: int, renumber: np.ndarray | None
-) -> int:
-    """Copy ``array[lo:hi]`` (renumbered) to ``out[dst:]``; returns the next ``dst``."""
-    if hi > lo:
-        if renumber is None:
-            out[dst : dst + hi - lo] = array[lo:hi]
-        else:
-            np.take(renumber, array[lo:hi], out=out[dst : dst + hi - lo])
-    return dst + max(hi - lo, 0)
 
 
 class PostingsBuilder:

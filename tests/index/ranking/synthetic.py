@@ -39,7 +39,5 @@ def same_index(a: BM25Index, b: BM25Index, queries: list[list[str]]) -> None:
         tfs_a = a.tfs[a.offsets[ta] : a.offsets[ta + 1]]
         tfs_b = b.tfs[b.offsets[tb] : b.offsets[tb + 1]]
         assert np.array_equal(tfs_a, tfs_b)
-    for term in set(a.terms) - set(b.terms):  # stale terms may stay, with no postings
-        assert a.docs_with(term).size == 0 and a.idf_of(term) == 0
     for query in queries:
         assert np.abs(a.get_scores(query) - b.get_scores(query)).max(initial=0) < 1e-9

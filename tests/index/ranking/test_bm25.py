@@ -97,50 +97,10 @@ def test_top_k_allowed_mask_and_edge_cases() -> None:
     assert index.top_k(["a"], 5, none_allowed)[0].size == 0
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_update_equals_build_of_the_resulting_docs(seed: int) -> None:
-    rng = np.random.default_rng(100 + seed)
-    docs = corpus(rng, int(rng.integers(1, 80)), 25)
-    index = BM25Index.build(docs, 1.2, 0.75, 1.0)
-    keep = rng.random(len(docs)) < [0.0, 0.5, 0.9, 1.0][seed % 4]
-    new_docs = corpus(rng, int(rng.integers(0, 6)), 35)  # brings new terms too
-    before = index.to_arrays()
-    updated = index.update(keep, new_docs)
-    result = [d for d, k in zip(docs, keep, strict=True) if k] + new_docs
-    same_index(updated, BM25Index.build(result, 1.2, 0.75, 1.0), queries(rng, 35, 20))
-    # The serving index is untouched.
-    for name, array in index.to_arrays().items():
-        assert np.array_equal(array, before[name])
-    if result and sum(map(len, result)):
-        theirs = BM25Plus(result, k1=1.2, b=0.75, delta=1.0)
-        for query in queries(rng, 35, 10):
-            assert np.abs(updated.get_scores(query) - theirs.get_scores(query)).max() < 1e-6
-
-
-def test_repeated_updates() -> None:
-    rng = np.random.default_rng(3)
-    docs = corpus(rng, 40, 20)
-    index = BM25Index.build(docs, 1.2, 0.75, 1.0)
-    for _ in range(10):
-        keep = rng.random(len(docs)) < 0.8
-        new_docs = corpus(rng, 5, 30)
-        index = index.update(keep, new_docs)
-        docs = [d for d, k in zip(docs, keep, strict=True) if k] + new_docs
-    same_index(index, BM25Index.build(docs, 1.2, 0.75, 1.0), queries(rng, 30, 10))
-
-
-def test_update_rejects_a_mask_of_the_wrong_size() -> None:
-    index = BM25Index.build([["a"], ["b"]], 1.2, 0.75, 1.0)
-    with pytest.raises(ValueError):
-        index.update(np.ones(3, dtype=bool), [])
-
-
 def test_empty_index() -> None:
     empty = BM25Index.build([], 1.2, 0.75, 1.0)
     assert empty.n_docs == 0 and empty.terms == []
     assert empty.match(["a"])[0].size == 0 and empty.get_scores(["a"]).size == 0
-    grown = empty.update(np.zeros(0, dtype=bool), [["a", "b"], ["b"]])
-    same_index(grown, BM25Index.build([["a", "b"], ["b"]], 1.2, 0.75, 1.0), [["a"], ["b"]])
     loaded = BM25Index.from_arrays(empty.to_arrays(), 1.2, 0.75, 1.0)
     assert loaded.n_docs == 0 and loaded.terms == []
     blank = BM25Index.build([[], []], 1.2, 0.75, 1.0)
@@ -160,12 +120,6 @@ def test_arrays_round_trip_through_bytes() -> None:
     loaded = BM25Index.from_arrays(stored, 1.2, 0.75, 1.0)
     assert loaded.terms == index.terms and loaded.vocab == index.vocab
     same_index(loaded, index, [*queries(rng, 30, 10), ["ünïcödé"]])
-    # Read-only buffers are fine to update from: the result is a new index.
-    same_index(
-        loaded.update(np.ones(len(docs), dtype=bool), [["new"]]),
-        BM25Index.build([*docs, ["new"]], 1.2, 0.75, 1.0),
-        [["new"], ["w1"]],
-    )
 
 
 def test_idf_of() -> None:

@@ -1,4 +1,5 @@
-"""The catalog beside the postings, and the compact columns it is made of."""
+"""The catalog beside the postings, and the compact columns it is made of. A catalog of
+whole columns is what an index of format 8 is read as (its catalog as blobs)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import numpy as np
 import pytest
 
 from articlebot.index.posts.article import Article
-from articlebot.index.ranking.catalog import Catalog, catalog_entry
+from articlebot.index.ranking.catalog import Catalog
 from articlebot.index.ranking.columns import Labels, PackedStrings, SortedKeys, TitleIndex
+from tests.index.ranking.format8 import format8_blobs, format8_catalog
 
 
 def article(n: int, date: datetime | None, categories=("latest", "tv"), title="") -> Article:
@@ -28,13 +30,8 @@ def article(n: int, date: datetime | None, categories=("latest", "tv"), title=""
     )
 
 
-def built(articles: list[Article]) -> Catalog:
-    entries = [catalog_entry(a) for a in articles]
-    return Catalog.empty().update(np.zeros(0, dtype=bool), entries, Counter(), Counter())
-
-
 def test_look_ups_by_category_tag_author_id_and_slug() -> None:
-    cat = built([article(n, datetime(2021, 1, n + 1, tzinfo=UTC)) for n in range(6)])
+    cat = format8_catalog([article(n, datetime(2021, 1, n + 1, tzinfo=UTC)) for n in range(6)])
     assert cat.by_category["tv"].tolist() == list(range(6))
     assert cat.by_tag["boats"].tolist() == [1, 3, 5]
     assert cat.by_author["jo reed"].tolist() == [0, 3]
@@ -44,30 +41,23 @@ def test_look_ups_by_category_tag_author_id_and_slug() -> None:
 
 def test_newest_first_puts_undated_posts_last() -> None:
     dates = [datetime(2021, 3, 1, tzinfo=UTC), None, datetime(2021, 5, 1, tzinfo=UTC), None]
-    cat = built([article(n, d) for n, d in enumerate(dates)])
+    cat = format8_catalog([article(n, d) for n, d in enumerate(dates)])
     assert cat.newest_first.tolist() == [2, 0, 1, 3]
     assert math.isnan(cat.dates[1])
 
 
-def test_update_drops_and_appends_rows_and_keeps_the_title_index() -> None:
-    cat = built([article(n, None, title=f"Ferry {n} delayed") for n in range(4)]).warm()
-    keep = np.array([True, False, True, True])
-    new = [catalog_entry(article(9, None, categories=("news",), title="Ferry back on time"))]
-    after = cat.update(keep, new, Counter(), Counter())
-    assert list(after.ids) == ["p0.md", "p2.md", "p3.md", "p9.md"]
-    assert after.categories.row(3) == ("news",)
-    words, docs_of = after.title_words
-    assert docs_of["ferry"].tolist() == [0, 1, 2, 3] and docs_of["time"].tolist() == [3]
-    assert "1" not in words  # p1's title left with it
-
-
-def test_blobs_round_trip() -> None:
-    cat = built([article(n, datetime(2021, 1, 1, tzinfo=UTC)) for n in range(3)])
-    cat.words = Counter({"harbour": 3, "news": 3})
-    again = Catalog.from_blobs(cat.to_blobs())
-    assert list(again.ids) == list(cat.ids) and list(again.titles) == list(cat.titles)
-    assert again.words == cat.words and again.dates.tolist() == cat.dates.tolist()
-    assert [again.tags.row(i) for i in range(3)] == [cat.tags.row(i) for i in range(3)]
+def test_a_format_8_catalog_reads_back_its_rows_words_and_title_index() -> None:
+    rows = [article(n, datetime(2021, 1, 1, tzinfo=UTC), title=f"Ferry {n}") for n in range(3)]
+    blobs = format8_blobs(rows, {"harbour": 3, "news": 3})
+    cat = Catalog.from_blobs(blobs)
+    assert list(cat.ids) == ["p0.md", "p1.md", "p2.md"] and cat.titles[2] == "Ferry 2"
+    assert cat.words == Counter({"harbour": 3, "news": 3})
+    assert cat.dates.tolist() == [datetime(2021, 1, 1, tzinfo=UTC).timestamp()] * 3
+    assert [cat.tags.row(i) for i in range(3)] == [(), ("boats",), ()]
+    assert "title_index" in cat.__dict__  # stored, not rebuilt from the titles
+    assert cat.title_index["ferry"].tolist() == [0, 1, 2]
+    assert Catalog.from_blobs(blobs, with_words=False).words == Counter()
+    assert len(Catalog.from_blobs(format8_blobs([]))) == 0
 
 
 def test_a_stored_string_with_a_newline_is_refused_when_read_back() -> None:
@@ -93,7 +83,8 @@ def test_packed_columns_and_sorted_look_ups() -> None:
     packed = PackedStrings.of(values)
     assert list(packed) == values and len(packed) == 5 and packed[1] == "Zürich.md"
     assert packed[-1] == "B.md" and packed[1:3] == ["Zürich.md", ""] and packed == values
-    assert PackedStrings(packed.data, 5) == packed and PackedStrings(b"", 0).tolist() == []
+    assert PackedStrings("\n".join(values).encode(), 5) == packed
+    assert PackedStrings(b"", 0).tolist() == []
     by_id = SortedKeys(packed)
     assert by_id.get("a.md") == 3 and by_id.get("B.md") == 4 and by_id.get("c.md") is None
     folded = SortedKeys(packed, str.casefold)

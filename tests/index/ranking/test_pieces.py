@@ -11,6 +11,7 @@ import numpy as np
 from articlebot.index.posts.article import Article
 from articlebot.index.ranking.catalog import Catalog, catalog_entry
 from articlebot.index.ranking.pieces import CatalogPiece, assemble, merged_piece
+from tests.index.ranking.format8 import format8_catalog
 
 
 def article(n: int, author: str = "", title: str = "") -> Article:
@@ -28,8 +29,8 @@ def article(n: int, author: str = "", title: str = "") -> Article:
 
 
 def built(articles: list[Article]) -> Catalog:
-    entries = [catalog_entry(a) for a in articles]
-    return Catalog.empty().update(np.zeros(0, dtype=bool), entries, Counter(), Counter())
+    """The reference: the whole catalog of ``articles``, look-ups built from its columns."""
+    return format8_catalog(articles)
 
 
 def piece(articles: list[Article], words: dict[str, int] | None = None) -> CatalogPiece:

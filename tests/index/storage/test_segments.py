@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +16,11 @@ import pytest
 
 from articlebot.index import ArticleIndex, DamagedIndex, run_reindex
 from articlebot.index.config import IndexConfig
+from articlebot.index.ranking.catalog import CatalogEntry
+from articlebot.index.ranking.columns import PackedStrings
 from articlebot.index.storage import blobs, compaction, database, segfile, tables
 from articlebot.index.storage.blobs import load_generation, load_state, segment_names
+from tests.index.ranking.format8 import format8_blobs
 from tests.sample_posts import write_post, write_posts
 
 CONFIG = IndexConfig()
@@ -252,6 +256,63 @@ def test_a_missing_segment_file_is_a_damaged_index_that_full_rebuilds(content, t
         conn.close()
     assert run_reindex(db, content, CONFIG, full=True).total == 4
     assert len(generation(db)[2].segments) == 1
+
+
+def to_format_8(db: Path) -> None:
+    """Turn an index into one of format 8 as it would have been written: the whole catalog
+    as blobs, segment files without catalog pieces, the fingerprint of format 8."""
+    meta, cat, _ = generation(db)
+    entries = [
+        CatalogEntry(
+            cat.ids[i], cat.titles[i], cat.slugs[i],
+            None if np.isnan(cat.dates[i]) else datetime.fromtimestamp(cat.dates[i], UTC),
+            cat.categories.row(i), cat.tags.row(i), cat.authors[i], cat.languages[i],
+        )
+        for i in range(len(cat))
+    ]  # fmt: skip
+    for name in segment_names(meta):
+        arrays = segfile.read(segfile.segment_path(db, name))
+        segfile.write(db, name, {k: np.array(v) for k, v in arrays.items() if "cat." not in k})
+    conn = database.connect(db)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        tables.write_blobs(conn, format8_blobs(entries, cat.words), blobs.CATALOG_PREFIX)
+        old = CONFIG.fingerprint().replace("(9,", "(8,", 1)
+        tables.write_meta(conn, {"fingerprint": old})
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def test_an_index_of_format_8_serves_until_a_reindex_rebuilds_it(content: Path, tmp_path):
+    db = tmp_path / "i.sqlite3"
+    run_reindex(db, content, CONFIG)
+    _, want, _ = generation(db)
+    before = ranked(db, ["comet", "valley"])
+    assert before
+    to_format_8(db)
+    _, old, _ = generation(db)
+    assert isinstance(old.ids, PackedStrings)  # read from the blobs, not from pieces
+    assert list(old.ids) == list(want.ids) and list(old.titles) == list(want.titles)
+    assert list(old.dates) == list(want.dates) and list(old.tags) == list(want.tags)
+    assert old.words == want.words
+    assert old.title_index["comet"].tolist() == want.title_index["comet"].tolist()
+    assert ranked(db, ["comet", "valley"]) == before
+    conn = database.connect(db)
+    try:
+        with pytest.raises(DamagedIndex, match="not in the segment files"):
+            blobs.load_stored(conn, CONFIG)
+    finally:
+        conn.close()
+    assert run_reindex(db, content, CONFIG).total == 4  # another fingerprint: a full build
+    _, rebuilt, _ = generation(db)
+    assert not isinstance(rebuilt.ids, PackedStrings) and list(rebuilt.ids) == list(want.ids)
+    assert ranked(db, ["comet", "valley"]) == before
+    conn = database.connect(db)
+    try:
+        assert not tables.read_blobs(conn, blobs.CATALOG_PREFIX)
+    finally:
+        conn.close()
 
 
 def test_a_reader_retries_when_its_files_went_between_meta_and_map(
