@@ -142,6 +142,9 @@ async def run_bot(settings: Settings) -> int:
         except StartupError as exc:
             log.error("%s", exc)
             return 2
+        # Before serving: the kernel's import holds the GIL, a stall the loop would feel.
+        if await index.preload_kernel():
+            log.info("Ranking with the compiled kernel (numba).")
         bots: list[ArticleBot] = []
         pulling = PullStatus()
 

@@ -502,6 +502,13 @@ class ArticleIndex:
             languages=tuple(languages),
         )
 
+    async def preload_kernel(self) -> bool:
+        """Load the compiled ranking kernel now, off the loop, when it is installed (see
+        ``fastpath``); True when it will rank. A server calls this before serving."""
+        from articlebot.index.ranking import fastpath
+
+        return await asyncio.to_thread(fastpath.preload) is not None
+
     async def close(self) -> None:
         for task in (self._reindex, self._queued):
             if task is not None and not task.done():

@@ -43,6 +43,18 @@ def kernel() -> ModuleType | None:
     return None
 
 
+def preload() -> ModuleType | None:
+    """Load the kernel now, unless ``ARTICLEBOT_KERNEL=numpy``: a server calls this (in a
+    thread) before it serves, because the import holds the GIL for ~0.3-0.5 s (seconds
+    the first time, when numba compiles into its cache), a stall its event loop would feel
+    if the background load came in the middle of serving."""
+    global _requested
+    if os.environ.get("ARTICLEBOT_KERNEL", "auto") == "numpy":
+        return None
+    _requested = True  # no background load after this one
+    return load()
+
+
 def _load_later() -> None:
     # Importing holds the GIL for most of its time: started at once, it slowed the very
     # first search of a process by ~15 ms (of ~20) at 100k; a moment later it slows none.

@@ -167,3 +167,15 @@ def test_a_term_strong_in_one_block_and_weak_elsewhere(k: int, kernel, monkeypat
         got = index.top_k_total(query, k)
         assert got[0].tolist() == expected[0].tolist()
         assert np.array_equal(got[1], expected[1]) and got[2] == expected[2]
+
+
+def test_preload_loads_now_unless_numpy_is_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server loads the kernel before it serves, and no background load follows."""
+    for name, value in (("_kernel", None), ("_done", False), ("_requested", False)):
+        monkeypatch.setattr(fastpath, name, value)
+    monkeypatch.setenv("ARTICLEBOT_KERNEL", "numpy")
+    assert fastpath.preload() is None and not fastpath._done
+    monkeypatch.setenv("ARTICLEBOT_KERNEL", "auto")
+    module = fastpath.preload()
+    assert module is not None and fastpath._done and fastpath._requested
+    assert fastpath.kernel() is module
