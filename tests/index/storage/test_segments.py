@@ -50,6 +50,34 @@ def ranked(db: Path, terms: list[str]) -> dict[str, float]:
     return {catalog.ids[d]: float(s) for d, s in zip(docs, scores, strict=True)}
 
 
+def same_as_fresh(db: Path, fresh: Path, queries: tuple[list[str], ...]) -> None:
+    """The incrementally kept index ranks as the fresh build of the same folder, to
+    1e-12, and the catalog assembled from its segments' pieces is the fresh build's, row
+    for row of the same article, and so are the word counts kept with the deletions."""
+    for terms in queries:
+        got, want = ranked(db, terms), ranked(fresh, terms)
+        assert got.keys() == want.keys()
+        assert all(got[k] == pytest.approx(want[k], rel=1e-12) for k in want)
+    (_, got, index), (_, want, _) = generation(db), generation(fresh)
+    assert len(got) == len(want) == index.n_docs and got.words == want.words
+
+    def rows(cat) -> dict[str, tuple]:
+        return {
+            cat.ids[r]: (cat.titles[r], cat.slugs[r], cat.categories.row(r), cat.tags.row(r),
+                         cat.authors[r], cat.languages[r], float(cat.dates[r]))
+            for r in range(len(cat))
+        }  # fmt: skip
+
+    assert rows(got) == rows(want)
+    assert all(got.by_id[i] == r for r, i in enumerate(got.ids))
+
+    def titled(cat) -> dict[str, set[str]]:
+        words, docs = cat.title_words
+        return {w: {cat.ids[r] for r in docs[w]} for w in words if len(docs[w])}
+
+    assert titled(got) == titled(want)
+
+
 def test_segment_files_round_trip_and_refuse_a_cut_file(tmp_path: Path) -> None:
     db = tmp_path / "i.sqlite3"
     arrays = {"a": np.arange(5, dtype=np.int32), "b": np.array([1.5, 2.5]), "c": np.zeros(0)}
@@ -103,30 +131,7 @@ def test_a_one_file_change_adds_a_small_segment_and_a_deletion(
     # Exactly the scores of a fresh build of the same folder.
     fresh = tmp_path / "fresh.sqlite3"
     run_reindex(fresh, content, CONFIG)
-    for terms in (["comet"], ["bakeri"], ["quiz", "harbour"], ["swimmer"]):
-        got, want = ranked(db, terms), ranked(fresh, terms)
-        assert got.keys() == want.keys()
-        assert all(got[k] == pytest.approx(want[k], rel=1e-12) for k in want)
-    # The catalog assembled from the segments' pieces is the fresh build's, row for row
-    # of the same article, and so are the word counts kept with the deletions.
-    (_, got, index), (_, want, _) = generation(db), generation(fresh)
-    assert len(got) == len(want) == index.n_docs and got.words == want.words
-
-    def rows(cat) -> dict[str, tuple]:
-        return {
-            cat.ids[r]: (cat.titles[r], cat.slugs[r], cat.categories.row(r), cat.tags.row(r),
-                         cat.authors[r], cat.languages[r], float(cat.dates[r]))
-            for r in range(len(cat))
-        }  # fmt: skip
-
-    assert rows(got) == rows(want)
-    assert all(got.by_id[i] == r for r, i in enumerate(got.ids))
-
-    def titled(cat) -> dict[str, set[str]]:
-        words, docs = cat.title_words
-        return {w: {cat.ids[r] for r in docs[w]} for w in words if len(docs[w])}
-
-    assert titled(got) == titled(want)
+    same_as_fresh(db, fresh, (["comet"], ["bakeri"], ["quiz", "harbour"], ["swimmer"]))
 
 
 @pytest.mark.parametrize("look_ups", [blobs.LOOK_UPS, 0])  # leaving ids one by one, or a dict
@@ -154,30 +159,7 @@ def test_merges_keep_the_ranking_and_remove_old_files(
     assert max(counts) < compaction.FACTOR + 1 and counts != sorted(counts)  # merged
     fresh = tmp_path / "fresh.sqlite3"
     run_reindex(fresh, content, CONFIG)
-    for terms in (["harbour"], ["ferri", "note"], ["quiz"], ["comet", "harbour", "4"]):
-        got, want = ranked(db, terms), ranked(fresh, terms)
-        assert got.keys() == want.keys()
-        assert all(got[k] == pytest.approx(want[k], rel=1e-12) for k in want)
-    # The catalog assembled from the segments' pieces is the fresh build's, row for row
-    # of the same article, and so are the word counts kept with the deletions.
-    (_, got, index), (_, want, _) = generation(db), generation(fresh)
-    assert len(got) == len(want) == index.n_docs and got.words == want.words
-
-    def rows(cat) -> dict[str, tuple]:
-        return {
-            cat.ids[r]: (cat.titles[r], cat.slugs[r], cat.categories.row(r), cat.tags.row(r),
-                         cat.authors[r], cat.languages[r], float(cat.dates[r]))
-            for r in range(len(cat))
-        }  # fmt: skip
-
-    assert rows(got) == rows(want)
-    assert all(got.by_id[i] == r for r, i in enumerate(got.ids))
-
-    def titled(cat) -> dict[str, set[str]]:
-        words, docs = cat.title_words
-        return {w: {cat.ids[r] for r in docs[w]} for w in words if len(docs[w])}
-
-    assert titled(got) == titled(want)
+    same_as_fresh(db, fresh, (["harbour"], ["ferri", "note"], ["quiz"], ["comet", "harbour", "4"]))
 
 
 KILL_BEFORE_COMMIT = """
