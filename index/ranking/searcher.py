@@ -19,7 +19,6 @@ from articlebot.index.ranking.bm25 import BM25Index
 from articlebot.index.ranking.catalog import Catalog
 from articlebot.index.ranking.columns import title_words
 from articlebot.index.ranking.query import MAX_TOKENS, Query, literal_query, parse_query
-from articlebot.index.ranking.questions import QUESTION_WORDS
 from articlebot.index.ranking.segments import SegmentedIndex
 from articlebot.index.ranking.topk import top_k
 from articlebot.index.text.analysis import Analyzer
@@ -96,6 +95,9 @@ class Searcher:
 
     def question_terms(self, question: str) -> list[str]:
         """The terms of a question without its question words ("how many", "who")."""
+        # Imported here: compiling the question patterns is ~20 ms of a cold start.
+        from articlebot.index.ranking.questions import QUESTION_WORDS
+
         words = [w for w in self.analyzer.words(question, False) if w not in QUESTION_WORDS]
         return self.terms_for(" ".join(words[:MAX_TOKENS]))
 
