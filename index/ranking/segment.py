@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from articlebot.index.ranking.blockmax import BLOCK, block_impacts, reference_avgdl
 from articlebot.index.ranking.bm25 import BM25Index, postings_arrays
+from articlebot.index.text.analysis import has_hyphen
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 
@@ -32,6 +34,11 @@ class Segment:
     # taken with other parameters. ``impact_params`` is (k1, b, reference avgdl).
     impact: np.ndarray | None = None  # float32
     impact_params: tuple[float, float, float] | None = None
+    # Positions (``phrases``): each document's title, description and body as term ids, in
+    # text order, back to back; ``text_offsets`` (int64, n_docs + 1) bounds each document.
+    # None in a segment written before they were stored.
+    text_ids: np.ndarray | None = None  # int32
+    text_offsets: np.ndarray | None = None  # int64
 
     @property
     def n_docs(self) -> int:
@@ -50,7 +57,14 @@ class Segment:
         doc_ids: np.ndarray,
         tfs: np.ndarray,
         doc_len: np.ndarray,
+        text_ids: np.ndarray | None = None,
+        text_lens: np.ndarray | None = None,
     ) -> Segment:
+        text_offsets = None
+        if text_ids is not None and text_lens is not None:
+            text_offsets = np.zeros(len(text_lens) + 1, dtype=np.int64)
+            np.cumsum(text_lens, out=text_offsets[1:])
+            text_ids = np.asarray(text_ids, dtype=np.int32)
         return cls(
             name,
             list(vocab),
@@ -59,7 +73,18 @@ class Segment:
             np.asarray(doc_ids, dtype=np.int32),
             np.asarray(tfs, dtype=np.uint16),
             np.asarray(doc_len, dtype=np.int32),
+            text_ids=text_ids if text_offsets is not None else None,
+            text_offsets=text_offsets,
         )
+
+    @property
+    def has_positions(self) -> bool:
+        return self.text_ids is not None and self.text_offsets is not None
+
+    @cached_property
+    def hyphenated(self) -> np.ndarray:
+        """Per term: whether it is a hyphenated word whole (its parts follow it)."""
+        return np.fromiter((has_hyphen(t) for t in self.terms), bool, len(self.terms))
 
     @classmethod
     def from_bm25(cls, name: str, bm25: BM25Index) -> Segment:
@@ -84,6 +109,9 @@ class Segment:
         if self.impact is not None and self.impact_params is not None:
             arrays["impact"] = self.impact
             arrays["impact_params"] = np.array(self.impact_params, dtype=np.float64)
+        if self.text_ids is not None and self.text_offsets is not None:
+            arrays["text_ids"] = self.text_ids
+            arrays["text_offsets"] = self.text_offsets
         return arrays
 
     @classmethod
@@ -109,8 +137,16 @@ class Segment:
             impact = np.asarray(impact, dtype=np.float32)
             k1, b, avgdl = (float(x) for x in params)
             stored = (k1, b, avgdl)
+        text_ids, text_offsets = arrays.get("text_ids"), arrays.get("text_offsets")
+        if text_ids is None or text_offsets is None:
+            text_ids = text_offsets = None
+        else:
+            text_ids = np.asarray(text_ids, dtype=np.int32)
+            text_offsets = np.asarray(text_offsets, dtype=np.int64)
+            if len(text_offsets) != len(doc_len) + 1 or int(text_offsets[-1]) != len(text_ids):
+                raise ValueError(f"segment {name} has positions of mismatched lengths")
         return cls(name, terms, dict(zip(terms, range(n_terms), strict=True)), offsets,
-                   doc_ids, tfs, doc_len, impact, stored)  # fmt: skip
+                   doc_ids, tfs, doc_len, impact, stored, text_ids, text_offsets)  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)

@@ -47,6 +47,56 @@ DENSE_SHARE = 0.2
 TERM_CACHE = 4096  # terms whose spans and idf a generation keeps (cleared when full)
 
 
+@dataclass(frozen=True, slots=True)
+class PhraseSpec:
+    """A quoted phrase as positions see it: ``terms`` consecutive in a document's text
+    (title, description and body, stop words skipped), a hyphenated word written as its
+    parts; ``wholes`` (index in ``terms``, term) asks that the hyphenated word itself
+    stands right before the part at that index, so "train-chase" in a phrase is not met
+    by "train chase" in a text, while "train chase" is met by "train-chase"."""
+
+    terms: tuple[str, ...]
+    wholes: tuple[tuple[int, str], ...] = ()
+
+
+def phrase_in(seg: Segment, docs: np.ndarray, phrase: PhraseSpec) -> np.ndarray:
+    """Per document of ``docs`` (local, of ``seg``): whether its positions hold ``phrase``.
+
+    The documents' term ids are gathered back to back and the phrase is looked for in one
+    vectorised pass: a document costs a copy of its tokens, not a Python loop.
+    """
+    found = np.zeros(len(docs), dtype=bool)
+    ids = [seg.vocab.get(t) for t in phrase.terms]
+    wholes = [(j, seg.vocab.get(t)) for j, t in phrase.wholes if j < len(ids)]
+    if not len(docs) or not ids or None in ids or any(w is None for _, w in wholes):
+        return found
+    assert seg.text_ids is not None and seg.text_offsets is not None
+    starts = seg.text_offsets[docs]
+    lens = seg.text_offsets[np.asarray(docs, dtype=np.int64) + 1] - starts
+    total = int(lens.sum())
+    if total == 0:
+        return found
+    first = np.cumsum(lens) - lens  # where each document starts in the gathered run
+    seq = seg.text_ids[np.repeat(starts - first, lens) + np.arange(total)]
+    owner = np.repeat(np.arange(len(docs)), lens)
+    whole_at: np.ndarray | None = None
+    hyphenated = seg.hyphenated[seq]
+    if hyphenated.any():  # a hyphenated word whole stands before its parts: skipped
+        prev = np.flatnonzero(~hyphenated) - 1
+        ok = prev >= 0
+        ok[ok] = hyphenated[prev[ok]] & (owner[prev[ok]] == owner[prev[ok] + 1])
+        whole_at = np.where(ok, seq[np.maximum(prev, 0)], -1)
+        seq, owner = seq[~hyphenated], owner[~hyphenated]
+    m = len(ids)
+    at = np.flatnonzero(seq[: len(seq) - m + 1] == ids[0]) if len(seq) >= m else seq[:0]
+    for j in range(1, m):
+        at = at[(seq[at + j] == ids[j]) & (owner[at + j] == owner[at])]
+    for j, whole in wholes:
+        at = at[whole_at[at + j] == whole] if whole_at is not None else at[:0]
+    found[owner[at]] = True
+    return found
+
+
 @dataclass(frozen=True, eq=False)
 class SegmentedIndex:
     """The ranking view of a committed generation: segments, their deletions, and the
@@ -147,6 +197,24 @@ class SegmentedIndex:
             local = offset if alive is None else alive[offset]
             found.append((i, local.astype(np.int32), where))
         return found
+
+    # --- phrases -------------------------------------------------------------------------
+
+    @property
+    def has_positions(self) -> bool:
+        return all(seg.has_positions for seg in self.segments)
+
+    def phrase_rows(self, rows: np.ndarray, phrases: Sequence[PhraseSpec]) -> np.ndarray:
+        """Those of ``rows`` (ascending) whose text holds every phrase, checked from the
+        stored positions of each one (``has_positions`` must hold)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        keep = np.zeros(len(rows), dtype=bool)
+        for i, local, where in self.locate(rows):
+            ok = np.ones(len(local), dtype=bool)
+            for phrase in phrases:
+                ok[ok] = phrase_in(self.segments[i], local[ok], phrase)
+            keep[where] = ok
+        return rows[keep].astype(np.int32)
 
     # --- statistics ----------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from articlebot.index import ArticleIndex, DamagedIndex, run_reindex
-from articlebot.index.config import IndexConfig
+from articlebot.index.config import INDEX_FORMAT, IndexConfig
 from articlebot.index.ranking.catalog import CatalogEntry
 from articlebot.index.ranking.columns import PackedStrings
 from articlebot.index.storage import blobs, compaction, database, segfile, tables
@@ -277,7 +277,7 @@ def to_format_8(db: Path) -> None:
     try:
         conn.execute("BEGIN IMMEDIATE")
         tables.write_blobs(conn, format8_blobs(entries, cat.words), blobs.CATALOG_PREFIX)
-        old = CONFIG.fingerprint().replace("(9,", "(8,", 1)
+        old = CONFIG.fingerprint().replace(f"({INDEX_FORMAT},", "(8,", 1)
         tables.write_meta(conn, {"fingerprint": old})
         conn.execute("COMMIT")
     finally:
