@@ -83,8 +83,16 @@ class Segment:
 
     @cached_property
     def hyphenated(self) -> np.ndarray:
-        """Per term: whether it is a hyphenated word whole (its parts follow it)."""
-        return np.fromiter((has_hyphen(t) for t in self.terms), bool, len(self.terms))
+        """Per term: whether it is a hyphenated word whole (its parts follow it in the
+        positions). Stored in the file; found from the terms when absent."""
+        flags = np.zeros(len(self.terms), dtype=bool)
+        stored = self.__dict__.get("_hyphen_ids")
+        if stored is not None:
+            flags[stored] = True
+        else:
+            flags[:] = np.fromiter(map(has_hyphen, self.terms), bool, len(self.terms))
+        flags.flags.writeable = False
+        return flags
 
     @classmethod
     def from_bm25(cls, name: str, bm25: BM25Index) -> Segment:
@@ -112,6 +120,7 @@ class Segment:
         if self.text_ids is not None and self.text_offsets is not None:
             arrays["text_ids"] = self.text_ids
             arrays["text_offsets"] = self.text_offsets
+            arrays["hyphen_ids"] = np.flatnonzero(self.hyphenated).astype(np.int32)
         return arrays
 
     @classmethod
@@ -145,8 +154,15 @@ class Segment:
             text_offsets = np.asarray(text_offsets, dtype=np.int64)
             if len(text_offsets) != len(doc_len) + 1 or int(text_offsets[-1]) != len(text_ids):
                 raise ValueError(f"segment {name} has positions of mismatched lengths")
-        return cls(name, terms, dict(zip(terms, range(n_terms), strict=True)), offsets,
-                   doc_ids, tfs, doc_len, impact, stored, text_ids, text_offsets)  # fmt: skip
+        seg = cls(name, terms, dict(zip(terms, range(n_terms), strict=True)), offsets,
+                  doc_ids, tfs, doc_len, impact, stored, text_ids, text_offsets)  # fmt: skip
+        hyphen_ids = arrays.get("hyphen_ids")
+        if text_ids is not None and hyphen_ids is not None:
+            hyphen_ids = np.asarray(hyphen_ids, dtype=np.int32)
+            if len(hyphen_ids) and (int(hyphen_ids.max()) >= n_terms or hyphen_ids.min() < 0):
+                raise ValueError(f"segment {name} has hyphenated terms it does not hold")
+            seg.__dict__["_hyphen_ids"] = hyphen_ids
+        return seg
 
 
 @dataclass(frozen=True, eq=False)

@@ -44,6 +44,9 @@ PRUNE_POSTINGS = 20_000
 # segment (pruning's windows and look-ups cost more than they save there), and prunes
 # above (tuned by bench/kernel_check.py: the same share at 24k and 100k).
 DENSE_SHARE = 0.2
+# A phrase's candidates are searched in the segment's whole run of positions, not copied
+# out, when they hold more than 1/WHOLE_RUN of it.
+WHOLE_RUN = 3
 TERM_CACHE = 4096  # terms whose spans and idf a generation keeps (cleared when full)
 
 
@@ -60,10 +63,12 @@ class PhraseSpec:
 
 
 def phrase_in(seg: Segment, docs: np.ndarray, phrase: PhraseSpec) -> np.ndarray:
-    """Per document of ``docs`` (local, of ``seg``): whether its positions hold ``phrase``.
+    """Per document of ``docs`` (local, of ``seg``, ascending): whether its positions hold
+    ``phrase``.
 
-    The documents' term ids are gathered back to back and the phrase is looked for in one
-    vectorised pass: a document costs a copy of its tokens, not a Python loop.
+    The first term is looked for in the documents' term ids (gathered back to back, or
+    the segment's whole run when they are most of it) in one vectorised pass, and each
+    next term right after each hit: a document costs a copy of its tokens, not a loop.
     """
     found = np.zeros(len(docs), dtype=bool)
     ids = [seg.vocab.get(t) for t in phrase.terms]
@@ -71,29 +76,47 @@ def phrase_in(seg: Segment, docs: np.ndarray, phrase: PhraseSpec) -> np.ndarray:
     if not len(docs) or not ids or None in ids or any(w is None for _, w in wholes):
         return found
     assert seg.text_ids is not None and seg.text_offsets is not None
+    docs = np.asarray(docs, dtype=np.int64)
     starts = seg.text_offsets[docs]
-    lens = seg.text_offsets[np.asarray(docs, dtype=np.int64) + 1] - starts
+    ends = seg.text_offsets[docs + 1]
+    lens = ends - starts
     total = int(lens.sum())
     if total == 0:
         return found
-    first = np.cumsum(lens) - lens  # where each document starts in the gathered run
-    seq = seg.text_ids[np.repeat(starts - first, lens) + np.arange(total)]
-    owner = np.repeat(np.arange(len(docs)), lens)
-    whole_at: np.ndarray | None = None
-    hyphenated = seg.hyphenated[seq]
-    if hyphenated.any():  # a hyphenated word whole stands before its parts: skipped
-        prev = np.flatnonzero(~hyphenated) - 1
-        ok = prev >= 0
-        ok[ok] = hyphenated[prev[ok]] & (owner[prev[ok]] == owner[prev[ok] + 1])
-        whole_at = np.where(ok, seq[np.maximum(prev, 0)], -1)
-        seq, owner = seq[~hyphenated], owner[~hyphenated]
-    m = len(ids)
-    at = np.flatnonzero(seq[: len(seq) - m + 1] == ids[0]) if len(seq) >= m else seq[:0]
-    for j in range(1, m):
-        at = at[(seq[at + j] == ids[j]) & (owner[at + j] == owner[at])]
-    for j, whole in wholes:
-        at = at[whole_at[at + j] == whole] if whole_at is not None else at[:0]
-    found[owner[at]] = True
+    if total * WHOLE_RUN > len(seg.text_ids):  # most of the segment: no copy
+        seq, lo, hi = seg.text_ids, starts, ends
+    else:
+        lo = np.cumsum(lens) - lens  # where each document starts in the gathered run
+        seq = seg.text_ids[np.repeat(starts - lo, lens) + np.arange(total)]
+        hi = lo + lens
+    at = np.flatnonzero(seq == ids[0])
+    doc = np.searchsorted(lo, at, side="right") - 1
+    keep = (doc >= 0) & (at < hi[np.maximum(doc, 0)])
+    at, doc = at[keep], doc[keep]
+    where = [at]
+    hyphenated = seg.hyphenated
+    for term in ids[1:]:
+        # the next token, past hyphenated word wholes (their parts follow them)
+        nxt = where[-1] + 1
+        end = hi[doc]
+        while len(nxt):
+            inside = nxt < end
+            skip = np.zeros(len(nxt), dtype=bool)
+            skip[inside] = hyphenated[seq[nxt[inside]]]
+            if not skip.any():
+                break
+            nxt = nxt + skip
+        ok = nxt < end
+        ok[ok] = seq[nxt[ok]] == term
+        where = [w[ok] for w in where] + [nxt[ok]]
+        doc = doc[ok]
+    for j, whole in wholes:  # the hyphenated word stands whole right before its parts
+        before = where[j] - 1
+        ok = before >= lo[doc]
+        ok[ok] = seq[before[ok]] == whole
+        where = [w[ok] for w in where]
+        doc = doc[ok]
+    found[doc] = True
     return found
 
 
