@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import resource
 import statistics
 import time
 from pathlib import Path
@@ -59,9 +60,12 @@ def main() -> None:
         wall = time.perf_counter() - t
         size = sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
         segs = sum(p.stat().st_size for p in db.parent.glob(db.name + "*.seg"))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(
             f"full index: {report.total} posts, {wall:.1f} s, all files {size / 1e6:.1f} MB,"
-            f" segment files {segs / 1e6:.1f} MB"
+            f" segment files {segs / 1e6:.1f} MB, peak RSS {peak:.0f} MB (largest worker"
+            f" {worker:.0f} MB)"
         )
     asyncio.run(latency(db, content))
 

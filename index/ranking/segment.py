@@ -37,7 +37,8 @@ class Segment:
     # Positions (``phrases``): each document's title, description and body as term ids, in
     # text order, back to back; ``text_offsets`` (int64, n_docs + 1) bounds each document.
     # None in a segment written before they were stored.
-    text_ids: np.ndarray | None = None  # int32
+    # (a new segment's, before it is written, may be chunks: ``joined_text`` joins them)
+    text_ids: np.ndarray | tuple[np.ndarray, ...] | None = None  # int32
     text_offsets: np.ndarray | None = None  # int64
 
     @property
@@ -57,14 +58,21 @@ class Segment:
         doc_ids: np.ndarray,
         tfs: np.ndarray,
         doc_len: np.ndarray,
-        text_ids: np.ndarray | None = None,
+        text_ids: np.ndarray | tuple[np.ndarray, ...] | None = None,
         text_lens: np.ndarray | None = None,
     ) -> Segment:
         text_offsets = None
         if text_ids is not None and text_lens is not None:
             text_offsets = np.zeros(len(text_lens) + 1, dtype=np.int64)
             np.cumsum(text_lens, out=text_offsets[1:])
-            text_ids = np.asarray(text_ids, dtype=np.int32)
+            if isinstance(text_ids, tuple):
+                text_ids = tuple(np.asarray(c, dtype=np.int32) for c in text_ids)
+                size = sum(len(c) for c in text_ids)
+            else:
+                text_ids = np.asarray(text_ids, dtype=np.int32)
+                size = len(text_ids)
+            if size != int(text_offsets[-1]):
+                raise ValueError(f"segment {name} has positions of mismatched lengths")
         return cls(
             name,
             list(vocab),
@@ -80,6 +88,14 @@ class Segment:
     @property
     def has_positions(self) -> bool:
         return self.text_ids is not None and self.text_offsets is not None
+
+    def joined_text(self) -> np.ndarray:
+        """The positions' term ids as one array (``has_positions`` must hold)."""
+        text = self.text_ids
+        assert text is not None
+        if isinstance(text, tuple):
+            return np.concatenate(text) if text else np.zeros(0, dtype=np.int32)
+        return text
 
     @cached_property
     def hyphenated(self) -> np.ndarray:

@@ -75,7 +75,8 @@ def phrase_in(seg: Segment, docs: np.ndarray, phrase: PhraseSpec) -> np.ndarray:
     wholes = [(j, seg.vocab.get(t)) for j, t in phrase.wholes if j < len(ids)]
     if not len(docs) or not ids or None in ids or any(w is None for _, w in wholes):
         return found
-    assert seg.text_ids is not None and seg.text_offsets is not None
+    assert seg.text_offsets is not None
+    text = seg.joined_text()  # a served segment's is one memory-mapped array
     docs = np.asarray(docs, dtype=np.int64)
     starts = seg.text_offsets[docs]
     ends = seg.text_offsets[docs + 1]
@@ -83,11 +84,11 @@ def phrase_in(seg: Segment, docs: np.ndarray, phrase: PhraseSpec) -> np.ndarray:
     total = int(lens.sum())
     if total == 0:
         return found
-    if total * WHOLE_RUN > len(seg.text_ids):  # most of the segment: no copy
-        seq, lo, hi = seg.text_ids, starts, ends
+    if total * WHOLE_RUN > len(text):  # most of the segment: no copy
+        seq, lo, hi = text, starts, ends
     else:
         lo = np.cumsum(lens) - lens  # where each document starts in the gathered run
-        seq = seg.text_ids[np.repeat(starts - lo, lens) + np.arange(total)]
+        seq = text[np.repeat(starts - lo, lens) + np.arange(total)]
         hi = lo + lens
     at = np.flatnonzero(seq == ids[0])
     doc = np.searchsorted(lo, at, side="right") - 1

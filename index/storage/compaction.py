@@ -114,7 +114,7 @@ def _merged_positions(
     deletions: Sequence[Deletions],
     tables: Sequence[np.ndarray],
     compact: np.ndarray,
-) -> tuple[np.ndarray | None, np.ndarray | None]:
+) -> tuple[np.ndarray | tuple[np.ndarray, ...] | None, np.ndarray | None]:
     """The live documents' positions renumbered to the merged terms; (None, None) when a
     segment has none (written before positions were stored)."""
     if not all(seg.has_positions for seg in segments):
@@ -122,17 +122,17 @@ def _merged_positions(
     ids: list[np.ndarray] = []
     lens: list[np.ndarray] = []
     for seg, dels, table in zip(segments, deletions, tables, strict=True):
-        assert seg.text_ids is not None and seg.text_offsets is not None
+        assert seg.text_offsets is not None
         seg_lens = np.diff(seg.text_offsets).astype(np.int32)
-        text = seg.text_ids
+        text = seg.joined_text()
         if len(dels):
             alive = np.ones(seg.n_docs, dtype=bool)
             alive[dels.docs] = False
             text = text[np.repeat(alive, seg_lens)]
             seg_lens = seg_lens[alive]
         # a live document's terms are never dropped: each holds a posting of it
-        ids.append(compact[table[text]].astype(np.int32))
+        ids.append(compact[table].astype(np.int32)[text])  # one int32 copy of the run
         lens.append(seg_lens)
     if not ids:
         return np.zeros(0, np.int32), np.zeros(0, np.int32)
-    return np.concatenate(ids), np.concatenate(lens)
+    return tuple(ids), np.concatenate(lens)  # chunks: written back to back, never joined

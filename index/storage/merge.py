@@ -73,11 +73,13 @@ class TermStream:
         self._text.append(self._numbering.to_global(batch.source, [], text))
         self._text_lens.append(np.asarray(text_lens, dtype=np.int32))
 
-    def positions(self) -> tuple[np.ndarray, np.ndarray]:
-        """(term ids, tokens per document) of the documents' phrase fields, in order."""
-        if not self._text:
-            return np.zeros(0, np.int32), np.zeros(0, np.int32)
-        return np.concatenate(self._text), np.concatenate(self._text_lens)
+    def positions(self) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+        """(term ids in chunks, tokens per document) of the documents' phrase fields, in
+        order: the chunks are written to the segment file as they are, never joined (a
+        copy as large as the corpus's text would add to the peak memory of a full build)."""
+        lens = np.concatenate(self._text_lens) if self._text_lens else np.zeros(0, np.int32)
+        chunks, self._text, self._text_lens = tuple(self._text), [], []
+        return chunks, lens
 
     def vocab(self) -> dict[str, int]:
         return dict(self._numbering.ids_of)

@@ -336,3 +336,12 @@ def test_a_reader_retries_when_its_files_went_between_meta_and_map(
     meta, catalog, index = generation(db)
     assert meta["generation"] == "3" and len(catalog) == index.n_docs == 6
     assert not os.path.exists(calls[0])
+
+
+def test_an_array_written_in_chunks_reads_back_whole(tmp_path: Path) -> None:
+    db = tmp_path / "i.sqlite3"
+    chunks = (np.arange(5, dtype=np.int32), np.zeros(0, np.int32), np.arange(7, dtype=np.int32))
+    segfile.write(db, "00000001-0000abcd", {"a": chunks, "b": np.ones(3, np.uint16)})
+    arrays = segfile.read(segfile.segment_path(db, "00000001-0000abcd"))
+    assert arrays["a"].tolist() == list(range(5)) + list(range(7))
+    assert arrays["b"].tolist() == [1, 1, 1]
