@@ -6,7 +6,7 @@ deletions).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -14,7 +14,7 @@ import numpy as np
 
 from articlebot.index.ranking.blockmax import BLOCK, block_impacts, reference_avgdl
 from articlebot.index.ranking.bm25 import BM25Index, postings_arrays
-from articlebot.index.text.analysis import has_hyphen
+from articlebot.index.text.analysis import has_hyphen, has_segmented
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 
@@ -101,12 +101,30 @@ class Segment:
     def hyphenated(self) -> np.ndarray:
         """Per term: whether it is a hyphenated word whole (its parts follow it in the
         positions). Stored in the file; found from the terms when absent."""
+        return self._flags("_hyphen_ids", has_hyphen)
+
+    @cached_property
+    def segmented(self) -> np.ndarray:
+        """Per term: whether it is a piece of a segmented script's run (overlapping
+        bigrams: the next but one piece still touches it). Stored in the file too."""
+        return self._flags("_segmented_ids", has_segmented)
+
+    @cached_property
+    def term_edges(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per term: the code points of its first and last characters (whether two
+        pieces of a segmented script overlap); built when first needed."""
+        n = len(self.terms)
+        first = np.fromiter((ord(t[0]) if t else -1 for t in self.terms), np.int32, n)
+        last = np.fromiter((ord(t[-1]) if t else -1 for t in self.terms), np.int32, n)
+        return first, last
+
+    def _flags(self, key: str, test: Callable[[str], bool]) -> np.ndarray:
         flags = np.zeros(len(self.terms), dtype=bool)
-        stored = self.__dict__.get("_hyphen_ids")
+        stored = self.__dict__.get(key)
         if stored is not None:
             flags[stored] = True
         else:
-            flags[:] = np.fromiter(map(has_hyphen, self.terms), bool, len(self.terms))
+            flags[:] = np.fromiter(map(test, self.terms), bool, len(self.terms))
         flags.flags.writeable = False
         return flags
 
@@ -137,6 +155,7 @@ class Segment:
             arrays["text_ids"] = self.text_ids
             arrays["text_offsets"] = self.text_offsets
             arrays["hyphen_ids"] = np.flatnonzero(self.hyphenated).astype(np.int32)
+            arrays["segmented_ids"] = np.flatnonzero(self.segmented).astype(np.int32)
         return arrays
 
     @classmethod
@@ -172,12 +191,13 @@ class Segment:
                 raise ValueError(f"segment {name} has positions of mismatched lengths")
         seg = cls(name, terms, dict(zip(terms, range(n_terms), strict=True)), offsets,
                   doc_ids, tfs, doc_len, impact, stored, text_ids, text_offsets)  # fmt: skip
-        hyphen_ids = arrays.get("hyphen_ids")
-        if text_ids is not None and hyphen_ids is not None:
-            hyphen_ids = np.asarray(hyphen_ids, dtype=np.int32)
-            if len(hyphen_ids) and (int(hyphen_ids.max()) >= n_terms or hyphen_ids.min() < 0):
-                raise ValueError(f"segment {name} has hyphenated terms it does not hold")
-            seg.__dict__["_hyphen_ids"] = hyphen_ids
+        for key in ("hyphen_ids", "segmented_ids"):
+            ids = arrays.get(key)
+            if text_ids is not None and ids is not None:
+                ids = np.asarray(ids, dtype=np.int32)
+                if len(ids) and (int(ids.max()) >= n_terms or int(ids.min()) < 0):
+                    raise ValueError(f"segment {name} has {key} of terms it does not hold")
+                seg.__dict__[f"_{key}"] = ids
         return seg
 
 

@@ -96,18 +96,27 @@ def phrase_in(seg: Segment, docs: np.ndarray, phrase: PhraseSpec) -> np.ndarray:
     at, doc = at[keep], doc[keep]
     where = [at]
     hyphenated = seg.hyphenated
+    segmented = seg.segmented
     for term in ids[1:]:
         # the next token, past hyphenated word wholes (their parts follow them)
-        nxt = where[-1] + 1
-        end = hi[doc]
-        while len(nxt):
-            inside = nxt < end
-            skip = np.zeros(len(nxt), dtype=bool)
-            skip[inside] = hyphenated[seq[nxt[inside]]]
-            if not skip.any():
-                break
-            nxt = nxt + skip
-        ok = nxt < end
+        last = where[-1]
+        nxt = _next_token(seq, last + 1, hi[doc], hyphenated)
+        # Pieces of a segmented script overlap ("東京大学": 東京, 京大, 大学): the piece
+        # after next still touches this one, as the text check reads it.
+        two = np.flatnonzero(segmented[seq[last]])
+        if len(two):
+            step = nxt[two] + 1
+            ok = step < hi[doc[two]]
+            a, mid, b = seq[last[two][ok]], seq[nxt[two][ok]], seq[step[ok]]
+            first, final = seg.term_edges  # one run: "xy", "yz", "zw"
+            ok[ok] = (
+                segmented[mid] & segmented[b] & (final[a] == first[mid]) & (final[mid] == first[b])
+            )
+            two, step = two[ok], step[ok]
+            nxt = np.concatenate([nxt, step])
+            where = [np.concatenate([w, w[two]]) for w in where]
+            doc = np.concatenate([doc, doc[two]])
+        ok = nxt < hi[doc]
         ok[ok] = seq[nxt[ok]] == term
         where = [w[ok] for w in where] + [nxt[ok]]
         doc = doc[ok]
@@ -119,6 +128,20 @@ def phrase_in(seg: Segment, docs: np.ndarray, phrase: PhraseSpec) -> np.ndarray:
         doc = doc[ok]
     found[doc] = True
     return found
+
+
+def _next_token(
+    seq: np.ndarray, nxt: np.ndarray, end: np.ndarray, hyphenated: np.ndarray
+) -> np.ndarray:
+    """From each of ``nxt``, the first token that is not a hyphenated word whole."""
+    while len(nxt):
+        inside = nxt < end
+        skip = np.zeros(len(nxt), dtype=bool)
+        skip[inside] = hyphenated[seq[nxt[inside]]]
+        if not skip.any():
+            break
+        nxt = nxt + skip
+    return nxt
 
 
 @dataclass(frozen=True, eq=False)

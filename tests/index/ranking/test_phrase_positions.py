@@ -20,6 +20,7 @@ WORDS = [
     "train", "chase", "train-chase", "the", "of", "state-of-the-art", "state", "art",
     "covid-19", "covid", "19", "vaccine", "storm", "keeper", "big", "deal", "big-deal",
     "a", "and", "lighthouse", "running", "runs", "night",
+    "東京大学", "東京", "大学", "新型コロナ", "コロナ", "大学生",
 ]  # fmt: skip
 PUNCT = ["", "", "", ",", ".", ";", " -", ":"]
 PHRASES = [
@@ -28,6 +29,7 @@ PHRASES = [
     "covid-19 vaccine", "covid 19", "19 vaccine", "big deal", "big-deal night",
     "the train chase", "storm keeper lighthouse", "keeper lighthouse", "running night",
     "night storm", "deal big",
+    "東京 大学", "東京大学", "新型 コロナ", "大学 東京", "大学生", "コロナ storm",
 ]  # fmt: skip
 
 
