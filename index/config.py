@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Bump when tokenisation or the stored layout changes: stored indexes then rebuild fully.
-INDEX_FORMAT = 9  # 8: postings in segment files; 9: the catalog in them too
+INDEX_FORMAT = 10  # 8: postings in segment files; 9: the catalog in them too; 10: positions
 DEFAULT_URL_TEMPLATE = "https://example.com/posts/{path}"
 
 

@@ -225,8 +225,8 @@ class ArticleIndex:
 
         Candidates are checked in rank order until the page is full; when some are left,
         an evenly spaced sample of ``PHRASE_SAMPLE`` of them estimates how many of those
-        match (the index has no positions yet, so checking all of them would cost a text
-        scan each).
+        match. Only for an index without positions (written before format 10, until its
+        rebuild): with them the searcher answers phrases exactly in ``plan``.
         """
         candidates = plan.docs.tolist()
         scores = dict(zip(candidates, plan.scores.tolist(), strict=True))
@@ -541,7 +541,8 @@ def _search_page(
     snippets: bool,
 ) -> SearchResult | Plan:
     """A whole search on the reader thread, in one hand-off: plan, the page's rows (only
-    the ten), snippets and a suggestion; the plan alone when it has quoted phrases, which
+    the ten), snippets and a suggestion; the plan alone when it has quoted phrases left
+    to check against the text (an index without positions), which
     ``ArticleIndex._verify_phrases`` checks batch by batch. Each hand-off costs a wake-up
     of a thread and of the event loop (~0.1 ms idle, ms on a loaded machine)."""
     plan = searcher.plan(query, limit, offset, literal)

@@ -19,15 +19,17 @@ from articlebot.index.ranking.bm25 import BM25Index
 from articlebot.index.ranking.catalog import Catalog
 from articlebot.index.ranking.columns import title_words
 from articlebot.index.ranking.query import MAX_TOKENS, Query, literal_query, parse_query
-from articlebot.index.ranking.segments import SegmentedIndex
+from articlebot.index.ranking.segments import PhraseSpec, SegmentedIndex
 from articlebot.index.ranking.topk import top_k
-from articlebot.index.text.analysis import Analyzer
+from articlebot.index.text.analysis import Analyzer, has_hyphen
 from articlebot.index.text.snippets import contains_phrase
 from articlebot.index.text.suggest import Suggester
 
-# Quoted phrases are checked against the text (the index has no positions yet): the
-# candidates a page needs, in rank order, then all the rest when there are at most this
-# many, else an evenly spaced sample of this many to estimate the total (±13% at worst).
+# Quoted phrases are answered from the segments' positions, over every candidate. An index
+# without positions (written before format 10, until its rebuild; a bare BM25Index) has
+# them checked against the text instead: the candidates a page needs, in rank order, then
+# all the rest when there are at most this many, else an evenly spaced sample of this many
+# to estimate the total (±13% at worst).
 PHRASE_SAMPLE = 60
 PREFIX_WORDS_LIMIT = 200  # title words a typed prefix may expand to in autocomplete
 _NO_DOCS = np.zeros(0, dtype=np.int32)  # candidates read to verify an exact phrase
@@ -37,8 +39,9 @@ _NO_DOCS = np.zeros(0, dtype=np.int32)  # candidates read to verify an exact phr
 class Plan:
     """Ranked candidates for one query, before articles are fetched.
 
-    When ``phrases`` is set the candidates still have to be checked against the text, so
-    ``docs`` holds more than one page and ``total`` is an upper bound until verified.
+    When ``phrases`` is set (an index without positions) the candidates still have to be
+    checked against the text, so ``docs`` holds more than one page and ``total`` is an
+    upper bound until verified.
     """
 
     query: Query
@@ -109,14 +112,23 @@ class Searcher:
         allowed = self._filter_mask(query)
         # A phrase's terms are its words as written: "covid-19 vaccine" wants covid-19
         # next to vaccine, not the parts of covid-19 between them.
-        phrases = tuple(tuple(self.terms_for(" ".join(p), False)) for p in query.phrases)
-        phrases = tuple(p for p in phrases if p)
+        phrases_of_words = [tuple(self.terms_for(" ".join(p), False)) for p in query.phrases]
+        phrases = tuple(p for p in phrases_of_words if p)
         terms = self.terms_for(" ".join(query.words)) + [t for p in phrases for t in p]
         for phrase in phrases:  # every phrase term is required
             for term in phrase:
                 allowed = self._and(allowed, self.bm25.docs_with(term))
         # A one-word phrase is its required term; only longer ones need the text checked.
+        long = [w for w, p in zip(query.phrases, phrases_of_words, strict=True) if len(p) > 1]
         phrases = tuple(p for p in phrases if len(p) > 1)
+        if phrases and allowed is not None and getattr(self.bm25, "has_positions", False):
+            # Every document holding all the phrase terms is checked from its positions:
+            # the total is exact and a match ranked anywhere is found.
+            specs = [self.phrase_spec(words) for words in long]
+            found = self.bm25.phrase_rows(np.flatnonzero(allowed), specs)  # type: ignore[union-attr]
+            allowed = np.zeros(self.bm25.n_docs, dtype=bool)
+            allowed[found] = True
+            phrases = ()
         if not terms:
             if not query.has_filters or query.phrases or query.words:
                 raise QueryError(
@@ -141,6 +153,19 @@ class Searcher:
         # With phrases every candidate is ranked: the service checks them in this order.
         order = top_k(scores, docs, len(docs))
         return Plan(query, docs[order], scores[order], len(docs), frozenset(terms), phrases)
+
+    def phrase_spec(self, words: Sequence[str]) -> PhraseSpec:
+        """A quoted phrase's terms as positions are matched: its terms as written
+        (``terms_for`` without parts), a hyphenated word as its parts after the whole."""
+        terms: list[str] = []
+        wholes: list[tuple[int, str]] = []
+        for word in self.analyzer.words(" ".join(words), parts=False):
+            for term in self.terms_for(word, False):
+                parts = self.terms_for(word) if has_hyphen(word) else [term]
+                if parts != [term]:
+                    wholes.append((len(terms), term))
+                terms.extend(parts)
+        return PhraseSpec(tuple(terms), tuple(wholes))
 
     def _filter_mask(self, query: Query) -> np.ndarray | None:
         n = self.bm25.n_docs

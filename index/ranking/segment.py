@@ -6,13 +6,15 @@ deletions).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from articlebot.index.ranking.blockmax import BLOCK, block_impacts, reference_avgdl
 from articlebot.index.ranking.bm25 import BM25Index, postings_arrays
+from articlebot.index.text.analysis import has_hyphen, has_segmented
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 
@@ -32,6 +34,12 @@ class Segment:
     # taken with other parameters. ``impact_params`` is (k1, b, reference avgdl).
     impact: np.ndarray | None = None  # float32
     impact_params: tuple[float, float, float] | None = None
+    # Positions (``phrases``): each document's title, description and body as term ids, in
+    # text order, back to back; ``text_offsets`` (int64, n_docs + 1) bounds each document.
+    # None in a segment written before they were stored.
+    # (a new segment's, before it is written, may be chunks: ``joined_text`` joins them)
+    text_ids: np.ndarray | tuple[np.ndarray, ...] | None = None  # int32
+    text_offsets: np.ndarray | None = None  # int64
 
     @property
     def n_docs(self) -> int:
@@ -50,7 +58,21 @@ class Segment:
         doc_ids: np.ndarray,
         tfs: np.ndarray,
         doc_len: np.ndarray,
+        text_ids: np.ndarray | tuple[np.ndarray, ...] | None = None,
+        text_lens: np.ndarray | None = None,
     ) -> Segment:
+        text_offsets = None
+        if text_ids is not None and text_lens is not None:
+            text_offsets = np.zeros(len(text_lens) + 1, dtype=np.int64)
+            np.cumsum(text_lens, out=text_offsets[1:])
+            if isinstance(text_ids, tuple):
+                text_ids = tuple(np.asarray(c, dtype=np.int32) for c in text_ids)
+                size = sum(len(c) for c in text_ids)
+            else:
+                text_ids = np.asarray(text_ids, dtype=np.int32)
+                size = len(text_ids)
+            if size != int(text_offsets[-1]):
+                raise ValueError(f"segment {name} has positions of mismatched lengths")
         return cls(
             name,
             list(vocab),
@@ -59,7 +81,52 @@ class Segment:
             np.asarray(doc_ids, dtype=np.int32),
             np.asarray(tfs, dtype=np.uint16),
             np.asarray(doc_len, dtype=np.int32),
+            text_ids=text_ids if text_offsets is not None else None,
+            text_offsets=text_offsets,
         )
+
+    @property
+    def has_positions(self) -> bool:
+        return self.text_ids is not None and self.text_offsets is not None
+
+    def joined_text(self) -> np.ndarray:
+        """The positions' term ids as one array (``has_positions`` must hold)."""
+        text = self.text_ids
+        assert text is not None
+        if isinstance(text, tuple):
+            return np.concatenate(text) if text else np.zeros(0, dtype=np.int32)
+        return text
+
+    @cached_property
+    def hyphenated(self) -> np.ndarray:
+        """Per term: whether it is a hyphenated word whole (its parts follow it in the
+        positions). Stored in the file; found from the terms when absent."""
+        return self._flags("_hyphen_ids", has_hyphen)
+
+    @cached_property
+    def segmented(self) -> np.ndarray:
+        """Per term: whether it is a piece of a segmented script's run (overlapping
+        bigrams: the next but one piece still touches it). Stored in the file too."""
+        return self._flags("_segmented_ids", has_segmented)
+
+    @cached_property
+    def term_edges(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per term: the code points of its first and last characters (whether two
+        pieces of a segmented script overlap); built when first needed."""
+        n = len(self.terms)
+        first = np.fromiter((ord(t[0]) if t else -1 for t in self.terms), np.int32, n)
+        last = np.fromiter((ord(t[-1]) if t else -1 for t in self.terms), np.int32, n)
+        return first, last
+
+    def _flags(self, key: str, test: Callable[[str], bool]) -> np.ndarray:
+        flags = np.zeros(len(self.terms), dtype=bool)
+        stored = self.__dict__.get(key)
+        if stored is not None:
+            flags[stored] = True
+        else:
+            flags[:] = np.fromiter(map(test, self.terms), bool, len(self.terms))
+        flags.flags.writeable = False
+        return flags
 
     @classmethod
     def from_bm25(cls, name: str, bm25: BM25Index) -> Segment:
@@ -84,6 +151,11 @@ class Segment:
         if self.impact is not None and self.impact_params is not None:
             arrays["impact"] = self.impact
             arrays["impact_params"] = np.array(self.impact_params, dtype=np.float64)
+        if self.text_ids is not None and self.text_offsets is not None:
+            arrays["text_ids"] = self.text_ids
+            arrays["text_offsets"] = self.text_offsets
+            arrays["hyphen_ids"] = np.flatnonzero(self.hyphenated).astype(np.int32)
+            arrays["segmented_ids"] = np.flatnonzero(self.segmented).astype(np.int32)
         return arrays
 
     @classmethod
@@ -109,8 +181,24 @@ class Segment:
             impact = np.asarray(impact, dtype=np.float32)
             k1, b, avgdl = (float(x) for x in params)
             stored = (k1, b, avgdl)
-        return cls(name, terms, dict(zip(terms, range(n_terms), strict=True)), offsets,
-                   doc_ids, tfs, doc_len, impact, stored)  # fmt: skip
+        text_ids, text_offsets = arrays.get("text_ids"), arrays.get("text_offsets")
+        if text_ids is None or text_offsets is None:
+            text_ids = text_offsets = None
+        else:
+            text_ids = np.asarray(text_ids, dtype=np.int32)
+            text_offsets = np.asarray(text_offsets, dtype=np.int64)
+            if len(text_offsets) != len(doc_len) + 1 or int(text_offsets[-1]) != len(text_ids):
+                raise ValueError(f"segment {name} has positions of mismatched lengths")
+        seg = cls(name, terms, dict(zip(terms, range(n_terms), strict=True)), offsets,
+                  doc_ids, tfs, doc_len, impact, stored, text_ids, text_offsets)  # fmt: skip
+        for key in ("hyphen_ids", "segmented_ids"):
+            ids = arrays.get(key)
+            if text_ids is not None and ids is not None:
+                ids = np.asarray(ids, dtype=np.int32)
+                if len(ids) and (int(ids.max()) >= n_terms or int(ids.min()) < 0):
+                    raise ValueError(f"segment {name} has {key} of terms it does not hold")
+                seg.__dict__[f"_{key}"] = ids
+        return seg
 
 
 @dataclass(frozen=True, eq=False)

@@ -44,7 +44,104 @@ PRUNE_POSTINGS = 20_000
 # segment (pruning's windows and look-ups cost more than they save there), and prunes
 # above (tuned by bench/kernel_check.py: the same share at 24k and 100k).
 DENSE_SHARE = 0.2
+# A phrase's candidates are searched in the segment's whole run of positions, not copied
+# out, when they hold more than 1/WHOLE_RUN of it.
+WHOLE_RUN = 3
 TERM_CACHE = 4096  # terms whose spans and idf a generation keeps (cleared when full)
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseSpec:
+    """A quoted phrase as positions see it: ``terms`` consecutive in a document's text
+    (title, description and body, stop words skipped), a hyphenated word written as its
+    parts; ``wholes`` (index in ``terms``, term) asks that the hyphenated word itself
+    stands right before the part at that index, so "train-chase" in a phrase is not met
+    by "train chase" in a text, while "train chase" is met by "train-chase"."""
+
+    terms: tuple[str, ...]
+    wholes: tuple[tuple[int, str], ...] = ()
+
+
+def phrase_in(seg: Segment, docs: np.ndarray, phrase: PhraseSpec) -> np.ndarray:
+    """Per document of ``docs`` (local, of ``seg``, ascending): whether its positions hold
+    ``phrase``.
+
+    The first term is looked for in the documents' term ids (gathered back to back, or
+    the segment's whole run when they are most of it) in one vectorised pass, and each
+    next term right after each hit: a document costs a copy of its tokens, not a loop.
+    """
+    found = np.zeros(len(docs), dtype=bool)
+    ids = [seg.vocab.get(t) for t in phrase.terms]
+    wholes = [(j, seg.vocab.get(t)) for j, t in phrase.wholes if j < len(ids)]
+    if not len(docs) or not ids or None in ids or any(w is None for _, w in wholes):
+        return found
+    assert seg.text_offsets is not None
+    text = seg.joined_text()  # a served segment's is one memory-mapped array
+    docs = np.asarray(docs, dtype=np.int64)
+    starts = seg.text_offsets[docs]
+    ends = seg.text_offsets[docs + 1]
+    lens = ends - starts
+    total = int(lens.sum())
+    if total == 0:
+        return found
+    if total * WHOLE_RUN > len(text):  # most of the segment: no copy
+        seq, lo, hi = text, starts, ends
+    else:
+        lo = np.cumsum(lens) - lens  # where each document starts in the gathered run
+        seq = text[np.repeat(starts - lo, lens) + np.arange(total)]
+        hi = lo + lens
+    at = np.flatnonzero(seq == ids[0])
+    doc = np.searchsorted(lo, at, side="right") - 1
+    keep = (doc >= 0) & (at < hi[np.maximum(doc, 0)])
+    at, doc = at[keep], doc[keep]
+    where = [at]
+    hyphenated = seg.hyphenated
+    segmented = seg.segmented
+    for term in ids[1:]:
+        # the next token, past hyphenated word wholes (their parts follow them)
+        last = where[-1]
+        nxt = _next_token(seq, last + 1, hi[doc], hyphenated)
+        # Pieces of a segmented script overlap ("東京大学": 東京, 京大, 大学): the piece
+        # after next still touches this one, as the text check reads it.
+        two = np.flatnonzero(segmented[seq[last]])
+        if len(two):
+            step = nxt[two] + 1
+            ok = step < hi[doc[two]]
+            a, mid, b = seq[last[two][ok]], seq[nxt[two][ok]], seq[step[ok]]
+            first, final = seg.term_edges  # one run: "xy", "yz", "zw"
+            ok[ok] = (
+                segmented[mid] & segmented[b] & (final[a] == first[mid]) & (final[mid] == first[b])
+            )
+            two, step = two[ok], step[ok]
+            nxt = np.concatenate([nxt, step])
+            where = [np.concatenate([w, w[two]]) for w in where]
+            doc = np.concatenate([doc, doc[two]])
+        ok = nxt < hi[doc]
+        ok[ok] = seq[nxt[ok]] == term
+        where = [w[ok] for w in where] + [nxt[ok]]
+        doc = doc[ok]
+    for j, whole in wholes:  # the hyphenated word stands whole right before its parts
+        before = where[j] - 1
+        ok = before >= lo[doc]
+        ok[ok] = seq[before[ok]] == whole
+        where = [w[ok] for w in where]
+        doc = doc[ok]
+    found[doc] = True
+    return found
+
+
+def _next_token(
+    seq: np.ndarray, nxt: np.ndarray, end: np.ndarray, hyphenated: np.ndarray
+) -> np.ndarray:
+    """From each of ``nxt``, the first token that is not a hyphenated word whole."""
+    while len(nxt):
+        inside = nxt < end
+        skip = np.zeros(len(nxt), dtype=bool)
+        skip[inside] = hyphenated[seq[nxt[inside]]]
+        if not skip.any():
+            break
+        nxt = nxt + skip
+    return nxt
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,6 +244,24 @@ class SegmentedIndex:
             local = offset if alive is None else alive[offset]
             found.append((i, local.astype(np.int32), where))
         return found
+
+    # --- phrases -------------------------------------------------------------------------
+
+    @property
+    def has_positions(self) -> bool:
+        return all(seg.has_positions for seg in self.segments)
+
+    def phrase_rows(self, rows: np.ndarray, phrases: Sequence[PhraseSpec]) -> np.ndarray:
+        """Those of ``rows`` (ascending) whose text holds every phrase, checked from the
+        stored positions of each one (``has_positions`` must hold)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        keep = np.zeros(len(rows), dtype=bool)
+        for i, local, where in self.locate(rows):
+            ok = np.ones(len(local), dtype=bool)
+            for phrase in phrases:
+                ok[ok] = phrase_in(self.segments[i], local[ok], phrase)
+            keep[where] = ok
+        return rows[keep].astype(np.int32)
 
     # --- statistics ----------------------------------------------------------------------
 

@@ -104,5 +104,35 @@ def merge(segments: Sequence[Segment], deletions: Sequence[Deletions], name: str
     every = list(ids_of)
     terms = [every[i] for i in used.tolist()]
     doc_len = np.concatenate(lens) if lens else np.zeros(0, dtype=np.int32)
-    return Segment(name, terms, {t: i for i, t in enumerate(terms)}, offsets, out_docs, out_tfs,
-                   doc_len.astype(np.int32, copy=False))  # fmt: skip
+    text_ids, text_lens = _merged_positions(segments, deletions, tables, compact)
+    return Segment.of(name, {t: i for i, t in enumerate(terms)}, offsets, out_docs, out_tfs,
+                      doc_len, text_ids, text_lens)  # fmt: skip
+
+
+def _merged_positions(
+    segments: Sequence[Segment],
+    deletions: Sequence[Deletions],
+    tables: Sequence[np.ndarray],
+    compact: np.ndarray,
+) -> tuple[np.ndarray | tuple[np.ndarray, ...] | None, np.ndarray | None]:
+    """The live documents' positions renumbered to the merged terms; (None, None) when a
+    segment has none (written before positions were stored)."""
+    if not all(seg.has_positions for seg in segments):
+        return None, None
+    ids: list[np.ndarray] = []
+    lens: list[np.ndarray] = []
+    for seg, dels, table in zip(segments, deletions, tables, strict=True):
+        assert seg.text_offsets is not None
+        seg_lens = np.diff(seg.text_offsets).astype(np.int32)
+        text = seg.joined_text()
+        if len(dels):
+            alive = np.ones(seg.n_docs, dtype=bool)
+            alive[dels.docs] = False
+            text = text[np.repeat(alive, seg_lens)]
+            seg_lens = seg_lens[alive]
+        # a live document's terms are never dropped: each holds a posting of it
+        ids.append(compact[table].astype(np.int32)[text])  # one int32 copy of the run
+        lens.append(seg_lens)
+    if not ids:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32)
+    return tuple(ids), np.concatenate(lens)  # chunks: written back to back, never joined

@@ -62,11 +62,24 @@ class TermStream:
     def __init__(self, vocab: dict[str, int]) -> None:
         self._numbering = _Numberings(vocab)
         self.postings = PostingsBuilder()
+        self._text: list[np.ndarray] = []  # positions: global term ids per batch
+        self._text_lens: list[np.ndarray] = []
 
     def add(self, batch: PreparedBatch, keep: np.ndarray) -> None:
         ids, lens = _kept(batch.term_ids, batch.term_lens, keep)
         ids = self._numbering.to_global(batch.source, batch.new_terms, ids)
         self.postings.add(ids, lens, len(self._numbering.ids_of))
+        text, text_lens = _kept(batch.text_ids, batch.text_lens, keep)
+        self._text.append(self._numbering.to_global(batch.source, [], text))
+        self._text_lens.append(np.asarray(text_lens, dtype=np.int32))
+
+    def positions(self) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+        """(term ids in chunks, tokens per document) of the documents' phrase fields, in
+        order: the chunks are written to the segment file as they are, never joined (a
+        copy as large as the corpus's text would add to the peak memory of a full build)."""
+        lens = np.concatenate(self._text_lens) if self._text_lens else np.zeros(0, np.int32)
+        chunks, self._text, self._text_lens = tuple(self._text), [], []
+        return chunks, lens
 
     def vocab(self) -> dict[str, int]:
         return dict(self._numbering.ids_of)

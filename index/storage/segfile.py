@@ -42,13 +42,23 @@ def new_name(generation: int) -> str:
     return f"{generation:08d}-{secrets.token_hex(4)}"
 
 
-def write(db_path: Path, name: str, arrays: Mapping[str, np.ndarray]) -> int:
-    """Write ``arrays`` as segment ``name`` (whole or not at all); returns its size."""
+def write(
+    db_path: Path, name: str, arrays: Mapping[str, np.ndarray | tuple[np.ndarray, ...]]
+) -> int:
+    """Write ``arrays`` as segment ``name`` (whole or not at all); returns its size. An
+    array may be given as a tuple of chunks, written back to back (never joined in
+    memory)."""
     header: dict[str, list[object]] = {}
     offset = 0
     for key, array in arrays.items():
-        header[key] = [array.dtype.str, int(array.size), offset]
-        offset += _aligned(array.nbytes)
+        parts = _parts(array)
+        size = sum(int(p.size) for p in parts)
+        nbytes = sum(int(p.nbytes) for p in parts)
+        dtype = parts[0].dtype if parts else np.dtype(np.int32)
+        if any(p.dtype != dtype for p in parts):
+            raise ValueError(f"array {key} is written in chunks of different types")
+        header[key] = [dtype.str, size, offset]
+        offset += _aligned(nbytes)
     head = json.dumps(header, separators=(",", ":")).encode()
     start = _aligned(len(MAGIC) + 8 + len(head))
     final = segment_path(db_path, name)
@@ -57,9 +67,12 @@ def write(db_path: Path, name: str, arrays: Mapping[str, np.ndarray]) -> int:
         f.write(MAGIC + len(head).to_bytes(8, "little") + head)
         f.write(b"\0" * (start - f.tell()))
         for array in arrays.values():
-            data = np.ascontiguousarray(array).reshape(-1)
-            f.write(memoryview(data.view(np.uint8)))
-            f.write(b"\0" * (_aligned(data.nbytes) - data.nbytes))
+            nbytes = 0
+            for part in _parts(array):
+                data = np.ascontiguousarray(part).reshape(-1)
+                f.write(memoryview(data.view(np.uint8)))
+                nbytes += data.nbytes
+            f.write(b"\0" * (_aligned(nbytes) - nbytes))
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, final)
@@ -115,6 +128,10 @@ def remove_except(db_path: Path, keep: Iterable[str]) -> list[str]:
             os.unlink(entry.path)
             removed.append(name)
     return removed
+
+
+def _parts(array: np.ndarray | tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    return array if isinstance(array, tuple) else (array,)
 
 
 def _aligned(n: int) -> int:

@@ -57,7 +57,11 @@ def next_index(
             raise AssertionError("the new segment's catalog rows do not match its documents")
         vocab = stream.vocab()
         offsets, doc_ids, tfs = stream.postings.merged(len(vocab))
-        seg = Segment.of(segfile.new_name(generation), vocab, offsets, doc_ids, tfs, lens)
+        text_ids, text_lens = stream.positions()
+        if len(text_lens) != len(lens):
+            raise AssertionError("the new segment's positions do not match its documents")
+        seg = Segment.of(segfile.new_name(generation), vocab, offsets, doc_ids, tfs, lens,
+                         text_ids, text_lens)  # fmt: skip
         refs.append(SegmentRef(seg.name, {}, piece, postings=seg))
         fresh.add(seg.name)
     # A segment whose every document was deleted simply leaves.

@@ -24,7 +24,7 @@ from articlebot.index.posts.article import Article
 from articlebot.index.posts.folder import read_post_bytes
 from articlebot.index.posts.loader import parse_or_skip
 from articlebot.index.text.analysis import Analyzer
-from articlebot.index.text.fields import document_fields
+from articlebot.index.text.fields import PHRASE_FIELDS, document_fields
 
 Progress = Callable[[int, int], None]
 
@@ -59,6 +59,10 @@ class PreparedBatch:
     new_words: list[str]  # the source's word ids continue with these
     word_ids: np.ndarray  # int32, each indexed article's distinct surface words
     word_lens: np.ndarray  # int32 distinct words per indexed article
+    # Positions: each indexed article's title, description and body as term ids, once
+    # each, in text order (``fields.PHRASE_FIELDS``), back to back.
+    text_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    text_lens: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
 
     @property
     def articles(self) -> list[Article]:
@@ -137,33 +141,39 @@ class _WorkerState:
         return np.fromiter(map(table.__getitem__, surface), np.int32, len(surface))
 
 
-def article_ids(article: Article, state: _WorkerState) -> tuple[np.ndarray, np.ndarray]:
-    """The article's BM25 tokens and distinct surface words (``document_fields``, each
-    analysed once) as the worker's term and word ids: each field's
-    words are numbered once, then repeated by its weight."""
+def article_ids(article: Article, state: _WorkerState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The article's BM25 tokens, distinct surface words (``document_fields``, each
+    analysed once) and positions (the tokens of its phrase fields, once each) as the
+    worker's term and word ids: each field's words are numbered once, then repeated by
+    its weight."""
     parts: list[np.ndarray] = []
+    text: list[np.ndarray] = []
     words: set[str] = set()
-    for text, weight, offered in document_fields(article, state.config):
-        if not text or (weight <= 0 and not offered):
+    for i, (field_text, weight, offered) in enumerate(document_fields(article, state.config)):
+        if not field_text or (weight <= 0 and not offered):
             continue
-        surface = state.analyzer.words(text)
+        surface = state.analyzer.words(field_text)
         if offered:
             words.update(surface)
         if weight > 0:
             ids = state.term_ids(surface, article.language)
             parts.append(np.tile(ids, weight) if weight > 1 else ids)
-    return _concat(parts), state.words.ids(words)
+            if i in PHRASE_FIELDS:
+                text.append(ids)
+    return _concat(parts), state.words.ids(words), _concat(text)
 
 
 def analyse_batch(files: list[FileOutcome], state: _WorkerState) -> PreparedBatch:
     """Tokens and distinct words of every article in ``files``, as the worker's ids."""
     term_parts: list[np.ndarray] = []
     word_parts: list[np.ndarray] = []
+    text_parts: list[np.ndarray] = []
     for f in files:
         if f.article is not None:
-            term_ids, word_ids = article_ids(f.article, state)
+            term_ids, word_ids, text_ids = article_ids(f.article, state)
             term_parts.append(term_ids)
             word_parts.append(word_ids)
+            text_parts.append(text_ids)
     return PreparedBatch(
         state.source,
         files,
@@ -173,6 +183,8 @@ def analyse_batch(files: list[FileOutcome], state: _WorkerState) -> PreparedBatc
         state.words.take_fresh(),
         _concat(word_parts),
         np.array([len(p) for p in word_parts], dtype=np.int32),
+        _concat(text_parts),
+        np.array([len(p) for p in text_parts], dtype=np.int32),
     )
 
 

@@ -11,6 +11,11 @@ from articlebot.index.config import IndexConfig
 from articlebot.index.posts.article import Article
 from articlebot.index.text.analysis import Analyzer
 
+# The fields of ``document_fields`` a quoted phrase is matched in (title, description and
+# body, read as one text in this order, as ``Searcher.phrase_ok`` reads them); their
+# tokens are stored once each as the segment's positions.
+PHRASE_FIELDS = (0, 1, 5)
+
 
 def document_fields(article: Article, config: IndexConfig) -> tuple[tuple[str, int, bool], ...]:
     """(text, weight, offered by "did you mean") per field; the author is searchable but

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from articlebot.index import ArticleIndex, QueryError, StoreError, service
 from articlebot.index.config import IndexConfig
+from articlebot.index.storage import segfile
 from tests.sample_posts import write_post, write_posts
 
 
@@ -225,16 +227,48 @@ async def test_a_phrase_total_is_exact_when_every_candidate_was_checked(tmp_path
         await index.close()
 
 
-async def test_a_phrase_with_many_candidates_has_an_estimated_total(tmp_path: Path) -> None:
+async def test_a_phrase_with_many_candidates_has_an_exact_total(tmp_path: Path) -> None:
     index = await phrase_index(tmp_path, 200, 200)
     try:
         result = await index.search('"train chase"', limit=5)
-        assert result.estimated and 160 <= result.total <= 240
+        assert (result.total, result.estimated) == (200, False)  # positions: every one
         assert all(h.article.id.startswith("with_") for h in result.hits)
-        deep = await index.search('"train chase"', limit=5, offset=190)  # checks further
+        deep = await index.search('"train chase"', limit=5, offset=190)
         assert [h.article.id[:5] for h in deep.hits] == ["with_"] * 5
+        assert not (await index.search('"train chase"', limit=5, offset=200)).hits
     finally:
         await index.close()
+
+
+async def test_a_phrase_ranked_below_hundreds_of_candidates_is_found(tmp_path: Path) -> None:
+    """600 posts hold both words many times, never as the phrase, and rank above the one
+    post that holds it once: the search finds that one and counts it (the text check
+    filled the first page from the best candidates and estimated the rest from a sample
+    of 60, which missed it)."""
+    content = tmp_path / "deep"
+    content.mkdir()
+    for i in range(5):
+        body = "The storm keeper of the lighthouse: storm keeper, storm keeper, storm."
+        write_post(content, f"top_{i}.md", f"Storm keeper {i}", "2021-01-01", "tv", body)
+    for i in range(600):
+        body = (
+            f"Post {i}. " + "A lighthouse keeper, then a storm; " * 6 + "storm lighthouse keeper."
+        )
+        write_post(content, f"apart_{i:03}.md", f"Lighthouse keeper {i}", "2021-01-01", "tv", body)
+    body = "Long ago, in a small town far from the sea, a " + "quiet day passed. " * 40
+    body += "Nobody there had met a storm keeper before."
+    write_post(content, "phrase.md", "A town story", "2020-01-01", "tv", body)
+    async with ArticleIndex.open(tmp_path / "deep.sqlite3", content, IndexConfig()) as index:
+        await index.reindex()
+        plain = await index.search("storm keeper", limit=700, snippets=False)
+        ranks = [h.article.id for h in plain.hits]
+        assert ranks.index("phrase.md") == 605  # ranked last of all the candidates
+        result = await index.search('"storm keeper"', limit=5)
+        assert (result.total, result.estimated) == (6, False)
+        assert {h.article.id for h in result.hits} == {f"top_{i}.md" for i in range(5)}
+        second = await index.search('"storm keeper"', limit=5, offset=5)
+        assert [h.article.id for h in second.hits] == ["phrase.md"]
+        assert (await index.search('"keeper storm"', limit=5)).total == 605
 
 
 async def test_a_one_word_phrase_is_a_required_word(tmp_path: Path) -> None:
@@ -312,3 +346,22 @@ async def test_pages_never_overlap_when_scores_tie(tmp_path: Path) -> None:
 async def test_an_essay_as_a_question_is_cut_like_a_search(index: ArticleIndex) -> None:
     answer = await index.ask("how many comets " + "really " * 20_000 + "?")
     assert len(answer.question) <= 1_000
+
+
+async def test_segments_without_positions_have_phrases_checked_in_the_text(
+    tmp_path: Path,
+) -> None:
+    """Segment files written before positions were stored (an index of format 9 until its
+    rebuild) still answer phrases, from the stored text."""
+    index = await phrase_index(tmp_path, 30, 40)
+    db = index.db_path
+    await index.close()
+    for path in db.parent.glob(db.name + ".*.seg"):
+        arrays = segfile.read(path)
+        kept = {k: np.array(v) for k, v in arrays.items() if not k.startswith("text_")}
+        segfile.write(db, path.name[len(db.name) + 1 : -len(segfile.SUFFIX)], kept)
+    async with ArticleIndex.open(db, tmp_path / "phrases", IndexConfig()) as index:
+        assert not index.searcher.bm25.has_positions
+        result = await index.search('"train chase"', limit=5)
+        assert (result.total, result.estimated) == (30, False)
+        assert all(h.article.id.startswith("with_") for h in result.hits)

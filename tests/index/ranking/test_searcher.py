@@ -57,12 +57,16 @@ def test_unknown_category_names_the_known_ones(searcher: Searcher) -> None:
         searcher.plan("rain category:weather", 5)
 
 
-def test_phrases_are_required_terms_and_longer_ones_are_checked_later(searcher: Searcher):
+def test_phrases_are_required_terms_and_longer_ones_are_checked_from_positions(
+    searcher: Searcher,
+):
     plan = searcher.plan('"comet" valley', 5)
     assert plan.phrases == ()  # one word: just a required term
     plan = searcher.plan('"tenth shop"', 5)
-    assert plan.phrases == (("tenth", "shop"),)
+    assert plan.phrases == ()  # checked already, over every candidate: the total is exact
     assert [searcher.catalog.ids[d] for d in plan.docs] == ["bakery_chain_opens_tenth_shop.md"]
+    assert plan.total == 1
+    assert searcher.plan('"shop tenth"', 5).total == 0  # both words, not as the phrase
 
 
 def test_nothing_to_search_for_is_one_sentence(searcher: Searcher) -> None:

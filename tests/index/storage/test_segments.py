@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from articlebot.index import ArticleIndex, DamagedIndex, run_reindex
-from articlebot.index.config import IndexConfig
+from articlebot.index.config import INDEX_FORMAT, IndexConfig
 from articlebot.index.ranking.catalog import CatalogEntry
 from articlebot.index.ranking.columns import PackedStrings
 from articlebot.index.storage import blobs, compaction, database, segfile, tables
@@ -259,7 +259,7 @@ def to_format_8(db: Path) -> None:
     try:
         conn.execute("BEGIN IMMEDIATE")
         tables.write_blobs(conn, format8_blobs(entries, cat.words), blobs.CATALOG_PREFIX)
-        old = CONFIG.fingerprint().replace("(9,", "(8,", 1)
+        old = CONFIG.fingerprint().replace(f"({INDEX_FORMAT},", "(8,", 1)
         tables.write_meta(conn, {"fingerprint": old})
         conn.execute("COMMIT")
     finally:
@@ -318,3 +318,12 @@ def test_a_reader_retries_when_its_files_went_between_meta_and_map(
     meta, catalog, index = generation(db)
     assert meta["generation"] == "3" and len(catalog) == index.n_docs == 6
     assert not os.path.exists(calls[0])
+
+
+def test_an_array_written_in_chunks_reads_back_whole(tmp_path: Path) -> None:
+    db = tmp_path / "i.sqlite3"
+    chunks = (np.arange(5, dtype=np.int32), np.zeros(0, np.int32), np.arange(7, dtype=np.int32))
+    segfile.write(db, "00000001-0000abcd", {"a": chunks, "b": np.ones(3, np.uint16)})
+    arrays = segfile.read(segfile.segment_path(db, "00000001-0000abcd"))
+    assert arrays["a"].tolist() == list(range(5)) + list(range(7))
+    assert arrays["b"].tolist() == [1, 1, 1]

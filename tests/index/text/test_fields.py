@@ -79,10 +79,13 @@ def test_the_workers_one_pass_gives_the_same_tokens_and_words() -> None:
     )
     for config in (IndexConfig(), IndexConfig(title_weight=3, author_weight=0, tags_weight=0)):
         state = _WorkerState("", config, Analyzer())
-        term_ids, word_ids = article_ids(article, state)
+        term_ids, word_ids, text_ids = article_ids(article, state)
         terms, surface = list(state.terms), list(state.words)
         tokens = [terms[i] for i in term_ids.tolist()]
         words = {surface[i] for i in word_ids.tolist()}
         assert tokens == document_tokens(article, Analyzer(), config)
+        # positions: the phrase fields' tokens once each, in text order
+        text = " \n ".join((article.title, article.description, article.body))
+        assert [terms[i] for i in text_ids.tolist()] == Analyzer().tokens(text)
         assert words == document_words(article, Analyzer())
         assert "jane" not in words  # the author is searchable, never offered as a spelling
