@@ -342,24 +342,29 @@ asyncio.run(main())
 """
 
 
-def cold_start(args: argparse.Namespace, query: str, runs: int) -> dict:
-    code = COLD.format(root=str(ROOT), db=str(args.db), content=str(args.mirror), query=query)
+def spawned(code: str, runs: int) -> dict:
+    """Median over ``runs`` new interpreters running ``code`` (which prints a JSON line with
+    ``t_start`` and ``t_answer`` from ``time.perf_counter``, and any ``*_s`` parts): time
+    from the spawn to the answer, to the first line, and each part."""
     samples = []
-    before = load_avg()
     for _ in range(runs):
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         if proc.returncode != 0:
-            sys.stderr.write(proc.stderr)
+            sys.stderr.write(proc.stderr[-2000:])
             raise SystemExit("cold start failed")
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         r["to_answer_s"] = r["t_answer"] - t0  # CLOCK_MONOTONIC is system-wide on Linux
         r["interpreter_s"] = r["t_start"] - t0
         samples.append(r)
-    med = {
-        k: statistics.median(s[k] for s in samples)
-        for k in ("to_answer_s", "interpreter_s", "imports_s", "open_s", "search_s")
-    }
+    keys = [k for k in samples[0] if k.endswith("_s")]
+    return {k: statistics.median(s[k] for s in samples) for k in keys}
+
+
+def cold_start(args: argparse.Namespace, query: str, runs: int) -> dict:
+    code = COLD.format(root=str(ROOT), db=str(args.db), content=str(args.mirror), query=query)
+    before = load_avg()
+    med = spawned(code, runs)
     med["runs"] = runs
     med["load_before"], med["load_after"] = before, load_avg()
     return med

@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from bench_index import DATA, index_mb, load_avg, replace_file  # noqa: E402
+from bench_index import COLD, DATA, index_mb, load_avg, replace_file, spawned  # noqa: E402
 
 NEW_POSTS = 30
 ONE_FILE_RUNS = 10
@@ -131,27 +131,6 @@ def articlebot(db: Path, content: Path) -> dict:
     return out
 
 
-COLD = r"""
-import time
-t0 = time.perf_counter()
-import asyncio, json, sys
-sys.path.insert(0, {root!r})
-from pathlib import Path
-from articlebot.index.service import ArticleIndex
-t1 = time.perf_counter()
-
-async def main():
-    idx = await ArticleIndex.open(Path({db!r}), Path({content!r}))
-    t2 = time.perf_counter()
-    result = await idx.search({query!r}, limit=10)
-    t3 = time.perf_counter()
-    await idx.close()
-    print(json.dumps({{"t_start": t0, "imports_s": t1 - t0, "open_s": t2 - t1, "t_answer": t3}}))
-
-asyncio.run(main())
-"""
-
-
 TANTIVY_COLD = r"""
 import time
 t0 = time.perf_counter()
@@ -163,25 +142,6 @@ q = tantivy.Query.boolean_query(
 index.searcher().search(q, 10)
 print(json.dumps({{"t_start": t0, "t_answer": time.perf_counter()}}))
 """
-
-
-def cold(code: str, runs: int = 5) -> dict:
-    """Median time from spawning a new interpreter to its first answer."""
-    samples, imports, opens = [], [], []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-        if done.returncode:
-            raise SystemExit(done.stderr[-2000:])
-        r = json.loads(done.stdout.strip().splitlines()[-1])
-        samples.append(r["t_answer"] - t0)  # CLOCK_MONOTONIC is system-wide on Linux
-        imports.append(r.get("imports_s", 0.0))
-        opens.append(r.get("open_s", 0.0))
-    return {
-        "to_answer_s": statistics.median(samples),
-        "imports_s": statistics.median(imports),
-        "open_s": statistics.median(opens),
-    }
 
 
 def tantivy_updates(name: str, docs: Path) -> dict:
@@ -253,7 +213,7 @@ def tantivy_side(name: str) -> dict:
         raise SystemExit(done.stderr[-2000:])
     out.update(json.loads(done.stdout.strip().splitlines()[-1]))
     first = json.loads(terms.read_text())[0]
-    out["cold"] = cold(TANTIVY_COLD.format(folder=str(folder), terms=first))
+    out["cold"] = spawned(TANTIVY_COLD.format(folder=str(folder), terms=first), 5)
     return out
 
 
@@ -279,7 +239,7 @@ def main() -> None:
         print(json.dumps(results["articlebot"]), flush=True)
     if "cold" not in skip:
         code = COLD.format(root=str(HERE.parent), db=str(db), content=str(content), query=query)
-        results["cold"] = {"load": load_avg(), **cold(code)}
+        results["cold"] = {"load": load_avg(), **spawned(code, 5)}
         print(json.dumps(results["cold"]), flush=True)
     if "tantivy" not in skip:
         results["tantivy"] = tantivy_side(args.corpus)
