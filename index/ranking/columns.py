@@ -57,7 +57,40 @@ def clean_field(text: str) -> str:
     return text.replace(ROW_SEP, " ").replace(ITEM_SEP, " ")
 
 
-class PackedStrings(Sequence[str]):
+class StringColumn(Sequence[str]):
+    """A read-only column of strings decoded on access; subclasses give ``__len__``,
+    ``_row`` (a valid index) and ``tolist`` (every row, decoded in one go)."""
+
+    __slots__ = ()
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def _row(self, i: int) -> str:
+        raise NotImplementedError
+
+    def tolist(self) -> list[str]:
+        raise NotImplementedError
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._row(i)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.tolist())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and self.tolist() == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class PackedStrings(StringColumn):
     """Strings kept as one UTF-8 buffer (the stored blob itself) plus start offsets.
 
     A list of 100,000 ``str`` objects costs ~50 bytes of header each on top of the text;
@@ -84,17 +117,8 @@ class PackedStrings(Sequence[str]):
     def __len__(self) -> int:
         return len(self._starts) - 1
 
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
+    def _row(self, i: int) -> str:
         return str(self._data[self._starts[i] : self._starts[i + 1] - 1], "utf-8")
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.tolist())
 
     def tolist(self) -> list[str]:
         return str(self._data, "utf-8").split(ROW_SEP) if len(self) else []
@@ -102,7 +126,7 @@ class PackedStrings(Sequence[str]):
     def __eq__(self, other: object) -> bool:
         if isinstance(other, PackedStrings):
             return self._data == other._data and len(self) == len(other)
-        return isinstance(other, Sequence) and self.tolist() == list(other)
+        return super().__eq__(other)
 
     __hash__ = None  # type: ignore[assignment]
 

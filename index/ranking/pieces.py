@@ -25,6 +25,7 @@ from articlebot.index.ranking.catalog import NO_DATE, Catalog, CatalogEntry, new
 from articlebot.index.ranking.columns import (
     ROW_SEP,
     Labels,
+    StringColumn,
     TitleIndex,
     clean_field,
 )
@@ -307,7 +308,7 @@ def _newest_first(
     return order[np.argsort(newest_keys(dates)[order], kind="stable")]
 
 
-class PieceStrings(Sequence[str]):
+class PieceStrings(StringColumn):
     """A string column over the pieces' buffers as they are mapped (none copied or
     joined): row ``i`` is found in its piece by the pieces' first rows, then its live docs.
     """
@@ -323,13 +324,7 @@ class PieceStrings(Sequence[str]):
     def __len__(self) -> int:
         return self._first[-1]
 
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
+    def _row(self, i: int) -> str:
         part = bisect.bisect_right(self._first, i) - 1
         data, starts, live = self._parts[part]
         doc = i - self._first[part] if live is None else int(live[i - self._first[part]])
@@ -341,14 +336,6 @@ class PieceStrings(Sequence[str]):
             rows = str(data, "utf-8").split(ROW_SEP) if len(starts) > 1 else []
             out.extend(rows if live is None else [rows[d] for d in live.tolist()])
         return out
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.tolist())
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and self.tolist() == list(other)
-
-    __hash__ = None  # type: ignore[assignment]
 
 
 class PieceKeys(Mapping[str, int]):
