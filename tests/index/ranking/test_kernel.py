@@ -38,6 +38,18 @@ def without_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fastpath, "_done", True)
 
 
+def same_as_numpy(index, query, k, mask, kernel, monkeypatch):
+    """Ranks ``query`` through the numpy path and the kernel; asserts the same rows,
+    floats and total, and returns the kernel's (rows, scores, total)."""
+    without_kernel(monkeypatch)
+    expected = index.top_k_total(query, k, mask)
+    with_kernel(monkeypatch, kernel)
+    got = index.top_k_total(query, k, mask)
+    assert got[0].tolist() == expected[0].tolist(), (query, k)
+    assert np.array_equal(got[1], expected[1]) and got[2] == expected[2]
+    return got
+
+
 def big_blocks(rng: np.random.Generator, n_terms: int):
     """Segments large enough for many blocks per term, some with deletions; short
     documents of repeated words make many equal scores (ties at the k-th place)."""
@@ -65,13 +77,7 @@ def test_compiled_top_k_equals_the_numpy_path(
     for query in [*queries(rng, n_terms, 25), *rare]:
         for mask in (None, allowed):
             for k in (1, 10, 40):
-                without_kernel(monkeypatch)
-                expected = index.top_k_total(query, k, mask)
-                with_kernel(monkeypatch, kernel)
-                got = index.top_k_total(query, k, mask)
-                assert got[0].tolist() == expected[0].tolist(), (query, k)
-                assert np.array_equal(got[1], expected[1])
-                assert got[2] == expected[2]
+                expected = same_as_numpy(index, query, k, mask, kernel, monkeypatch)
                 top, scores = index.top_k(query, k, mask)
                 assert top.tolist() == expected[0].tolist()
                 assert np.array_equal(scores, expected[1])
@@ -90,12 +96,7 @@ def test_small_segments_with_deletions(seed: int, dense: int, kernel, monkeypatc
     for query in queries(rng, n_terms, 30):
         for mask in (None, allowed):
             for k in (1, 5, 200):
-                without_kernel(monkeypatch)
-                expected = index.top_k_total(query, k, mask)
-                with_kernel(monkeypatch, kernel)
-                got = index.top_k_total(query, k, mask)
-                assert got[0].tolist() == expected[0].tolist(), (query, k)
-                assert np.array_equal(got[1], expected[1]) and got[2] == expected[2]
+                same_as_numpy(index, query, k, mask, kernel, monkeypatch)
 
 
 def test_compiled_top_k_on_an_empty_or_unknown_query(kernel, monkeypatch) -> None:
@@ -161,12 +162,7 @@ def test_a_term_strong_in_one_block_and_weak_elsewhere(k: int, kernel, monkeypat
         docs.append(doc + ["pad"] * int(rng.integers(0, 30)))
     index = segmented([docs], [set()])
     for query in (["a", "b"], ["b", "a"], ["a", "b", "pad"]):
-        without_kernel(monkeypatch)
-        expected = index.top_k_total(query, k)
-        with_kernel(monkeypatch, kernel)
-        got = index.top_k_total(query, k)
-        assert got[0].tolist() == expected[0].tolist()
-        assert np.array_equal(got[1], expected[1]) and got[2] == expected[2]
+        same_as_numpy(index, query, k, None, kernel, monkeypatch)
 
 
 def test_preload_loads_now_unless_numpy_is_asked(monkeypatch: pytest.MonkeyPatch) -> None:
