@@ -6,7 +6,7 @@ deletions).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -14,6 +14,7 @@ import numpy as np
 
 from articlebot.index.ranking.blockmax import BLOCK, block_impacts, reference_avgdl
 from articlebot.index.ranking.bm25 import BM25Index, postings_arrays
+from articlebot.index.ranking.terms import PackedTerms, sorted_order
 from articlebot.index.text.analysis import has_hyphen, has_segmented
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
@@ -24,8 +25,8 @@ class Segment:
     """Postings of a block of documents numbered from 0, as one segment file holds them."""
 
     name: str
-    terms: list[str]
-    vocab: dict[str, int]
+    terms: Sequence[str]  # by id: a list, or the file's bytes (``PackedTerms``)
+    vocab: Mapping[str, int]  # term -> id: a dict, or ``PackedTerms.ids``
     offsets: np.ndarray  # int64, len V+1
     doc_ids: np.ndarray  # int32, ascending within each term
     tfs: np.ndarray  # uint16
@@ -148,6 +149,9 @@ class Segment:
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The arrays of its file; block impacts too when they were computed."""
         arrays = postings_arrays(self.terms, self.offsets, self.doc_ids, self.tfs, self.doc_len)
+        arrays["term_order"] = (
+            self.terms.order if isinstance(self.terms, PackedTerms) else sorted_order(self.terms)
+        )
         if self.impact is not None and self.impact_params is not None:
             arrays["impact"] = self.impact
             arrays["impact_params"] = np.array(self.impact_params, dtype=np.float64)
@@ -165,13 +169,18 @@ class Segment:
         maxima were stored get them computed on first use."""
         offsets = np.asarray(arrays["offsets"], dtype=np.int64)
         n_terms = len(offsets) - 1
-        raw = np.asarray(arrays["terms"], dtype=np.uint8).tobytes().decode()
-        terms = raw.split("\n") if n_terms > 0 else []
+        order = arrays.get("term_order")
+        try:
+            terms = PackedTerms(
+                np.asarray(arrays["terms"], dtype=np.uint8).tobytes(),
+                n_terms,
+                None if order is None else np.asarray(order, dtype=np.int32),
+            )
+        except ValueError as exc:
+            raise ValueError(f"segment {name}: {exc}") from None
         doc_ids = np.asarray(arrays["doc_ids"], dtype=np.int32)
         tfs = np.asarray(arrays["tfs"], dtype=np.uint16)
         doc_len = np.asarray(arrays["doc_len"], dtype=np.int32)
-        if len(terms) != n_terms:
-            raise ValueError(f"segment {name} has {len(terms)} terms for {n_terms} offsets")
         if len(doc_ids) != len(tfs) or (n_terms and int(offsets[-1]) != len(doc_ids)):
             raise ValueError(f"segment {name} has postings of mismatched lengths")
         impact, params = arrays.get("impact"), arrays.get("impact_params")
@@ -189,7 +198,7 @@ class Segment:
             text_offsets = np.asarray(text_offsets, dtype=np.int64)
             if len(text_offsets) != len(doc_len) + 1 or int(text_offsets[-1]) != len(text_ids):
                 raise ValueError(f"segment {name} has positions of mismatched lengths")
-        seg = cls(name, terms, dict(zip(terms, range(n_terms), strict=True)), offsets,
+        seg = cls(name, terms, terms.ids, offsets,
                   doc_ids, tfs, doc_len, impact, stored, text_ids, text_offsets)  # fmt: skip
         for key in ("hyphen_ids", "segmented_ids"):
             ids = arrays.get(key)
