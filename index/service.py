@@ -211,7 +211,7 @@ class ArticleIndex:
         plan = found  # quoted phrases: candidates are checked batch by batch
         docs, scores, total, estimated = await self._verify_phrases(searcher, plan, limit, offset)
         articles = await self._articles(searcher, docs)
-        hits = await asyncio.to_thread(_page_hits, searcher, plan, articles, scores, snippets)
+        hits = await asyncio.to_thread(_page_hits, searcher, plan, docs, articles, scores, snippets)
         suggestion = None
         if total == 0:
             suggestion = await asyncio.to_thread(searcher.suggest, plan.query)
@@ -552,20 +552,34 @@ def _search_page(
     ids = [searcher.catalog.ids[d] for d in docs]
     rows = tables.fetch_articles(conn, ids)
     articles = [rows[i] for i in ids if i in rows]
-    hits = _page_hits(searcher, plan, articles, scores, snippets)
+    hits = _page_hits(searcher, plan, docs, articles, scores, snippets)
     suggestion = searcher.suggest(plan.query) if plan.total == 0 else None
     return SearchResult(query, tuple(hits), plan.total, offset, suggestion, False)
 
 
 def _page_hits(
-    searcher: Searcher, plan: Plan, articles: list[Article], scores, snippets: bool
+    searcher: Searcher,
+    plan: Plan,
+    docs: list[int],
+    articles: list[Article],
+    scores,
+    snippets: bool,
 ) -> list[Hit]:
+    """The page's hits (``articles`` are the rows ``docs`` that were found), with their
+    snippets looking for what the stored positions say each article holds."""
+    counts: dict[str, dict[str, int]] = {}
+    if snippets and plan.terms:
+        found = searcher.term_counts(docs, plan.terms)
+        if found is not None:
+            counts = dict(zip((searcher.catalog.ids[d] for d in docs), found, strict=True))
     hits = []
     for i, article in enumerate(articles):
         score = float(scores[i]) if len(scores) > i else 0.0
-        snippet = (
-            article_snippet(article, plan.terms, searcher.analyzer) if snippets else NO_SNIPPET
-        )
+        snippet = NO_SNIPPET
+        if snippets:
+            snippet = article_snippet(
+                article, plan.terms, searcher.analyzer, counts.get(article.id)
+            )
         hits.append(Hit(article, score, snippet))
     return hits
 

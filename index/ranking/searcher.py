@@ -220,6 +220,13 @@ class Searcher:
         text = " \n ".join((article.title, article.description, article.body))
         return all(contains_phrase(text, p, self.analyzer, article.language) for p in phrases)
 
+    def term_counts(self, docs: Sequence[int], terms: Sequence[str]) -> list[dict[str, int]] | None:
+        """Per doc, how many times each query term occurs in its title, description and
+        body (what its snippet will find); None for an index without positions."""
+        if not getattr(self.bm25, "has_positions", False):
+            return None
+        return self.bm25.term_counts(docs, set(terms))
+
     def suggest(self, query: Query) -> str | None:
         if not query.words:
             return None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from types import ModuleType
@@ -250,6 +250,26 @@ class SegmentedIndex:
     @property
     def has_positions(self) -> bool:
         return all(seg.has_positions for seg in self.segments)
+
+    def term_counts(self, rows: Sequence[int], terms: Collection[str]) -> list[dict[str, int]]:
+        """Per row: how many times each of ``terms`` it holds occurs in its positions
+        (title, description and body; ``has_positions`` must hold). What a snippet of the
+        row must find, so it can look for just those words and know when it has all."""
+        out: list[dict[str, int]] = [{} for _ in rows]
+        if not len(rows):
+            return out
+        order = np.argsort(np.asarray(rows, dtype=np.int64), kind="stable")
+        for i, local, where in self.locate(np.asarray(rows, dtype=np.int64)[order]):
+            seg = self.segments[i]
+            assert seg.text_offsets is not None
+            ids = [(t, seg.vocab.get(t)) for t in terms]
+            held = [(t, j) for t, j in ids if j is not None]
+            text = seg.joined_text()
+            bounds = seg.text_offsets
+            for doc, at in zip(local.tolist(), order[where].tolist(), strict=True):
+                tokens = text[bounds[doc] : bounds[doc + 1]]
+                out[at] = {t: int(np.count_nonzero(tokens == j)) for t, j in held}
+        return out
 
     def phrase_rows(self, rows: np.ndarray, phrases: Sequence[PhraseSpec]) -> np.ndarray:
         """Those of ``rows`` (ascending) whose text holds every phrase, checked from the

@@ -8,13 +8,19 @@ C-level set operations (new chunks analysed in one batch), and only the chunks t
 query term are visited in Python. Ten snippets of the real corpus: p95 18 ms -> 5 ms with
 ``str.find`` and a numpy pass, then ~180 -> ~80 us a snippet p50 with the term -> chunks
 file and no character offsets (bench/README.md, "Whole search with ten snippets").
+
+With the index's positions (format 10) a search first counts each query term in each
+post's stored term ids; the snippet then analyses only the chunks that spell a term's stem
+and checks it found that many (``_counted_hits``), so a post costs a few ``str.find``s
+whatever its length and nothing is learned per body: the chunk cache is left to indexes
+without positions, phrase checks on them, and the rare text whose count comes out short.
 """
 
 from __future__ import annotations
 
 import contextlib
 import weakref
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
 
@@ -49,29 +55,78 @@ def _space_table() -> np.ndarray:
 _SPACE = _space_table()
 
 
-def article_snippet(article: Article, terms: Collection[str], analyzer: Analyzer) -> Snippet:
+def article_snippet(
+    article: Article,
+    terms: Collection[str],
+    analyzer: Analyzer,
+    counts: Mapping[str, int] | None = None,
+) -> Snippet:
     """The body passage with most query terms; the description when it matches better (or
-    when the body is empty)."""
-    body = make_snippet(article.body, terms, analyzer, article.language)
+    when the body is empty).
+
+    ``counts`` (``SegmentedIndex.term_counts``) says how many times each query term
+    occurs in the title, description and body together: the body's share is then looked
+    for directly (``_counted_hits``) instead of analysing all its words.
+    """
+    language = article.language
+    in_body = in_description = None
+    if counts is not None:
+        in_body = {t: n for t, n in counts.items() if t in terms}
+        in_description = _count_in(article.description, in_body, analyzer, language)
+        for t, n in _count_in(article.title, in_body, analyzer, language).items():
+            in_body[t] -= n
+        for t, n in in_description.items():
+            in_body[t] -= n
+    body = make_snippet(article.body, terms, analyzer, language, expected=in_body)
     if body.marks or not article.description:
-        return body if body.text else make_snippet(article.description, terms, analyzer)
-    described = make_snippet(article.description, terms, analyzer, article.language)
+        if body.text:
+            return body
+        return make_snippet(article.description, terms, analyzer, expected=in_description)
+    described = make_snippet(
+        article.description, terms, analyzer, language, expected=in_description
+    )
     return described if described.marks else body
 
 
+def _count_in(
+    text: str, terms: Collection[str], analyzer: Analyzer, language: str
+) -> dict[str, int]:
+    """How many times each of ``terms`` occurs in a short field's tokens."""
+    found: dict[str, int] = {}
+    folded = text.casefold()
+    # Without the stretch of any of the terms, none is there (or, rarely, one whose stem
+    # is not spelled in it is: the body's count then comes out high, and its snippet
+    # falls back to analysing every word).
+    if any(_stretch(t) in folded for t in terms):
+        for token in analyzer.tokens(text, language):
+            if token in terms:
+                found[token] = found.get(token, 0) + 1
+    return found
+
+
 def make_snippet(
-    text: str, terms: Collection[str], analyzer: Analyzer, language: str = "", width: int = 30
+    text: str,
+    terms: Collection[str],
+    analyzer: Analyzer,
+    language: str = "",
+    width: int = 30,
+    expected: Mapping[str, int] | None = None,
 ) -> Snippet:
     """~``width`` words of ``text`` with the most distinct query terms.
 
     Ties go to more matches in total, then to the earlier passage. Whitespace is collapsed
     to single spaces so the passage reads as one line in Discord or a terminal.
+    ``expected``, when known, is how many times each query term occurs in ``text``.
     """
     chunks = text.split()  # what the window counts as a word: the \S+ runs
     if not chunks:
         return Snippet("")
     width = max(1, width)
-    hits = _chunk_hits(text, chunks, terms, analyzer, language) if terms else []
+    hits = None
+    if terms and expected is not None:
+        hits = _counted_hits(text, chunks, terms, analyzer, language, expected)
+    if hits is None:
+        hits = _chunk_hits(text, chunks, terms, analyzer, language) if terms else []
     first, last = _best_window(hits, len(chunks), width)
     shown = [h for h in hits if first <= h[0] < last]
     snippet = _render(chunks[first:last], shown, first, last < len(chunks))
@@ -172,6 +227,77 @@ def _hits(
     return hits
 
 
+def _counted_hits(
+    text: str,
+    chunks: list[str],
+    terms: Collection[str],
+    analyzer: Analyzer,
+    language: str,
+    expected: Mapping[str, int],
+) -> list[tuple[int, int, int, str]] | None:
+    """``_chunk_hits`` from the stored positions' counts, without analysing the body.
+
+    A word whose term is ``t`` nearly always holds ``t`` less its last letter ("harbours"
+    -> "harbour" holds "harbou"; "cities" -> "citi" holds "cit"), so only the chunks that
+    hold that stretch (found with ``str.find`` in the case-folded chunks) are analysed.
+    The few words whose stem is not spelled inside them ("dying" -> "die", "grey" ->
+    "gray", German umlauts) are noticed because the hits found then fall short of
+    ``expected``: None is returned and the caller analyses every chunk. So the hits are
+    the same, and a post that does not hold a query term costs nothing for it.
+    """
+    want = {t: n for t, n in expected.items() if n > 0}
+    if not want:
+        return []
+    # The chunks case-folded, one space apart: a chunk's index is the number of spaces
+    # before it (case folding never makes or takes a space, whatever it does to lengths).
+    folded = " ".join(chunks).casefold()
+    found: list[int] = []
+    for term in want:
+        stretch = _stretch(term)
+        at = folded.find(stretch)
+        while at >= 0:
+            found.append(at)
+            at = folded.find(stretch, at + 1)
+        if len(found) > _COUNTED_LIMIT:  # a short stretch everywhere: analyse the lot
+            return None
+    if not found:
+        return None
+    found.sort()
+    query = terms if isinstance(terms, frozenset | set) else frozenset(terms)
+    hits: list[tuple[int, int, int, str]] = []
+    counted: dict[str, int] = {}
+    spans = _cache(analyzer, language).spans
+    if len(spans) > _SPANS_LIMIT:
+        spans.clear()
+    chunk, last, visited = 0, 0, -1
+    for at in found:
+        chunk += folded.count(" ", last, at)
+        last = at
+        if chunk == visited:
+            continue
+        visited = chunk
+        text_of = chunks[chunk]
+        of_chunk = spans.get(text_of)
+        if of_chunk is None:
+            of_chunk = spans[text_of] = _spans_of(text_of, analyzer, language)
+        for start, end, term in of_chunk:
+            if term in query:
+                hits.append((chunk, start, end, term))
+                counted[term] = counted.get(term, 0) + 1
+    return hits if counted == want else None
+
+
+def _stretch(term: str) -> str:
+    """What nearly every word with the term ``term`` spells inside it (case-folded)."""
+    return term[:-1] if len(term) > 2 else term
+
+
+_COUNTED_LIMIT = 2_000  # finds of the query's stretches in one text before giving up
+# Chunks whose words were analysed for a snippet, kept for the next (a story's words
+# recur across its posts): ~200 bytes each, started afresh past the limit.
+_SPANS_LIMIT = 20_000
+
+
 def _chunk_hits(
     text: str, chunks: list[str], terms: Collection[str], analyzer: Analyzer, language: str
 ) -> list[tuple[int, int, int, str]]:
@@ -245,6 +371,13 @@ def _positions(chunks: list[str], wanted: set[str]) -> list[int]:
 def _spans_of(chunk: str, analyzer: Analyzer, language: str) -> tuple[tuple[int, int, str], ...]:
     """(start, end, term) of each word of ``chunk`` that has a term, as ``Analyzer.spans``
     gives them (a hyphenated word and its parts, several terms where NFKC splits one)."""
+    core = chunk.strip(_PUNCTUATION)
+    if core.isalnum() and core.isascii():  # one plain word, the regex would find just it
+        word = core.lower()
+        if word in STOP_WORDS:
+            return ()
+        start = chunk.index(core)
+        return ((start, start + len(core), analyzer.stem([word], language)[0]),)
     return tuple(
         (start, end, term)
         for start, end in word_spans(chunk)

@@ -365,3 +365,34 @@ async def test_segments_without_positions_have_phrases_checked_in_the_text(
         result = await index.search('"train chase"', limit=5)
         assert (result.total, result.estimated) == (30, False)
         assert all(h.article.id.startswith("with_") for h in result.hits)
+
+
+async def test_snippets_led_by_the_positions_equal_those_of_every_word(tmp_path: Path) -> None:
+    """A search counts each query term in each hit's stored positions and its snippet looks
+    only for those: the snippets are the ones analysing every word gives, stems that are
+    not spelled in their words ("dying" -> "die", "grey" -> "gray") included."""
+    from articlebot.index.text.snippets import article_snippet
+
+    content = tmp_path / "content"
+    content.mkdir()
+    lines = [
+        "The harbour pilots were dying to see the grey ships come in at dawn.",
+        "Harbours along the coast counted their boats, and the pilots' union met.",
+        "A grey morning: cities by the sea woke to fog, the ferries were late again.",
+        "Nobody in the harbour office would say why the pilot boats stayed in.",
+    ]
+    for i in range(12):
+        body = " ".join(lines[(i + k) % len(lines)] for k in range(3 + i % 4))
+        write_post(content, f"p{i}.md", f"Harbour log {i}", f"2024-03-{i + 1:02d}", "news", body)
+    async with await ArticleIndex.open(tmp_path / "i.sqlite3", content, IndexConfig()) as idx:
+        await idx.reindex()
+        searcher = idx.searcher
+        for query in ("harbour pilots", "die", "gray cities", "boats dawn", "ferry late fog"):
+            result = await idx.search(query, limit=10)
+            assert result.hits, query
+            terms = searcher.plan(query, 10).terms
+            docs = [searcher.catalog.ids.index(h.article.id) for h in result.hits]
+            assert searcher.term_counts(docs, terms) is not None  # the counted path ran
+            for hit in result.hits:
+                plain = article_snippet(hit.article, terms, searcher.analyzer)
+                assert hit.snippet == plain and hit.snippet.marks, (query, hit.article.id)

@@ -293,3 +293,67 @@ def test_a_phrase_written_apart_meets_the_hyphenated_word(analyzer: Analyzer) ->
     assert contains_phrase("state-of-the-art cells", phrase("state-of-the-art cells"), analyzer)
     snippet = make_snippet("The train-chase scene", frozenset(phrase("train chase")), analyzer)
     assert _marked(snippet) == ["train", "chase"]
+
+
+def _counts(text: str, terms: frozenset[str], analyzer: Analyzer, language: str) -> dict[str, int]:
+    """What the stored positions say: each query term's occurrences in ``text``."""
+    counts: dict[str, int] = {}
+    for term, _, _ in analyzer.spans(text, language):
+        if term in terms:
+            counts[term] = counts.get(term, 0) + 1
+    return counts
+
+
+def test_hits_counted_from_positions_equal_the_plain_algorithm(analyzer: Analyzer) -> None:
+    """With the positions' counts a snippet looks only at the chunks that spell a query
+    term's stem less its last letter, and falls back to every chunk when what it finds
+    falls short (stems not spelled in their words: "dying" -> "die"): the same snippet
+    either way, and the counted path answers most texts by itself. Wrong counts (an index
+    out of step with the text) give the same snippet too, through the fallback."""
+    rng = random.Random(23)
+    queries = [
+        "train chase", "vaccine covid-19", "haus", "naïve café final", "1 4", "own",
+        "strasse co-op", "a m istanbul", "框架 ブログ", "프레임워크", "บล็อก 中", "co op 19",
+    ]  # fmt: skip
+    counted = fallback = 0
+    for case in range(1500):
+        text = _random_text(rng)
+        language = rng.choice(["", "de"])
+        terms = frozenset(
+            t for word in rng.choice(queries).split() for t in analyzer.query_terms(word, ["de"])
+        )
+        width = rng.choice([1, 3, 8, 30])
+        reference = _reference_snippet(text, terms, analyzer, language, width)
+        counts = _counts(text, terms, analyzer, language)
+        got = make_snippet(text, terms, analyzer, language, width, expected=counts)
+        assert got == reference, (case, text, terms, language, width)
+        found = snippets._counted_hits(text, text.split(), terms, analyzer, language, counts)
+        if counts and text.split():
+            if found is None:
+                fallback += 1
+            else:
+                counted += 1
+        if counts:
+            wrong = {t: n + 1 for t, n in counts.items()}
+            assert make_snippet(text, terms, analyzer, language, width, expected=wrong) == reference
+    assert counted > 3 * fallback > 0, (counted, fallback)
+
+
+def test_a_stem_not_spelled_in_its_word_falls_back(analyzer: Analyzer) -> None:
+    text = "The old dog was dying in the grey rain, then dyed."
+    for query in ("die", "gray"):
+        terms = frozenset(analyzer.query_terms(query))
+        counts = _counts(text, terms, analyzer, "")
+        assert sum(counts.values()) >= 1
+        words = text.split()
+        assert snippets._counted_hits(text, words, terms, analyzer, "", counts) is None
+        got = make_snippet(text, terms, analyzer, expected=counts)
+        assert got == _reference_snippet(text, terms, analyzer, "", 30)
+        assert got.marks
+
+
+def test_a_text_without_the_terms_costs_nothing_and_marks_nothing(analyzer: Analyzer) -> None:
+    terms = frozenset(analyzer.query_terms("train"))
+    text = "A quiet morning by the harbour."
+    assert snippets._counted_hits(text, text.split(), terms, analyzer, "", {}) == []
+    assert make_snippet(text, terms, analyzer, expected={}) == make_snippet(text, terms, analyzer)
