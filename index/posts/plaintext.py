@@ -87,6 +87,13 @@ def _html_to_text(text: str) -> str:
     return _TAG.sub("", text)
 
 
+def _has(text: str, *needles: str) -> bool:
+    """Whether ``text`` holds any of ``needles``: each is looked for only when its first
+    character is there (a one-character search is a memchr, ~100x faster on a long text
+    without it)."""
+    return any(needle[0] in text and needle in text for needle in needles)
+
+
 def _markdown_to_text(text: str) -> str:
     """One non-code segment: drop syntax, keep the words."""
     text = "\n" + text
@@ -109,11 +116,11 @@ def _markdown_to_text(text: str) -> str:
     if "|" in text:
         text = _TABLE_RULE.sub("", text)
         text = text.replace("|", " ")
-    if "==" in text or "--" in text or "**" in text or "__" in text or "* *" in text:
+    if _has(text, "==", "--", "**", "__", "* *"):
         text = _SETEXT_OR_RULE.sub("\n\n", text)
-    if "- " in text or "* " in text or "+ " in text:
+    if _has(text, "- ", "* ", "+ "):
         text = _BULLET.sub("\n\n", text)
-    if "*" in text or "_" in text or "~~" in text:
+    if "*" in text or "_" in text or _has(text, "~~"):
         text = _EMPHASIS_CLOSE.sub("", _EMPHASIS_OPEN.sub("", text))
     if "\\" in text:
         text = _ESCAPE.sub(r"\1", text)
@@ -168,7 +175,7 @@ def markdown_to_text(markdown: str) -> str:
     """Plain readable text with paragraph breaks as ``\\n\\n`` and all other whitespace
     collapsed; fenced code keeps its text but loses its fences."""
     text = markdown.replace("\r\n", "\n").replace("\r", "\n") if "\r" in markdown else markdown
-    if "```" not in text and "~~~" not in text:
+    if not _has(text, "```", "~~~"):
         return _collapse(_markdown_to_text(text))
     pieces: list[str] = []
     position = 0
