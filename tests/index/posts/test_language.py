@@ -159,3 +159,13 @@ def test_counts_list_values_first_seen_first() -> None:
 def test_too_few_letters_are_not_detected() -> None:
     assert detect("1234567890 " * 10 + "abc") == ""
     assert detect("9" * 100 + ENGLISH) == "en"  # letters past the first 64 characters
+
+
+def test_rows_past_the_kept_ones_score_the_same(
+    reference: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(language, "_HOT_ROWS", 40)  # full after the first text
+    ours = language._load_identifier()
+    for text in MIXED * 2:
+        assert ours._decide(text).tobytes() == reference._decide(text).tobytes()
+    assert ours._used == 40
