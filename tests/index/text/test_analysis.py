@@ -288,6 +288,7 @@ def test_the_stored_word_class_is_the_computed_one() -> None:
 TRICKY = [
     *"abcXYZ09 -'s.\n\t\x00_/", "\u2019", "\u2010", "\u2011", "\u00a0", "é", "\u00ad",
     "\u200b", "£", "–", "“", "½", "ß", "ﬁ", "日本", "ʼ", "İ", "\u0301", "\u212a",
+    "É", "ª", "µ", "¼", "×", "ÿ", "²", "Ñ", "¡", "·", "«",
 ]  # fmt: skip
 
 
@@ -325,6 +326,22 @@ def test_typographic_punctuation_reaches_the_ascii_path(monkeypatch: pytest.Monk
     monkeypatch.setattr(analysis, "_normalise", refuse)
     text = "Don\u2019t \u2018quote\u2019 \u201cme\u201d \u2014 it cost \u00a35\u2026"
     assert normal_words(text) == ["dont", "quote", "me", "it", "cost", "5"]
+
+
+def test_latin1_letters_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(found: list[str]) -> list[str]:
+        raise AssertionError("took the general path")
+
+    monkeypatch.setattr(analysis, "_normalise", refuse)
+    text = "Ein Café in Zürich, «très» CHÈRE, ª²"
+    assert normal_words(text) == ["ein", "café", "in", "zürich", "très", "chère", "a2"]
+
+
+def test_every_latin1_character_between_letters() -> None:
+    for code in range(256):
+        for text in (f"a{chr(code)}b", f"{chr(code)}s-x", f"x{chr(code)}{chr(code)}"):
+            for parts in (True, False):
+                assert normal_words(text, parts) == general_path(text, parts), repr(text)
 
 
 def test_stand_ins_are_never_word_characters() -> None:
