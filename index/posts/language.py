@@ -175,12 +175,10 @@ def _numpy_walk(identifier_class: type) -> type:
                 self._slot[fresh] = new
                 self._used += len(fresh)
                 slots = self._slot[ids]
-            kept = slots >= 0
-            if kept.all():
-                return self._hot[slots]
-            rows = np.empty((len(ids), table.shape[1]), dtype=np.float32)
-            rows[kept] = self._hot[slots[kept]]
-            rows[~kept] = _widen(table[ids[~kept]])
+            rows = self._hot[np.maximum(slots, 0)]
+            missed = np.flatnonzero(slots < 0)
+            if len(missed):
+                rows[missed] = _widen(table[ids[missed]])
             return rows
 
     return NumpyWalk
