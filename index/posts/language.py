@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from typing import Any
 
 import numpy as np
@@ -131,13 +132,19 @@ def _numpy_walk(identifier_class: type) -> type:
     counts in the same order (first seen first), so the same scores to the last bit."""
 
     class NumpyWalk(identifier_class):  # type: ignore[misc, valid-type]
-        __slots__ = ("_hot", "_next_move", "_outputs", "_row_base", "_slot", "_used")
+        __slots__ = ("_filling", "_hot", "_next_move", "_outputs", "_row_base", "_slot", "_used")
 
         def prepare(self) -> None:
             # A view of the model's table (39 MB as array.array), not a copy.
             self._next_move = np.asarray(self.tk_nextmove)
             self._row_base = np.asarray(self._rowbase, dtype=np.intp)
             self._outputs = np.asarray(self.tk_output, dtype=np.intp)
+            # Float32 rows kept (pages are only touched as rows are written), which row
+            # of them holds each feature's (-1: none yet), how many are taken.
+            self._hot = np.empty((_HOT_ROWS, self.nb_ptc.shape[1]), dtype=np.float32)
+            self._slot = np.full(len(self.nb_ptc), -1, dtype=np.int32)
+            self._used = 0
+            self._filling = threading.Lock()
 
         def _raw_score(self, text: Any) -> Any:
             states = None
@@ -161,20 +168,21 @@ def _numpy_walk(identifier_class: type) -> type:
             table = self.nb_ptc
             if table.dtype != np.float16:
                 return table[ids]
-            if not hasattr(self, "_hot"):
-                self._hot = np.empty((_HOT_ROWS, table.shape[1]), dtype=np.float32)
-                self._slot = np.full(len(table), -1, dtype=np.int32)
-                self._used = 0
             slots = self._slot[ids]
             if slots.min(initial=0) >= 0:
                 return self._hot[slots]
-            fresh = ids[slots < 0][: _HOT_ROWS - self._used]
-            if len(fresh):
-                new = np.arange(self._used, self._used + len(fresh), dtype=np.int32)
-                self._hot[new] = _widen(table[fresh])
-                self._slot[fresh] = new
-                self._used += len(fresh)
+            # One thread at a time takes rows (a reindex in a thread may detect while
+            # another does); a row is written before its slot is, so readers never see
+            # a slot without its row.
+            with self._filling:
                 slots = self._slot[ids]
+                fresh = ids[slots < 0][: len(self._hot) - self._used]
+                if len(fresh):
+                    new = np.arange(self._used, self._used + len(fresh), dtype=np.int32)
+                    self._hot[new] = _widen(table[fresh])
+                    self._slot[fresh] = new
+                    self._used += len(fresh)
+                    slots = self._slot[ids]
             rows = self._hot[np.maximum(slots, 0)]
             missed = np.flatnonzero(slots < 0)
             if len(missed):

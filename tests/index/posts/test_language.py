@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -169,3 +170,14 @@ def test_rows_past_the_kept_ones_score_the_same(
     for text in MIXED * 2:
         assert ours._decide(text).tobytes() == reference._decide(text).tobytes()
     assert ours._used == 40
+
+
+def test_threads_detecting_at_once_score_as_the_library(
+    reference: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(language, "_HOT_ROWS", 300)  # fills up while the threads run
+    ours = language._load_identifier()
+    texts = [f"{text} {i}" for i in range(8) for text in MIXED]
+    with ThreadPoolExecutor(4) as pool:
+        scores = list(pool.map(lambda t: ours._decide(t).tobytes(), texts))
+    assert scores == [reference._decide(t).tobytes() for t in texts]
