@@ -26,7 +26,8 @@ __all__ = ["PostError", "parse_or_skip", "parse_post"]
 _JEKYLL_PREFIX = re.compile(r"\d{4}-\d{1,2}-\d{1,2}-")
 _DOUBLE_SLASH = re.compile(r"(?<=[^:/])/{2,}")  # left by empty {year}/{category} parts
 _FIRST_HEADING = re.compile(r"\s*#[ \t]+([^\n]+)")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# Control characters that text does not hold (tab, newline, form feed, return are text).
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F])
 _DATE_KEYS = ("date", "publishdate", "pubdate", "published_at", "created", "published")
 _TRUE = frozenset({"true", "yes", "y", "on", "1"})
 _FALSE = frozenset({"false", "no", "n", "off", "0"})
@@ -37,6 +38,14 @@ _PERMALINK_TOKENS = (
 
 
 # --------------------------------------------------------------------------- decoding
+
+
+def _controls(text: str) -> int:
+    """How many control characters ``text`` holds. They are ASCII, and UTF-8 writes every
+    other character in bytes of 0x80 and above, so they are counted in its UTF-8 bytes by
+    one C-level pass (a regex over the text cost ~3x as much)."""
+    data = text.encode("utf-8", "surrogatepass")
+    return len(data) - len(data.translate(None, _CONTROL_BYTES))
 
 
 def _decode(data: bytes, warnings: list[str]) -> str:
@@ -57,7 +66,7 @@ def _decode(data: bytes, warnings: list[str]) -> str:
             text, encoding = data.decode("latin-1"), "latin-1"
         warnings.append(f"file is not valid UTF-8 (byte {err.start}); read it as {encoding}")
     sample = text[:8192]
-    if sample and len(_CONTROL.findall(sample)) > max(8, len(sample) // 50):
+    if sample and _controls(sample) > max(8, len(sample) // 50):
         raise PostError("file looks binary (many control characters), not Markdown text")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -50,8 +50,15 @@ _TABLE_RULE = re.compile(
 # Emphasis markers are dropped where they touch a word: opening ones before its first
 # letter, closing ones after its last. Pairing them up (``\*(.+?)\*``) rescans the rest of
 # the line from every unmatched marker: 37 s for an 80 KB line of ``_a ``; this is linear.
-_EMPHASIS_OPEN = re.compile(r"(?<![\w*_~])(?:\*{1,3}+|_{1,3}+|~~)(?=[^\s*_~])")
-_EMPHASIS_CLOSE = re.compile(r"(?<=[^\s*_~])(?:\*{1,3}+|_{1,3}+|~~)(?![\w*_~])")
+# Each pattern starts with its marker character and looks behind it from there (the
+# character before the run), so the regex engine skips from marker to marker instead of
+# trying a look-behind at every character: ~5x faster on a text with any ``*`` or ``_``.
+_EMPHASIS_OPEN = re.compile(
+    r"(?:\*(?<![\w*_~]\*)\*{0,2}+|_(?<![\w*_~]_)_{0,2}+|~(?<![\w*_~]~)~)(?=[^\s*_~])"
+)
+_EMPHASIS_CLOSE = re.compile(
+    r"(?:\*(?<=[^\s*_~]\*)\*{0,2}+|_(?<=[^\s*_~]_)_{0,2}+|~(?<=[^\s*_~]~)~)(?![\w*_~])"
+)
 _BACKTICKS = re.compile(r"`+")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~<])")
 _PARAGRAPH = re.compile(r"\n[^\S\n]*\n\s*")
@@ -87,6 +94,13 @@ def _html_to_text(text: str) -> str:
     return _TAG.sub("", text)
 
 
+def _has(text: str, *needles: str) -> bool:
+    """Whether ``text`` holds any of ``needles``: each is looked for only when its first
+    character is there (a one-character search is a memchr, ~100x faster on a long text
+    without it)."""
+    return any(needle[0] in text and needle in text for needle in needles)
+
+
 def _markdown_to_text(text: str) -> str:
     """One non-code segment: drop syntax, keep the words."""
     text = "\n" + text
@@ -109,11 +123,11 @@ def _markdown_to_text(text: str) -> str:
     if "|" in text:
         text = _TABLE_RULE.sub("", text)
         text = text.replace("|", " ")
-    if "==" in text or "--" in text or "**" in text or "__" in text or "* *" in text:
+    if _has(text, "==", "--", "**", "__", "* *"):
         text = _SETEXT_OR_RULE.sub("\n\n", text)
-    if "- " in text or "* " in text or "+ " in text:
+    if _has(text, "- ", "* ", "+ "):
         text = _BULLET.sub("\n\n", text)
-    if "*" in text or "_" in text or "~~" in text:
+    if "*" in text or "_" in text or _has(text, "~~"):
         text = _EMPHASIS_CLOSE.sub("", _EMPHASIS_OPEN.sub("", text))
     if "\\" in text:
         text = _ESCAPE.sub(r"\1", text)
@@ -168,7 +182,7 @@ def markdown_to_text(markdown: str) -> str:
     """Plain readable text with paragraph breaks as ``\\n\\n`` and all other whitespace
     collapsed; fenced code keeps its text but loses its fences."""
     text = markdown.replace("\r\n", "\n").replace("\r", "\n") if "\r" in markdown else markdown
-    if "```" not in text and "~~~" not in text:
+    if not _has(text, "```", "~~~"):
         return _collapse(_markdown_to_text(text))
     pieces: list[str] = []
     position = 0

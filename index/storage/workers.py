@@ -23,7 +23,7 @@ from articlebot.index.errors import PostError
 from articlebot.index.posts.article import Article
 from articlebot.index.posts.folder import read_post_bytes
 from articlebot.index.posts.loader import parse_or_skip
-from articlebot.index.text.analysis import Analyzer
+from articlebot.index.text.analysis import STOP_WORDS, Analyzer, normal_words
 from articlebot.index.text.fields import PHRASE_FIELDS, document_fields
 
 Progress = Callable[[int, int], None]
@@ -81,9 +81,6 @@ class Numbering(dict[str, int]):
         self.fresh.append(key)
         return number
 
-    def ids(self, strings: list[str] | set[str]) -> np.ndarray:
-        return np.fromiter(map(self.__getitem__, strings), np.int32, len(strings))
-
     def take_fresh(self) -> list[str]:
         fresh, self.fresh = self.fresh, []
         return fresh
@@ -108,20 +105,36 @@ def read_post(root: str, rel: str, config: IndexConfig) -> FileOutcome:
     return FileOutcome(rel, digest, article)
 
 
-class _TermsOfWords(dict[str, int]):
-    """Surface word -> term id for one language: a word is stemmed and numbered once per
-    worker, so each token costs one dict look-up instead of a stem look-up and a number
-    look-up."""
+class _Surface(dict[str, int]):
+    """Normalised word -> surface id in order of first sight, stop words first (ids below
+    ``stop``), so a field's words become ids in one C-level pass and everything else a
+    word needs (its term per language, its word id) is looked up by id in numpy."""
 
-    def __init__(self, analyzer: Analyzer, language: str, terms: Numbering) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self._stem = analyzer.stem
-        self._language = language
-        self._terms = terms
+        self.strings: list[str] = []
+        for word in sorted(STOP_WORDS):
+            self.__missing__(word)
+        self.stop = len(self)
 
-    def __missing__(self, word: str) -> int:
-        number = self[word] = self._terms[self._stem([word], self._language)[0]]
+    def __missing__(self, key: str) -> int:
+        number = self[key] = len(self.strings)
+        self.strings.append(key)
         return number
+
+    def ids(self, words: list[str]) -> np.ndarray:
+        """The words' surface ids, stop words left out."""
+        ids = np.fromiter(map(self.__getitem__, words), np.int32, len(words))
+        return ids[ids >= self.stop]
+
+
+def _grown(table: np.ndarray, size: int) -> np.ndarray:
+    """``table`` (-1 for unknown) with room for ``size`` ids."""
+    if size <= len(table):
+        return table
+    grown = np.full(max(size, 2 * len(table), 1024), -1, dtype=np.int32)
+    grown[: len(table)] = table
+    return grown
 
 
 @dataclass
@@ -132,13 +145,37 @@ class _WorkerState:
     source: str = field(default_factory=lambda: os.urandom(8).hex())
     terms: Numbering = field(default_factory=Numbering)
     words: Numbering = field(default_factory=Numbering)
-    by_language: dict[str, _TermsOfWords] = field(default_factory=dict)
+    surface: _Surface = field(default_factory=_Surface)
+    # Surface id -> term id (-1: not stemmed yet) per language, and -> word id.
+    term_of: dict[str, np.ndarray] = field(default_factory=dict)
+    word_of: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
 
-    def term_ids(self, surface: list[str], language: str) -> np.ndarray:
-        table = self.by_language.get(language)
-        if table is None:
-            table = self.by_language[language] = _TermsOfWords(self.analyzer, language, self.terms)
-        return np.fromiter(map(table.__getitem__, surface), np.int32, len(surface))
+    def term_ids(self, surface: np.ndarray, language: str) -> np.ndarray:
+        """Term ids of surface ids; a word is stemmed once per language, and its term
+        numbered at its first sight (so terms are numbered in text order)."""
+        table = self.term_of[language] = _grown(
+            self.term_of.get(language, np.zeros(0, np.int32)), len(self.surface.strings)
+        )
+        ids = table[surface]
+        if ids.min(initial=0) < 0:
+            stem, strings = self.analyzer.stem, self.surface.strings
+            for sid in surface[ids < 0].tolist():
+                if table[sid] < 0:
+                    table[sid] = self.terms[stem([strings[sid]], language)[0]]
+            ids = table[surface]
+        return ids
+
+    def word_ids(self, surface: np.ndarray) -> np.ndarray:
+        """Word ids of the distinct surface ids in ``surface``."""
+        distinct = np.unique(surface)
+        self.word_of = table = _grown(self.word_of, len(self.surface.strings))
+        ids = table[distinct]
+        if ids.min(initial=0) < 0:
+            strings, words = self.surface.strings, self.words
+            for sid in distinct[ids < 0].tolist():
+                table[sid] = words[strings[sid]]
+            ids = table[distinct]
+        return ids
 
 
 def article_ids(article: Article, state: _WorkerState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -148,19 +185,19 @@ def article_ids(article: Article, state: _WorkerState) -> tuple[np.ndarray, np.n
     its weight."""
     parts: list[np.ndarray] = []
     text: list[np.ndarray] = []
-    words: set[str] = set()
+    offered_parts: list[np.ndarray] = []
     for i, (field_text, weight, offered) in enumerate(document_fields(article, state.config)):
         if not field_text or (weight <= 0 and not offered):
             continue
-        surface = state.analyzer.words(field_text)
+        surface = state.surface.ids(normal_words(field_text))
         if offered:
-            words.update(surface)
+            offered_parts.append(surface)
         if weight > 0:
             ids = state.term_ids(surface, article.language)
-            parts.append(np.tile(ids, weight) if weight > 1 else ids)
+            parts += [ids] * weight
             if i in PHRASE_FIELDS:
                 text.append(ids)
-    return _concat(parts), state.words.ids(words), _concat(text)
+    return _concat(parts), state.word_ids(_concat(offered_parts)), _concat(text)
 
 
 def analyse_batch(files: list[FileOutcome], state: _WorkerState) -> PreparedBatch:

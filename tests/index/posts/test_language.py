@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from articlebot.index.config import IndexConfig
+from articlebot.index.posts import language
 from articlebot.index.posts.language import code_of, detect, from_path, resolve
 from articlebot.index.posts.loader import parse_post, site_path
 
@@ -93,3 +101,83 @@ def test_same_named_files_in_different_folders_get_different_links() -> None:
 )
 def test_site_paths(rel_id: str, slug: str, path: str) -> None:
     assert site_path(rel_id, slug) == path
+
+
+# --- detection walks py3langid's automaton in numpy: the library's scores, bit for bit
+
+
+@pytest.fixture(scope="module")
+def reference() -> Any:
+    """py3langid's identifier as shipped, walking its automaton byte by byte."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+MIXED = [
+    ENGLISH, RUSSIAN, JAPANESE, "", "a", "2020", "ok ok ok", ENGLISH.upper(),
+    "Der Hafen blieb die ganze Nacht geschlossen, während der Sturm über die Bucht zog.",
+    "El transbordador cruzó la bahía dos veces antes de que la tormenta cerrara el puerto.",
+    "¼ ﬁsh café naïve e\u0301 \u200bzero\u00adwidth \x00 nul 한국어 문장 ไทย 中文",
+    ENGLISH * 5,  # longer than one window many times over
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", MIXED)
+def test_numpy_walk_scores_as_the_library_does(reference: Any, text: str) -> None:
+    ours = language._identifier()
+    assert type(ours) is not type(reference)  # the numpy walk is in use
+    assert ours._decide(text).tobytes() == reference._decide(text).tobytes()
+    assert ours.classify(text) == reference.classify(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=120))
+def test_numpy_walk_on_any_text(reference: Any, text: str) -> None:
+    assert language._identifier()._decide(text).tobytes() == reference._decide(text).tobytes()
+
+
+def test_a_window_too_short_is_caught_and_the_library_walk_used(
+    reference: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ours = language._identifier()
+    data = ours._encode(ENGLISH)
+    assert language._walk_states(data, ours._next_move, ours._row_base) is not None
+    monkeypatch.setattr(language, "_WINDOW", 1)  # the state depends on more than one byte
+    assert language._walk_states(data, ours._next_move, ours._row_base) is None
+    assert ours._decide(ENGLISH).tobytes() == reference._decide(ENGLISH).tobytes()
+
+
+def test_counts_list_values_first_seen_first() -> None:
+    values = np.array([5, 3, 5, 9, 3, 5, 1], dtype=np.intp)
+    ids, counts = language._counts_first_seen_first(values)
+    assert list(zip(ids.tolist(), counts.tolist(), strict=True)) == list(
+        Counter(values.tolist()).items()
+    )
+    assert counts.dtype == np.float32
+
+
+def test_too_few_letters_are_not_detected() -> None:
+    assert detect("1234567890 " * 10 + "abc") == ""
+    assert detect("9" * 100 + ENGLISH) == "en"  # letters past the first 64 characters
+
+
+def test_rows_past_the_kept_ones_score_the_same(
+    reference: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(language, "_HOT_ROWS", 40)  # full after the first text
+    ours = language._load_identifier()
+    for text in MIXED * 2:
+        assert ours._decide(text).tobytes() == reference._decide(text).tobytes()
+    assert ours._used == 40
+
+
+def test_threads_detecting_at_once_score_as_the_library(
+    reference: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(language, "_HOT_ROWS", 300)  # fills up while the threads run
+    ours = language._load_identifier()
+    texts = [f"{text} {i}" for i in range(8) for text in MIXED]
+    with ThreadPoolExecutor(4) as pool:
+        scores = list(pool.map(lambda t: ours._decide(t).tobytes(), texts))
+    assert scores == [reference._decide(t).tobytes() for t in texts]

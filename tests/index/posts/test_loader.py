@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from articlebot.bot.settings import BUNDLED_CONTENT
 from articlebot.index import PostError
 from articlebot.index.config import IndexConfig
 from articlebot.index.posts.article import Article, Refusal
 from articlebot.index.posts.folder import POST_SUFFIXES, post_sort_key, read_post_bytes, scan_folder
-from articlebot.index.posts.loader import parse_or_skip, parse_post
+from articlebot.index.posts.loader import _controls, parse_or_skip, parse_post
 from tests.sample_posts import index_folder
 
 POSTS = Path(__file__).parent / "fixtures" / "posts"
@@ -308,3 +311,17 @@ def test_bundled_sample_posts_load_with_their_quirks(tmp_path: Path) -> None:
     for article in articles:
         assert article.date is not None and article.categories[0] == "latest"
         assert 150 <= len(article.body.split()) <= 400, article.id
+
+
+def test_a_file_of_control_characters_is_refused_a_few_are_kept() -> None:
+    post = "---\ntitle: Noise\n---\n" + "Words of a post, written plainly. " * 20
+    with pytest.raises(PostError, match="looks binary"):
+        parse_post((post + "\x01\x02\x7f" * 40).encode(), "n.md", CONFIG)
+    kept = parse_post((post + "\x01\x1b\x7f").encode(), "n.md", CONFIG)
+    assert kept is not None and kept.title == "Noise"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60))
+def test_control_characters_counted_as_the_pattern_says(text: str) -> None:
+    assert _controls(text) == len(re.findall(r"[\x00-\x08\x0b\x0e-\x1f\x7f]", text))

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from articlebot.index.posts import plaintext
 from articlebot.index.posts.plaintext import clean_text, markdown_to_text
 
 
@@ -66,3 +72,17 @@ def test_plain_prose_is_untouched_apart_from_spacing() -> None:
 def test_clean_text() -> None:
     assert clean_text("\u00a0Caf\u00e9\u00a0&amp;\u00ad bar\u200b ") == "Café & bar"
     assert clean_text("&amp;#039;twice&amp;#039;") == "'twice'"
+
+
+# The emphasis patterns as first written (look-behind first): the faster forms must drop
+# exactly the same markers.
+_OPEN_AS_WRITTEN = re.compile(r"(?<![\w*_~])(?:\*{1,3}+|_{1,3}+|~~)(?=[^\s*_~])")
+_CLOSE_AS_WRITTEN = re.compile(r"(?<=[^\s*_~])(?:\*{1,3}+|_{1,3}+|~~)(?![\w*_~])")
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from([*"a_*~ \n.é1", "\u00a0", "__", "**", "~~"]), max_size=20))
+def test_emphasis_markers_dropped_as_the_written_patterns_drop_them(chars: list[str]) -> None:
+    text = "".join(chars)
+    assert plaintext._EMPHASIS_OPEN.sub("", text) == _OPEN_AS_WRITTEN.sub("", text)
+    assert plaintext._EMPHASIS_CLOSE.sub("", text) == _CLOSE_AS_WRITTEN.sub("", text)

@@ -6,12 +6,17 @@ import pickle
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from articlebot.index.text import analysis
 from articlebot.index.text.analysis import (
     STOP_WORDS,
     Analyzer,
+    _normalise,
     algorithm_for,
     find_words,
+    normal_words,
     word_spans,
 )
 
@@ -274,3 +279,72 @@ def test_the_stored_word_class_is_the_computed_one() -> None:
         assert analysis._word_class() == analysis._CHAR  # built at import instead
     else:
         assert wordclass.WORD_CLASS == analysis._word_class() == analysis._CHAR
+
+
+# --- the ASCII fast path of normal_words gives exactly the general path's words
+
+# Letters, digits and joiners in every position, the stand-ins for ASCII punctuation,
+# and characters that must take the general path (accents, invisibles, NUL, NFKC).
+TRICKY = [
+    *"abcXYZ09 -'s.\n\t\x00_/", "\u2019", "\u2010", "\u2011", "\u00a0", "é", "\u00ad",
+    "\u200b", "£", "–", "“", "½", "ß", "ﬁ", "日本", "ʼ", "İ", "\u0301", "\u212a",
+    "É", "ª", "µ", "¼", "×", "ÿ", "²", "Ñ", "¡", "·", "«",
+]  # fmt: skip
+
+
+def general_path(text: str, parts: bool) -> list[str]:
+    return _normalise(find_words(text, parts))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(TRICKY), max_size=30).map("".join), st.booleans())
+def test_normal_words_are_the_general_paths(text: str, parts: bool) -> None:
+    assert normal_words(text, parts) == general_path(text, parts)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Cat's whiskers - self-driving cars' 'quotes' rock--roll -lead trail- x'-y",
+        "it's-a test: the hyphen part of a possessive folds on its own",  # general path
+        "Don\u2019t \u2018quote\u2019 \u201cme\u201d \u2014 it cost \u00a35\u2026 or \u20ac6",
+        "na\u00efve caf\u00e9 stays general",
+        "nul\x00joined",
+        "",
+        "   ",
+    ],
+)
+def test_normal_words_on_written_examples(text: str) -> None:
+    for parts in (True, False):
+        assert normal_words(text, parts) == general_path(text, parts)
+
+
+def test_typographic_punctuation_reaches_the_ascii_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(found: list[str]) -> list[str]:
+        raise AssertionError("took the general path")
+
+    monkeypatch.setattr(analysis, "_normalise", refuse)
+    text = "Don\u2019t \u2018quote\u2019 \u201cme\u201d \u2014 it cost \u00a35\u2026"
+    assert normal_words(text) == ["dont", "quote", "me", "it", "cost", "5"]
+
+
+def test_latin1_letters_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(found: list[str]) -> list[str]:
+        raise AssertionError("took the general path")
+
+    monkeypatch.setattr(analysis, "_normalise", refuse)
+    text = "Ein Café in Zürich, «très» CHÈRE, ª²"
+    assert normal_words(text) == ["ein", "café", "in", "zürich", "très", "chère", "a2"]
+
+
+def test_every_latin1_character_between_letters() -> None:
+    for code in range(256):
+        for text in (f"a{chr(code)}b", f"{chr(code)}s-x", f"x{chr(code)}{chr(code)}"):
+            for parts in (True, False):
+                assert normal_words(text, parts) == general_path(text, parts), repr(text)
+
+
+def test_stand_ins_are_never_word_characters() -> None:
+    for ch, plain in analysis._STAND_INS:
+        for text in (f"a{ch}b", f"{ch}a", f"a{ch}", f"a{ch}{ch}b", f"a{ch}s x"):
+            assert general_path(text, True) == general_path(text.replace(ch, plain), True)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
+
 from articlebot.index.config import IndexConfig
 from articlebot.index.posts.article import Article
-from articlebot.index.storage.workers import _WorkerState, article_ids
-from articlebot.index.text.analysis import Analyzer
+from articlebot.index.storage.workers import FileOutcome, _WorkerState, analyse_batch, article_ids
+from articlebot.index.text.analysis import STOP_WORDS, Analyzer
 from articlebot.index.text.fields import document_tokens, document_words
 
 
@@ -89,3 +91,28 @@ def test_the_workers_one_pass_gives_the_same_tokens_and_words() -> None:
         assert [terms[i] for i in text_ids.tolist()] == Analyzer().tokens(text)
         assert words == document_words(article, Analyzer())
         assert "jane" not in words  # the author is searchable, never offered as a spelling
+
+
+def test_a_batch_numbers_terms_in_text_order_and_sends_each_string_once() -> None:
+    """Across articles and languages: terms are numbered in the order the tokens first
+    show them, each term and word string is sent once, and stop words and author-only
+    words are never sent as words."""
+    articles = [
+        _article(title="Trains and more trains", author="Jane Doe", body="The train left."),
+        _article(id="b.md", title="Zug", language="de", body="Die Züge fahren, trains too."),
+        _article(id="c.md", title="Trains", body="Left the station, self-driving, don't stop."),
+    ]
+    state = _WorkerState("", IndexConfig(), Analyzer())
+    files = [FileOutcome(a.id, "digest", a) for a in articles]
+    first = analyse_batch(files[:2], state)
+    second = analyse_batch(files[2:], state)
+    terms, words = first.new_terms + second.new_terms, first.new_words + second.new_words
+    assert len(set(terms)) == len(terms) and len(set(words)) == len(words)
+    tokens = [terms[i] for i in np.concatenate([first.term_ids, second.term_ids]).tolist()]
+    assert terms == list(dict.fromkeys(tokens))  # numbered at first sight
+    analyzer, config = Analyzer(), IndexConfig()
+    expected = [t for a in articles for t in document_tokens(a, analyzer, config)]
+    assert tokens == expected
+    assert not set(words) & STOP_WORDS and "jane" not in words
+    assert set(words) == set().union(*(document_words(a, analyzer) for a in articles))
+    assert second.term_lens.tolist() == [len(document_tokens(articles[2], analyzer, config))]
