@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 BLOCK = 128
-_CHUNK = BLOCK * 8192  # postings per pass: bounds the temporaries (~8 MB each)
+_CHUNK = BLOCK * 1024  # postings per pass: bounds the temporaries (~1 MB each)
 
 
 def reference_avgdl(doc_len: np.ndarray) -> float:

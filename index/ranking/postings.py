@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -13,9 +13,37 @@ if TYPE_CHECKING:
     from articlebot.index.ranking.bm25 import BM25Index
 
 _MAX_TF = np.iinfo(np.uint16).max
+_NO_RUNS = np.zeros(0, dtype=np.int64)
 
 
 _CHUNK_TOKENS = 1 << 20  # tokens sorted at once by build: small enough to stay in cache
+
+
+class Chunks(Protocol):
+    """Where a builder keeps its inverted chunks until the merge: a list in memory by
+    default, a temporary file beside the index in a reindex (``storage.spill``)."""
+
+    def append(self, *arrays: np.ndarray) -> None: ...
+
+    def drain(self) -> Iterator[tuple[np.ndarray, ...]]: ...
+
+    def close(self) -> None: ...
+
+
+class _Held:
+    def __init__(self) -> None:
+        self._chunks: list[tuple[np.ndarray, ...]] = []
+
+    def append(self, *arrays: np.ndarray) -> None:
+        self._chunks.append(arrays)
+
+    def drain(self) -> Iterator[tuple[np.ndarray, ...]]:
+        self._chunks.reverse()
+        while self._chunks:
+            yield self._chunks.pop()
+
+    def close(self) -> None:
+        self._chunks = []
 
 
 class PostingsBuilder:
@@ -23,20 +51,33 @@ class PostingsBuilder:
 
     Each batch is inverted as it arrives, so its token ids can be freed at once: a full
     index never holds the whole token stream. The merge is a counting sort straight into
-    the final arrays (no concatenation, argsort or gather copies).
+    the final arrays (no concatenation, argsort or gather copies); the postings per term
+    are counted as chunks arrive, so the merge reads each chunk once.
     """
 
-    def __init__(self) -> None:
-        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    def __init__(self, chunks: Chunks | None = None) -> None:
+        self._chunks = chunks if chunks is not None else _Held()
         self._lens: list[np.ndarray] = []
         self._n_docs = 0
+        self._counts = np.zeros(0, dtype=np.int64)  # postings per term so far
 
     def add(self, ids: np.ndarray, lens: np.ndarray, n_terms: int) -> None:
         """Documents with ``lens`` tokens each, as term ids below ``n_terms``."""
         lens = np.asarray(lens, dtype=np.int32)
-        self._chunks.extend(_invert_chunks(ids, lens, n_terms, self._n_docs))
+        if n_terms > len(self._counts):
+            grown = np.zeros(max(n_terms, 2 * len(self._counts)), dtype=np.int64)
+            grown[: len(self._counts)] = self._counts
+            self._counts = grown
+        for terms, docs, tfs in _invert_chunks(ids, lens, n_terms, self._n_docs):
+            run_terms, run_lens = _runs(terms)[1:]
+            self._counts[run_terms] += run_lens  # a chunk's runs are of distinct terms
+            self._chunks.append(terms, docs, tfs)
         self._lens.append(lens)
         self._n_docs += len(lens)
+
+    def close(self) -> None:
+        """Let go of the chunks not merged (a reindex that failed)."""
+        self._chunks.close()
 
     def lens(self) -> np.ndarray:
         return np.concatenate(self._lens) if self._lens else np.zeros(0, np.int32)
@@ -45,24 +86,22 @@ class PostingsBuilder:
         """(offsets, doc_ids, tfs) sorted by term then document; the chunks are freed
         as they are placed."""
         counts = np.zeros(n_terms, dtype=np.int64)
-        for terms, _, _ in self._chunks:
-            counts += np.bincount(terms, minlength=n_terms)
+        counts[: min(n_terms, len(self._counts))] = self._counts[:n_terms]
         offsets = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
+        self._counts = np.zeros(0, dtype=np.int64)
         doc_ids = np.empty(int(offsets[-1]), dtype=np.int32)
         tfs = np.empty(int(offsets[-1]), dtype=np.uint16)
         cursor = offsets[:-1].copy()
-        self._chunks.reverse()
-        while self._chunks:
-            terms, docs, tf = self._chunks.pop()
-            chunk_counts = np.bincount(terms, minlength=n_terms)
+        for terms, docs, tf in self._chunks.drain():
             # A chunk is sorted by term: a posting's rank in its term's run is its index
             # minus the run's start.
-            run_start = np.cumsum(chunk_counts) - chunk_counts
-            at = cursor[terms] + (np.arange(len(terms)) - run_start[terms])
+            starts, run_terms, run_lens = _runs(terms)
+            at = np.repeat(cursor[run_terms] - starts, run_lens) + np.arange(len(terms))
             doc_ids[at] = docs
             tfs[at] = tf
-            cursor += chunk_counts
+            cursor[run_terms] += run_lens
+            del terms, docs, tf
         return offsets, doc_ids, tfs
 
     def build(self, vocab: dict[str, int], k1: float, b: float, delta: float) -> BM25Index:
@@ -71,6 +110,15 @@ class PostingsBuilder:
         lens = self.lens()
         offsets, doc_ids, tfs = self.merged(len(vocab))
         return BM25Index.from_postings(vocab, offsets, doc_ids, tfs, lens, k1, b, delta)
+
+
+def _runs(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(start, term, length) of each run of equal ids in ``terms`` (sorted by term)."""
+    if not len(terms):
+        return _NO_RUNS, np.zeros(0, dtype=terms.dtype), _NO_RUNS
+    starts = np.flatnonzero(terms[1:] != terms[:-1]) + 1
+    starts = np.concatenate(([0], starts))
+    return starts, terms[starts], np.diff(np.append(starts, len(terms)))
 
 
 def _invert_chunks(

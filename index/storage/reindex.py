@@ -146,7 +146,7 @@ def _reindex(
     # bodies never pile up in memory), then the segment list and the deletions. New segment
     # files (postings and catalog rows) are written whole before the commit that makes
     # them the index.
-    stream = TermStream({})  # the new segment numbers its own terms
+    stream = TermStream({}, db_path)  # the new segment numbers its own terms
     added_words = WordCounts()
     new_articles: list[CatalogEntry] = []  # no bodies: they would pile up in memory
     first_of: dict[str, str] = {}
@@ -187,7 +187,7 @@ def _reindex(
             config.k1,
             config.b,
         )
-        del stream
+        stream.close()  # the new segment is written: its numbering and files can go
         total = stored.n_docs
 
         tables.replace_files(conn, plan.changed_rows(), plan.removed_files)
@@ -221,6 +221,8 @@ def _reindex(
     except BaseException:
         database.rollback(conn)
         raise
+    finally:
+        stream.close()
     # Committed: files of neither this generation nor the previous one can go (a reader
     # that read the previous meta may be about to map them; mapped files outlive this).
     segfile.remove_except(db_path, names + before)

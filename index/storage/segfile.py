@@ -19,8 +19,14 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from articlebot.index.ranking.segment import Chunked
+
+    Array = np.ndarray | tuple[np.ndarray, ...] | Chunked
 
 MAGIC = b"ARBSEG1\n"
 SUFFIX = ".seg"
@@ -42,23 +48,18 @@ def new_name(generation: int) -> str:
     return f"{generation:08d}-{secrets.token_hex(4)}"
 
 
-def write(
-    db_path: Path, name: str, arrays: Mapping[str, np.ndarray | tuple[np.ndarray, ...]]
-) -> int:
+def write(db_path: Path, name: str, arrays: Mapping[str, Array]) -> int:
     """Write ``arrays`` as segment ``name`` (whole or not at all); returns its size. An
-    array may be given as a tuple of chunks, written back to back (never joined in
-    memory)."""
+    array may be given as a tuple of chunks, or as a ``Chunked`` one read chunk by chunk
+    (a spilled one), written back to back (never joined in memory)."""
     header: dict[str, list[object]] = {}
+    sizes: dict[str, int] = {}  # bytes
     offset = 0
     for key, array in arrays.items():
-        parts = _parts(array)
-        size = sum(int(p.size) for p in parts)
-        nbytes = sum(int(p.nbytes) for p in parts)
-        dtype = parts[0].dtype if parts else np.dtype(np.int32)
-        if any(p.dtype != dtype for p in parts):
-            raise ValueError(f"array {key} is written in chunks of different types")
+        dtype, size = _shape(key, array)
         header[key] = [dtype.str, size, offset]
-        offset += _aligned(nbytes)
+        sizes[key] = dtype.itemsize * size
+        offset += _aligned(sizes[key])
     head = json.dumps(header, separators=(",", ":")).encode()
     start = _aligned(len(MAGIC) + 8 + len(head))
     final = segment_path(db_path, name)
@@ -66,12 +67,14 @@ def write(
     with open(tmp, "wb") as f:
         f.write(MAGIC + len(head).to_bytes(8, "little") + head)
         f.write(b"\0" * (start - f.tell()))
-        for array in arrays.values():
+        for key, array in arrays.items():
             nbytes = 0
             for part in _parts(array):
                 data = np.ascontiguousarray(part).reshape(-1)
                 f.write(memoryview(data.view(np.uint8)))
                 nbytes += data.nbytes
+            if nbytes != sizes[key]:  # a chunked array that did not hold what it said
+                raise ValueError(f"array {key} has {nbytes} bytes, not {sizes[key]}")
             f.write(b"\0" * (_aligned(nbytes) - nbytes))
         f.flush()
         os.fsync(f.fileno())
@@ -130,8 +133,21 @@ def remove_except(db_path: Path, keep: Iterable[str]) -> list[str]:
     return removed
 
 
-def _parts(array: np.ndarray | tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
-    return array if isinstance(array, tuple) else (array,)
+def _shape(key: str, array: Array) -> tuple[np.dtype, int]:
+    """(dtype, length) of an array, of its chunks together, or of a chunked one (whose
+    chunks are not read for it)."""
+    if isinstance(array, np.ndarray):
+        return array.dtype, int(array.size)
+    if not isinstance(array, tuple):
+        return np.dtype(array.dtype), int(array.size)
+    dtype = array[0].dtype if array else np.dtype(np.int32)
+    if any(p.dtype != dtype for p in array):
+        raise ValueError(f"array {key} is written in chunks of different types")
+    return dtype, sum(int(p.size) for p in array)
+
+
+def _parts(array: Array) -> Iterable[np.ndarray]:
+    return (array,) if isinstance(array, np.ndarray) else array
 
 
 def _aligned(n: int) -> int:
