@@ -14,6 +14,13 @@ from pathlib import Path
 import numpy as np
 
 from articlebot.index.errors import StoreError
+from articlebot.index.ranking.blockmax import (
+    block_count,
+    doc_norms,
+    fold_impacts,
+    reference_avgdl,
+)
+from articlebot.index.ranking.bm25 import terms_array
 from articlebot.index.ranking.pieces import CatalogPiece, merged_piece
 from articlebot.index.ranking.segment import Segment
 from articlebot.index.storage import segfile
@@ -55,18 +62,20 @@ def next_index(
     if len(lens):
         if piece is None or piece.n_docs != len(lens):
             raise AssertionError("the new segment's catalog rows do not match its documents")
-        vocab = stream.vocab()
-        offsets, doc_ids, tfs = stream.postings.merged(len(vocab))
-        text_ids, text_lens = stream.positions()
-        if len(text_lens) != len(lens):
-            raise AssertionError("the new segment's positions do not match its documents")
-        seg = Segment.of(segfile.new_name(generation), vocab, offsets, doc_ids, tfs, lens,
-                         text_ids, text_lens)  # fmt: skip
-        refs.append(SegmentRef(seg.name, {}, piece, postings=seg))
-        fresh.add(seg.name)
+        # Its postings are built below: streamed into its file, or merged with others.
+        refs.append(SegmentRef(segfile.new_name(generation), {}, piece))
     # A segment whose every document was deleted simply leaves.
     refs = [ref for ref in refs if ref.live > 0]
     start = merge_from([ref.live for ref in refs], [len(ref.deletions) for ref in refs])
+    if len(lens):
+        new = len(refs) - 1  # the new segment is the last, and it has live documents
+        if start is None and stream.postings.spilled:
+            # Alone and large: written a run of terms at a time, never whole in memory.
+            path = _write_streamed(db_path, refs[new].name, stream, lens, piece, k1, b)
+            refs[new] = replace(refs[new], arrays=segfile.read(path))
+        else:
+            refs[new] = replace(refs[new], postings=_built(refs[new].name, stream, lens))
+            fresh.add(refs[new].name)
     if start is not None:
         tail = refs[start:]
         merged = merge([r.segment() for r in tail], [r.deletions for r in tail],
@@ -85,8 +94,86 @@ def next_index(
         try:
             segfile.write(db_path, ref.name, arrays)
         except OSError as exc:
-            raise StoreError(
-                f"Cannot write a segment file beside the index file {db_path} "
-                f"({exc.strerror or exc}); the previous index is kept."
-            ) from None
+            raise _write_error(db_path, exc) from None
     return Stored(tuple(refs))
+
+
+def _built(name: str, stream: TermStream, lens: np.ndarray) -> Segment:
+    """The new segment's postings and positions, whole in memory."""
+    vocab = stream.vocab()
+    offsets, doc_ids, tfs = stream.postings.merged(len(vocab))
+    text_ids, text_lens = stream.positions()
+    if len(text_lens) != len(lens):
+        raise AssertionError("the new segment's positions do not match its documents")
+    return Segment.of(name, vocab, offsets, doc_ids, tfs, lens, text_ids, text_lens)
+
+
+STREAM_POSTINGS = 1 << 22  # postings per run of terms (~24 MB of doc ids and tfs)
+_POSTINGS_ORDER = ("terms", "offsets", "doc_ids", "tfs", "doc_len", "impact", "impact_params",
+                   "text_ids", "text_offsets", "hyphen_ids", "segmented_ids")  # fmt: skip
+
+
+def _write_streamed(
+    db_path: Path,
+    name: str,
+    stream: TermStream,
+    lens: np.ndarray,
+    piece: CatalogPiece,
+    k1: float,
+    b: float,
+) -> Path:
+    """Write the new segment's file as ``_built(...).to_arrays()`` would, block impacts
+    included, with its postings placed a run of terms at a time and its positions copied
+    from where they wait: the peak memory of a full build holds neither whole."""
+    terms = list(stream.vocab())
+    offsets = stream.postings.offsets(len(terms))
+    text_ids, text_lens = stream.positions()
+    if len(text_lens) != len(lens):
+        raise AssertionError("the new segment's positions do not match its documents")
+    text_offsets = np.zeros(len(text_lens) + 1, dtype=np.int64)
+    np.cumsum(text_lens, out=text_offsets[1:])
+    if text_ids.size != int(text_offsets[-1]):
+        raise ValueError(f"segment {name} has positions of mismatched lengths")
+    n = int(offsets[-1])
+    avgdl = reference_avgdl(lens)
+    impact = np.zeros(block_count(n), dtype=np.float32)
+    small = {
+        "terms": terms_array(terms),
+        "offsets": offsets,
+        "doc_len": lens,
+        "impact_params": np.array((k1, b, avgdl), dtype=np.float64),
+        "text_offsets": text_offsets,
+        **Segment.flag_ids(terms),
+        **piece.to_arrays(),
+    }
+    shapes = {key: (array.dtype, array.size) for key, array in small.items()}
+    shapes["doc_ids"], shapes["tfs"] = (np.dtype(np.int32), n), (np.dtype(np.uint16), n)
+    shapes["impact"] = (impact.dtype, impact.size)
+    shapes["text_ids"] = (text_ids.dtype, text_ids.size)
+    # Segment.to_arrays's order, then the catalog rows: as a segment built whole is written.
+    layout = {key: shapes[key] for key in (*_POSTINGS_ORDER, *small)}
+    norm = doc_norms(lens, k1, b, avgdl)
+    try:
+        with segfile.Writer(db_path, name, layout) as out:
+            for first, doc_ids, tfs in stream.postings.merged_ranges(offsets, STREAM_POSTINGS):
+                out.put("doc_ids", first, doc_ids)
+                out.put("tfs", first, tfs)
+                fold_impacts(impact, first, doc_ids, tfs, norm)
+                del doc_ids, tfs
+            out.put("impact", 0, impact)
+            at = 0
+            for chunk in text_ids:
+                out.put("text_ids", at, chunk)
+                at += len(chunk)
+            for key, array in small.items():
+                out.put(key, 0, array)
+    except OSError as exc:
+        raise _write_error(db_path, exc) from None
+    return segfile.segment_path(db_path, name)
+
+
+def _write_error(db_path: Path, exc: OSError) -> StoreError:
+    return StoreError(
+        f"Cannot write a segment file beside the index file {db_path} "
+        f"({exc.strerror or exc}); the previous index is kept."
+    )

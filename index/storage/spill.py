@@ -18,7 +18,7 @@ import numpy as np
 
 from articlebot.index.errors import StoreError
 
-LIMIT = 16 << 20  # bytes held in memory before the records go to the file
+LIMIT = 4 << 20  # bytes held in memory before the records go to the file
 
 _Layout = tuple[tuple[np.dtype, int], ...]  # per array of a record: dtype, length
 
@@ -57,6 +57,20 @@ class Spill:
         yield from self._held
         for offset, layout in self._records:
             yield self._read(offset, layout)
+
+    def length(self, i: int) -> int:
+        """Elements in the first array of record ``i``."""
+        if self._held:
+            return len(self._held[i][0])
+        return self._records[i][1][0][1]
+
+    def part(self, i: int, lo: int, hi: int, arrays: int | None = None) -> tuple[np.ndarray, ...]:
+        """Elements ``lo:hi`` of each array of record ``i`` (the first ``arrays`` of them
+        only, when given), read without the rest of the record."""
+        if self._held:
+            return tuple(a[lo:hi] for a in self._held[i][:arrays])
+        offset, layout = self._records[i]
+        return self._read(offset, layout[:arrays], lo, hi)
 
     def drain(self) -> Iterator[tuple[np.ndarray, ...]]:
         """The records in order, each let go of once the next is asked for; the spill is
@@ -100,17 +114,21 @@ class Spill:
         self._records.append((self._end, tuple(layout)))
         self._end += sum(dtype.itemsize * n for dtype, n in layout)
 
-    def _read(self, offset: int, layout: _Layout) -> tuple[np.ndarray, ...]:
+    def _read(
+        self, offset: int, layout: _Layout, lo: int = 0, hi: int | None = None
+    ) -> tuple[np.ndarray, ...]:
         assert self._file is not None
         self._file.flush()
-        self._file.seek(offset)
         out: list[np.ndarray] = []
         for dtype, n in layout:
-            a = np.empty(n, dtype=dtype)
-            if self._file.readinto(memoryview(a.view(np.uint8))) != a.nbytes:
+            end = n if hi is None else min(hi, n)
+            a = np.empty(max(end - lo, 0), dtype=dtype)
+            self._file.seek(offset + lo * dtype.itemsize)
+            if a.nbytes and self._file.readinto(memoryview(a.view(np.uint8))) != a.nbytes:
                 raise StoreError(f"A temporary file beside the index file {self._db_path} "
                                  "was cut short; the previous index is kept.")  # fmt: skip
             out.append(a)
+            offset += dtype.itemsize * n
         self._file.seek(self._end)
         return tuple(out)
 
