@@ -238,18 +238,13 @@ def postings_arrays(
     doc_len: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Postings as the named arrays they are stored as (terms joined by newlines)."""
+    joined = "\n".join(terms)
+    if joined.count("\n") != max(len(terms) - 1, 0):
+        raise ValueError("a term contains a newline and cannot be stored")
     return {
-        "terms": terms_array(terms),
+        "terms": np.frombuffer(joined.encode(), dtype=np.uint8),
         "offsets": offsets,
         "doc_ids": doc_ids,
         "tfs": tfs,
         "doc_len": doc_len,
     }
-
-
-def terms_array(terms: Sequence[str]) -> np.ndarray:
-    """The terms as they are stored: joined by newlines, UTF-8."""
-    joined = "\n".join(terms)
-    if joined.count("\n") != max(len(terms) - 1, 0):
-        raise ValueError("a term contains a newline and cannot be stored")
-    return np.frombuffer(joined.encode(), dtype=np.uint8)

@@ -138,15 +138,6 @@ class Segment:
         last = np.fromiter((ord(t[-1]) if t else -1 for t in self.terms), np.int32, n)
         return first, last
 
-    @staticmethod
-    def flag_ids(terms: list[str]) -> dict[str, np.ndarray]:
-        """The ids of hyphenated wholes and of segmented pieces among ``terms``, as a
-        segment file stores them (``to_arrays``)."""
-        return {
-            key: np.flatnonzero(np.fromiter(map(test, terms), bool, len(terms))).astype(np.int32)
-            for key, test in (("hyphen_ids", has_hyphen), ("segmented_ids", has_segmented))
-        }
-
     def _flags(self, key: str, test: Callable[[str], bool]) -> np.ndarray:
         flags = np.zeros(len(self.terms), dtype=bool)
         stored = self.__dict__.get(key)

@@ -52,12 +52,9 @@ def write(db_path: Path, name: str, arrays: Mapping[str, Array]) -> int:
     """Write ``arrays`` as segment ``name`` (whole or not at all); returns its size. An
     array may be given as a tuple of chunks, or as a ``Chunked`` one read chunk by chunk
     (a spilled one), written back to back (never joined in memory)."""
-    with Writer(db_path, name, {key: _shape(key, a) for key, a in arrays.items()}) as out:
+    with Writer(db_path, name, {key: shape(key, a) for key, a in arrays.items()}) as out:
         for key, array in arrays.items():
-            at = 0
-            for part in _parts(array):
-                out.put(key, at, part)
-                at += len(part)
+            out.put_whole(key, array)
     return out.size
 
 
@@ -96,6 +93,13 @@ class Writer:
         self._file.seek(self._start + base + at * dtype.itemsize)
         self._file.write(memoryview(data.view(np.uint8)))
         self._left[key] -= data.nbytes
+
+    def put_whole(self, key: str, array: Array) -> None:
+        """All of array ``key``: an array, a tuple of chunks or a chunked one."""
+        at = 0
+        for part in _parts(array):
+            self.put(key, at, part)
+            at += len(part)
 
     def __enter__(self) -> Writer:
         return self
@@ -170,7 +174,7 @@ def remove_except(db_path: Path, keep: Iterable[str]) -> list[str]:
     return removed
 
 
-def _shape(key: str, array: Array) -> tuple[np.dtype, int]:
+def shape(key: str, array: Array) -> tuple[np.dtype, int]:
     """(dtype, length) of an array, of its chunks together, or of a chunked one (whose
     chunks are not read for it)."""
     if isinstance(array, np.ndarray):

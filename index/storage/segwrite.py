@@ -20,7 +20,6 @@ from articlebot.index.ranking.blockmax import (
     fold_impacts,
     reference_avgdl,
 )
-from articlebot.index.ranking.bm25 import terms_array
 from articlebot.index.ranking.pieces import CatalogPiece, merged_piece
 from articlebot.index.ranking.segment import Segment
 from articlebot.index.storage import segfile
@@ -109,8 +108,7 @@ def _built(name: str, stream: TermStream, lens: np.ndarray) -> Segment:
 
 
 STREAM_POSTINGS = 1 << 22  # postings per run of terms (~24 MB of doc ids and tfs)
-_POSTINGS_ORDER = ("terms", "offsets", "doc_ids", "tfs", "doc_len", "impact", "impact_params",
-                   "text_ids", "text_offsets", "hyphen_ids", "segmented_ids")  # fmt: skip
+_NO_DOCS, _NO_TFS = np.zeros(0, np.int32), np.zeros(0, np.uint16)
 
 
 def _write_streamed(
@@ -122,36 +120,27 @@ def _write_streamed(
     k1: float,
     b: float,
 ) -> Path:
-    """Write the new segment's file as ``_built(...).to_arrays()`` would, block impacts
-    included, with its postings placed a run of terms at a time and its positions copied
-    from where they wait: the peak memory of a full build holds neither whole."""
-    terms = list(stream.vocab())
-    offsets = stream.postings.offsets(len(terms))
+    """Write the new segment's file as ``_built(...)`` is written, with its postings
+    placed a run of terms at a time (block impacts folded in as they go) and its
+    positions copied from where they wait: a full build never holds either whole.
+
+    The arrays and their order are ``Segment.to_arrays``'s, taken from the segment
+    without its postings, so the file is the one the whole build writes, byte for byte.
+    """
+    vocab = stream.vocab()
+    offsets = stream.postings.offsets(len(vocab))
     text_ids, text_lens = stream.positions()
     if len(text_lens) != len(lens):
         raise AssertionError("the new segment's positions do not match its documents")
-    text_offsets = np.zeros(len(text_lens) + 1, dtype=np.int64)
-    np.cumsum(text_lens, out=text_offsets[1:])
-    if text_ids.size != int(text_offsets[-1]):
-        raise ValueError(f"segment {name} has positions of mismatched lengths")
+    shell = Segment.of(name, vocab, offsets, _NO_DOCS, _NO_TFS, lens, text_ids, text_lens)
     n = int(offsets[-1])
     avgdl = reference_avgdl(lens)
-    impact = np.zeros(block_count(n), dtype=np.float32)
-    small = {
-        "terms": terms_array(terms),
-        "offsets": offsets,
-        "doc_len": lens,
-        "impact_params": np.array((k1, b, avgdl), dtype=np.float64),
-        "text_offsets": text_offsets,
-        **Segment.flag_ids(terms),
-        **piece.to_arrays(),
-    }
-    shapes = {key: (array.dtype, array.size) for key, array in small.items()}
-    shapes["doc_ids"], shapes["tfs"] = (np.dtype(np.int32), n), (np.dtype(np.uint16), n)
-    shapes["impact"] = (impact.dtype, impact.size)
-    shapes["text_ids"] = (text_ids.dtype, text_ids.size)
-    # Segment.to_arrays's order, then the catalog rows: as a segment built whole is written.
-    layout = {key: shapes[key] for key in (*_POSTINGS_ORDER, *small)}
+    impact = np.zeros(block_count(n), dtype=np.float32)  # filled run by run, written last
+    object.__setattr__(shell, "impact", impact)
+    object.__setattr__(shell, "impact_params", (k1, b, avgdl))
+    arrays = {**shell.to_arrays(), **piece.to_arrays()}
+    streamed = {"doc_ids": (np.dtype(np.int32), n), "tfs": (np.dtype(np.uint16), n)}
+    layout = {key: streamed.get(key) or segfile.shape(key, a) for key, a in arrays.items()}
     norm = doc_norms(lens, k1, b, avgdl)
     try:
         with segfile.Writer(db_path, name, layout) as out:
@@ -160,13 +149,9 @@ def _write_streamed(
                 out.put("tfs", first, tfs)
                 fold_impacts(impact, first, doc_ids, tfs, norm)
                 del doc_ids, tfs
-            out.put("impact", 0, impact)
-            at = 0
-            for chunk in text_ids:
-                out.put("text_ids", at, chunk)
-                at += len(chunk)
-            for key, array in small.items():
-                out.put(key, 0, array)
+            for key, array in arrays.items():
+                if key not in streamed:
+                    out.put_whole(key, array)
     except OSError as exc:
         raise _write_error(db_path, exc) from None
     return segfile.segment_path(db_path, name)
