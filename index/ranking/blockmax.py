@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 BLOCK = 128
-_CHUNK = BLOCK * 8192  # postings per pass: bounds the temporaries (~8 MB each)
+_CHUNK = BLOCK * 1024  # postings per pass: bounds the temporaries (~1 MB each)
 
 
 def reference_avgdl(doc_len: np.ndarray) -> float:
@@ -32,16 +32,39 @@ def block_impacts(
 ) -> np.ndarray:
     """The largest ``tf / (tf + norm)`` of each block at average length ``avgdl``, as
     float32 rounded up (so it still bounds every posting)."""
+    out = np.zeros(block_count(len(doc_ids)), dtype=np.float32)
+    fold_impacts(out, 0, doc_ids, tfs, doc_norms(doc_len, k1, b, avgdl))
+    return out
+
+
+def block_count(postings: int) -> int:
+    return (postings + BLOCK - 1) // BLOCK
+
+
+def doc_norms(doc_len: np.ndarray, k1: float, b: float, avgdl: float) -> np.ndarray:
+    """Each document's ``norm`` at average length ``avgdl`` (float64)."""
+    return k1 * (1 - b + b * doc_len / avgdl)
+
+
+def fold_impacts(
+    out: np.ndarray, first: int, doc_ids: np.ndarray, tfs: np.ndarray, norm: np.ndarray
+) -> None:
+    """Fold the postings ``first:first + len(doc_ids)`` of a segment into its block
+    impacts ``out`` (zeros before the first fold), so they can be taken a run of postings
+    at a time: rounding up is monotonic, so the largest of a block's rounded parts is its
+    rounded largest."""
     n = len(doc_ids)
-    out = np.zeros((n + BLOCK - 1) // BLOCK, dtype=np.float32)
-    norm = k1 * (1 - b + b * doc_len / avgdl)
     for start in range(0, n, _CHUNK):
         end = min(start + _CHUNK, n)
         tf = tfs[start:end].astype(np.float64)
         impact = tf / (tf + norm[doc_ids[start:end]])
-        best = np.maximum.reduceat(impact, np.arange(0, end - start, BLOCK))
+        at = first + start  # the block grid is the segment's, not this run's
+        cuts = np.arange((-at) % BLOCK, end - start, BLOCK)
+        if not len(cuts) or cuts[0] != 0:
+            cuts = np.concatenate(([0], cuts))
+        best = np.maximum.reduceat(impact, cuts)
         rounded = best.astype(np.float32)
         low = rounded < best
         rounded[low] = np.nextafter(rounded[low], np.float32(np.inf))
-        out[start // BLOCK : start // BLOCK + len(rounded)] = rounded
-    return out
+        blocks = (at + cuts) // BLOCK
+        out[blocks] = np.maximum(out[blocks], rounded)

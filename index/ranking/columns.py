@@ -278,15 +278,24 @@ class TitleIndex(Mapping[str, np.ndarray]):
     def build(cls, titles: Sequence[str], first_doc: int = 0) -> TitleIndex:
         """Index of ``titles`` numbered from ``first_doc``: words numbered through one dict
         and (word, doc) pairs sorted by numpy, not 800,000 Python tuples."""
-        words_of = [set(title_words(t)) for t in titles]
-        flat = [w for words in words_of for w in words]
-        distinct = sorted(set(flat))
-        number = {w: i for i, w in enumerate(distinct)}
-        word_ids = np.fromiter(map(number.__getitem__, flat), np.int64, len(flat))
-        docs = np.repeat(
-            np.arange(first_doc, first_doc + len(titles), dtype=np.int32),
-            np.fromiter(map(len, words_of), np.int64, len(words_of)),
+        number: dict[str, int] = {}  # in order of first sight, then ranked
+        lens = np.zeros(len(titles), dtype=np.int64)
+
+        def first_seen() -> Iterator[int]:  # no set per title kept (100,000 were ~60 MB)
+            for i, title in enumerate(titles):
+                words = set(title_words(title))
+                lens[i] = len(words)
+                for w in words:
+                    yield number.setdefault(w, len(number))
+
+        seen = np.fromiter(first_seen(), np.int64)
+        distinct = sorted(number)
+        rank = np.empty(len(distinct), dtype=np.int64)
+        rank[np.fromiter(map(number.__getitem__, distinct), np.int64, len(distinct))] = np.arange(
+            len(distinct)
         )
+        word_ids = rank[seen]
+        docs = np.repeat(np.arange(first_doc, first_doc + len(titles), dtype=np.int32), lens)
         order = np.lexsort((docs, word_ids))
         counts = np.bincount(word_ids, minlength=len(distinct))
         return cls(distinct, _offsets(counts), docs[order])

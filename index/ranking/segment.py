@@ -6,9 +6,10 @@ deletions).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Protocol
 
 import numpy as np
 
@@ -18,6 +19,19 @@ from articlebot.index.ranking.terms import PackedTerms, sorted_order
 from articlebot.index.text.analysis import has_hyphen, has_segmented
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
+
+
+class Chunked(Protocol):
+    """An array read chunk by chunk, never whole: a new segment's positions, kept in a
+    temporary file while a reindex gathers them (``storage.spill``)."""
+
+    dtype: np.dtype
+    size: int
+
+    def __iter__(self) -> Iterator[np.ndarray]: ...
+
+
+Text = np.ndarray | tuple[np.ndarray, ...] | Chunked
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,7 +53,7 @@ class Segment:
     # text order, back to back; ``text_offsets`` (int64, n_docs + 1) bounds each document.
     # None in a segment written before they were stored.
     # (a new segment's, before it is written, may be chunks: ``joined_text`` joins them)
-    text_ids: np.ndarray | tuple[np.ndarray, ...] | None = None  # int32
+    text_ids: Text | None = None  # int32
     text_offsets: np.ndarray | None = None  # int64
 
     @property
@@ -59,7 +73,7 @@ class Segment:
         doc_ids: np.ndarray,
         tfs: np.ndarray,
         doc_len: np.ndarray,
-        text_ids: np.ndarray | tuple[np.ndarray, ...] | None = None,
+        text_ids: Text | None = None,
         text_lens: np.ndarray | None = None,
     ) -> Segment:
         text_offsets = None
@@ -69,9 +83,13 @@ class Segment:
             if isinstance(text_ids, tuple):
                 text_ids = tuple(np.asarray(c, dtype=np.int32) for c in text_ids)
                 size = sum(len(c) for c in text_ids)
-            else:
+            elif isinstance(text_ids, np.ndarray):
                 text_ids = np.asarray(text_ids, dtype=np.int32)
                 size = len(text_ids)
+            else:  # chunked: left where it is until written
+                if text_ids.dtype != np.int32:
+                    raise ValueError(f"segment {name} has positions that are not int32")
+                size = text_ids.size
             if size != int(text_offsets[-1]):
                 raise ValueError(f"segment {name} has positions of mismatched lengths")
         return cls(
@@ -94,9 +112,10 @@ class Segment:
         """The positions' term ids as one array (``has_positions`` must hold)."""
         text = self.text_ids
         assert text is not None
-        if isinstance(text, tuple):
-            return np.concatenate(text) if text else np.zeros(0, dtype=np.int32)
-        return text
+        if isinstance(text, np.ndarray):
+            return text
+        chunks = tuple(text)
+        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int32)
 
     @cached_property
     def hyphenated(self) -> np.ndarray:

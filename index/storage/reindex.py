@@ -22,8 +22,8 @@ from pathlib import Path
 from articlebot.index.config import IndexConfig
 from articlebot.index.errors import DamagedIndex, StoreError
 from articlebot.index.posts.article import Refusal
-from articlebot.index.ranking.catalog import CatalogEntry, catalog_entry
-from articlebot.index.ranking.pieces import CatalogPiece
+from articlebot.index.ranking.catalog import catalog_entry
+from articlebot.index.ranking.pieces import CatalogRows
 from articlebot.index.results import ReindexReport
 from articlebot.index.storage import database, segfile, tables
 from articlebot.index.storage.blobs import (
@@ -146,9 +146,9 @@ def _reindex(
     # bodies never pile up in memory), then the segment list and the deletions. New segment
     # files (postings and catalog rows) are written whole before the commit that makes
     # them the index.
-    stream = TermStream({})  # the new segment numbers its own terms
+    stream = TermStream({}, db_path)  # the new segment numbers its own terms
     added_words = WordCounts()
-    new_articles: list[CatalogEntry] = []  # no bodies: they would pile up in memory
+    new_rows = CatalogRows()  # no bodies, nor an object per row: they would pile up
     first_of: dict[str, str] = {}
     try:
         conn.execute("BEGIN IMMEDIATE")
@@ -166,13 +166,13 @@ def _reindex(
             keep = settle_batch(batch, plan, current, first_of)
             fresh = [a for a, k in zip(batch.articles, keep, strict=True) if k]
             tables.write_articles(conn, fresh, ())
-            new_articles.extend(map(catalog_entry, fresh))
+            new_rows.add(map(catalog_entry, fresh))
             stream.add(batch, keep)
             added_words.add(batch, keep)
             del batch, fresh
 
         gone = [(*at, rel) for rel, at in located.items()]
-        piece = CatalogPiece.of(new_articles, added_words.counter()) if new_articles else None
+        piece = new_rows.piece(added_words.counter()) if len(new_rows) else None
         next_generation = int(generation) + 1
         read = stored.blobs  # the committed blobs: only changed ones are written
         stored = next_index(
@@ -187,7 +187,7 @@ def _reindex(
             config.k1,
             config.b,
         )
-        del stream
+        stream.close()  # the new segment is written: its numbering and files can go
         total = stored.n_docs
 
         tables.replace_files(conn, plan.changed_rows(), plan.removed_files)
@@ -221,10 +221,12 @@ def _reindex(
     except BaseException:
         database.rollback(conn)
         raise
+    finally:
+        stream.close()
     # Committed: files of neither this generation nor the previous one can go (a reader
     # that read the previous meta may be about to map them; mapped files outlive this).
     segfile.remove_except(db_path, names + before)
-    fresh_ids = {a.id for a in new_articles}
+    fresh_ids = set(new_rows.ids())
     added = sorted(fresh_ids - leaving)  # a live article read again was among the leaving
     updated = sorted(fresh_ids & leaving)
     removed = sorted(leaving - fresh_ids)

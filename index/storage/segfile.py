@@ -19,8 +19,14 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from articlebot.index.ranking.segment import Chunked
+
+    Array = np.ndarray | tuple[np.ndarray, ...] | Chunked
 
 MAGIC = b"ARBSEG1\n"
 SUFFIX = ".seg"
@@ -42,42 +48,80 @@ def new_name(generation: int) -> str:
     return f"{generation:08d}-{secrets.token_hex(4)}"
 
 
-def write(
-    db_path: Path, name: str, arrays: Mapping[str, np.ndarray | tuple[np.ndarray, ...]]
-) -> int:
+def write(db_path: Path, name: str, arrays: Mapping[str, Array]) -> int:
     """Write ``arrays`` as segment ``name`` (whole or not at all); returns its size. An
-    array may be given as a tuple of chunks, written back to back (never joined in
-    memory)."""
-    header: dict[str, list[object]] = {}
-    offset = 0
-    for key, array in arrays.items():
-        parts = _parts(array)
-        size = sum(int(p.size) for p in parts)
-        nbytes = sum(int(p.nbytes) for p in parts)
-        dtype = parts[0].dtype if parts else np.dtype(np.int32)
-        if any(p.dtype != dtype for p in parts):
-            raise ValueError(f"array {key} is written in chunks of different types")
-        header[key] = [dtype.str, size, offset]
-        offset += _aligned(nbytes)
-    head = json.dumps(header, separators=(",", ":")).encode()
-    start = _aligned(len(MAGIC) + 8 + len(head))
-    final = segment_path(db_path, name)
-    tmp = final.with_suffix(".tmp")
-    with open(tmp, "wb") as f:
-        f.write(MAGIC + len(head).to_bytes(8, "little") + head)
-        f.write(b"\0" * (start - f.tell()))
-        for array in arrays.values():
-            nbytes = 0
-            for part in _parts(array):
-                data = np.ascontiguousarray(part).reshape(-1)
-                f.write(memoryview(data.view(np.uint8)))
-                nbytes += data.nbytes
-            f.write(b"\0" * (_aligned(nbytes) - nbytes))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, final)
-    _sync_dir(final.parent)
-    return start + offset
+    array may be given as a tuple of chunks, or as a ``Chunked`` one read chunk by chunk
+    (a spilled one), written back to back (never joined in memory)."""
+    with Writer(db_path, name, {key: shape(key, a) for key, a in arrays.items()}) as out:
+        for key, array in arrays.items():
+            out.put_whole(key, array)
+    return out.size
+
+
+class Writer:
+    """A segment file of arrays laid out in advance (name -> dtype, length), each written
+    whole or a range at a time in any order (``put``); under a temporary name until every
+    byte of every array is written, then flushed to disk and renamed in place."""
+
+    def __init__(self, db_path: Path, name: str, layout: Mapping[str, tuple[np.dtype, int]]):
+        header: dict[str, list[object]] = {}
+        self._left: dict[str, int] = {}  # bytes still to write, per array
+        self._where: dict[str, tuple[np.dtype, int, int]] = {}  # dtype, length, offset
+        offset = 0
+        for key, (dtype, size) in layout.items():
+            dtype = np.dtype(dtype)
+            header[key] = [dtype.str, size, offset]
+            self._where[key] = (dtype, size, offset)
+            self._left[key] = dtype.itemsize * size
+            offset += _aligned(self._left[key])
+        head = json.dumps(header, separators=(",", ":")).encode()
+        self._start = _aligned(len(MAGIC) + 8 + len(head))  # where the arrays begin
+        self.size = self._start + offset
+        self._final = segment_path(db_path, name)
+        self._tmp = self._final.with_suffix(".tmp")
+        self._file = open(self._tmp, "wb")  # noqa: SIM115 (closed by __exit__)
+        self._file.write(MAGIC + len(head).to_bytes(8, "little") + head)
+
+    def put(self, key: str, at: int, array: np.ndarray) -> None:
+        """Elements ``at:at + len(array)`` of array ``key``."""
+        dtype, size, base = self._where[key]
+        data = np.ascontiguousarray(array).reshape(-1)
+        if data.dtype != dtype:
+            raise ValueError(f"array {key} is {dtype}, not {data.dtype}")
+        if at < 0 or at + len(data) > size:
+            raise ValueError(f"array {key} has {size} elements, not {at + len(data)}")
+        self._file.seek(self._start + base + at * dtype.itemsize)
+        self._file.write(memoryview(data.view(np.uint8)))
+        self._left[key] -= data.nbytes
+
+    def put_whole(self, key: str, array: Array) -> None:
+        """All of array ``key``: an array, a tuple of chunks or a chunked one."""
+        at = 0
+        for part in _parts(array):
+            self.put(key, at, part)
+            at += len(part)
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        whole = False
+        try:
+            if kind is None:
+                short = {key: left for key, left in self._left.items() if left}
+                if short:
+                    raise ValueError(f"arrays not written whole (bytes missing): {short}")
+                self._file.truncate(self.size)  # the last array's padding: zeros
+                self._file.flush()
+                os.fsync(self._file.fileno())
+                whole = True
+        finally:
+            self._file.close()
+            if not whole:  # nothing half written is left behind
+                with contextlib.suppress(OSError):
+                    os.unlink(self._tmp)
+        os.replace(self._tmp, self._final)
+        _sync_dir(self._final.parent)
 
 
 def read(path: Path) -> dict[str, np.ndarray]:
@@ -130,8 +174,21 @@ def remove_except(db_path: Path, keep: Iterable[str]) -> list[str]:
     return removed
 
 
-def _parts(array: np.ndarray | tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
-    return array if isinstance(array, tuple) else (array,)
+def shape(key: str, array: Array) -> tuple[np.dtype, int]:
+    """(dtype, length) of an array, of its chunks together, or of a chunked one (whose
+    chunks are not read for it)."""
+    if isinstance(array, np.ndarray):
+        return array.dtype, int(array.size)
+    if not isinstance(array, tuple):
+        return np.dtype(array.dtype), int(array.size)
+    dtype = array[0].dtype if array else np.dtype(np.int32)
+    if any(p.dtype != dtype for p in array):
+        raise ValueError(f"array {key} is written in chunks of different types")
+    return dtype, sum(int(p.size) for p in array)
+
+
+def _parts(array: Array) -> Iterable[np.ndarray]:
+    return (array,) if isinstance(array, np.ndarray) else array
 
 
 def _aligned(n: int) -> int:

@@ -14,6 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from articlebot.index.errors import StoreError
+from articlebot.index.ranking.blockmax import (
+    block_count,
+    doc_norms,
+    fold_impacts,
+    reference_avgdl,
+)
 from articlebot.index.ranking.pieces import CatalogPiece, merged_piece
 from articlebot.index.ranking.segment import Segment
 from articlebot.index.storage import segfile
@@ -55,18 +61,20 @@ def next_index(
     if len(lens):
         if piece is None or piece.n_docs != len(lens):
             raise AssertionError("the new segment's catalog rows do not match its documents")
-        vocab = stream.vocab()
-        offsets, doc_ids, tfs = stream.postings.merged(len(vocab))
-        text_ids, text_lens = stream.positions()
-        if len(text_lens) != len(lens):
-            raise AssertionError("the new segment's positions do not match its documents")
-        seg = Segment.of(segfile.new_name(generation), vocab, offsets, doc_ids, tfs, lens,
-                         text_ids, text_lens)  # fmt: skip
-        refs.append(SegmentRef(seg.name, {}, piece, postings=seg))
-        fresh.add(seg.name)
+        # Its postings are built below: streamed into its file, or merged with others.
+        refs.append(SegmentRef(segfile.new_name(generation), {}, piece))
     # A segment whose every document was deleted simply leaves.
     refs = [ref for ref in refs if ref.live > 0]
     start = merge_from([ref.live for ref in refs], [len(ref.deletions) for ref in refs])
+    if len(lens):
+        new = len(refs) - 1  # the new segment is the last, and it has live documents
+        if start is None and stream.postings.spilled:
+            # Alone and large: written a run of terms at a time, never whole in memory.
+            path = _write_streamed(db_path, refs[new].name, stream, lens, piece, k1, b)
+            refs[new] = replace(refs[new], arrays=segfile.read(path))
+        else:
+            refs[new] = replace(refs[new], postings=_built(refs[new].name, stream, lens))
+            fresh.add(refs[new].name)
     if start is not None:
         tail = refs[start:]
         merged = merge([r.segment() for r in tail], [r.deletions for r in tail],
@@ -85,8 +93,72 @@ def next_index(
         try:
             segfile.write(db_path, ref.name, arrays)
         except OSError as exc:
-            raise StoreError(
-                f"Cannot write a segment file beside the index file {db_path} "
-                f"({exc.strerror or exc}); the previous index is kept."
-            ) from None
+            raise _write_error(db_path, exc) from None
     return Stored(tuple(refs))
+
+
+def _built(name: str, stream: TermStream, lens: np.ndarray) -> Segment:
+    """The new segment's postings and positions, whole in memory."""
+    vocab = stream.vocab()
+    offsets, doc_ids, tfs = stream.postings.merged(len(vocab))
+    text_ids, text_lens = stream.positions()
+    if len(text_lens) != len(lens):
+        raise AssertionError("the new segment's positions do not match its documents")
+    return Segment.of(name, vocab, offsets, doc_ids, tfs, lens, text_ids, text_lens)
+
+
+STREAM_POSTINGS = 1 << 22  # postings per run of terms (~24 MB of doc ids and tfs)
+_NO_DOCS, _NO_TFS = np.zeros(0, np.int32), np.zeros(0, np.uint16)
+
+
+def _write_streamed(
+    db_path: Path,
+    name: str,
+    stream: TermStream,
+    lens: np.ndarray,
+    piece: CatalogPiece,
+    k1: float,
+    b: float,
+) -> Path:
+    """Write the new segment's file as ``_built(...)`` is written, with its postings
+    placed a run of terms at a time (block impacts folded in as they go) and its
+    positions copied from where they wait: a full build never holds either whole.
+
+    The arrays and their order are ``Segment.to_arrays``'s, taken from the segment
+    without its postings, so the file is the one the whole build writes, byte for byte.
+    """
+    vocab = stream.vocab()
+    offsets = stream.postings.offsets(len(vocab))
+    text_ids, text_lens = stream.positions()
+    if len(text_lens) != len(lens):
+        raise AssertionError("the new segment's positions do not match its documents")
+    shell = Segment.of(name, vocab, offsets, _NO_DOCS, _NO_TFS, lens, text_ids, text_lens)
+    n = int(offsets[-1])
+    avgdl = reference_avgdl(lens)
+    impact = np.zeros(block_count(n), dtype=np.float32)  # filled run by run, written last
+    object.__setattr__(shell, "impact", impact)
+    object.__setattr__(shell, "impact_params", (k1, b, avgdl))
+    arrays = {**shell.to_arrays(), **piece.to_arrays()}
+    streamed = {"doc_ids": (np.dtype(np.int32), n), "tfs": (np.dtype(np.uint16), n)}
+    layout = {key: streamed.get(key) or segfile.shape(key, a) for key, a in arrays.items()}
+    norm = doc_norms(lens, k1, b, avgdl)
+    try:
+        with segfile.Writer(db_path, name, layout) as out:
+            for first, doc_ids, tfs in stream.postings.merged_ranges(offsets, STREAM_POSTINGS):
+                out.put("doc_ids", first, doc_ids)
+                out.put("tfs", first, tfs)
+                fold_impacts(impact, first, doc_ids, tfs, norm)
+                del doc_ids, tfs
+            for key, array in arrays.items():
+                if key not in streamed:
+                    out.put_whole(key, array)
+    except OSError as exc:
+        raise _write_error(db_path, exc) from None
+    return segfile.segment_path(db_path, name)
+
+
+def _write_error(db_path: Path, exc: OSError) -> StoreError:
+    return StoreError(
+        f"Cannot write a segment file beside the index file {db_path} "
+        f"({exc.strerror or exc}); the previous index is kept."
+    )
