@@ -164,7 +164,13 @@ def remove_except(db_path: Path, keep: Iterable[str]) -> list[str]:
     for entry in entries:
         rest = entry.name.removeprefix(prefix)
         name, dot, ext = rest.rpartition(".")
-        if rest == entry.name or not dot or ext not in ("seg", "tmp") or not _NAME.fullmatch(name):
+        if rest == entry.name or not dot:
+            continue
+        # A reindex's spill (``spill.py``) is unnamed where the system allows; elsewhere a
+        # kill in the moment between creating and unlinking it can leave one behind.
+        # Only writers make them and this runs under the writer lock: none is in use.
+        spill = ext == "spill" and name.isidentifier()
+        if not spill and (ext not in ("seg", "tmp") or not _NAME.fullmatch(name)):
             continue
         if ext == "seg" and name in keep:
             continue

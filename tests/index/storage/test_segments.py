@@ -92,8 +92,11 @@ def test_segment_files_round_trip_and_refuse_a_cut_file(tmp_path: Path) -> None:
         segfile.read(path)
     (tmp_path / "other.00000001-abcdef01.seg").write_bytes(b"not ours")
     (tmp_path / "i.sqlite3.notes.seg").write_bytes(b"not ours either")
-    assert segfile.remove_except(db, ()) == ["00000001-abcdef01"]
-    assert len(list(tmp_path.iterdir())) == 2
+    (tmp_path / "other.k2v9q_x1.spill").write_bytes(b"another index's")
+    # a reindex's spill left where the system has no unnamed files (a kill at creation)
+    (tmp_path / "i.sqlite3.k2v9q_x1.spill").write_bytes(b"left behind")
+    assert sorted(segfile.remove_except(db, ())) == ["00000001-abcdef01", "k2v9q_x1"]
+    assert len(list(tmp_path.iterdir())) == 3
 
 
 def test_full_build_is_one_segment_and_the_blobs_hold_no_postings(content: Path, tmp_path):
