@@ -193,21 +193,28 @@ def test_fast_path_equals_the_plain_algorithm(analyzer: Analyzer) -> None:
     it must give exactly what analysing every word does: substrings inside longer words,
     NFKC splits ("¼", "㏂"), invisible characters inside words, stop words, cold and warm
     cache, two languages."""
-    rng = random.Random(5)
-    queries = [
-        "train chase", "vaccine covid-19", "haus", "naïve café final", "1 4", "own",
-        "strasse co-op", "a m istanbul", "框架 ブログ", "프레임워크", "บล็อก 中", "co op 19",
-    ]  # fmt: skip
-    for case in range(1500):
-        text = _random_text(rng)
-        language = rng.choice(["", "de"])
-        terms = frozenset(
-            t for word in rng.choice(queries).split() for t in analyzer.query_terms(word, ["de"])
-        )
-        width = rng.choice([1, 3, 8, 30])
+    for case, (text, terms, language, width) in enumerate(_random_cases(analyzer, 5)):
         expected = _reference_snippet(text, terms, analyzer, language, width)
         got = make_snippet(text, terms, analyzer, language, width)
         assert got == expected, (case, text, terms, language, width)
+
+
+_QUERIES = [
+    "train chase", "vaccine covid-19", "haus", "naïve café final", "1 4", "own",
+    "strasse co-op", "a m istanbul", "框架 ブログ", "프레임워크", "บล็อก 中", "co op 19",
+]  # fmt: skip
+
+
+def _random_cases(analyzer: Analyzer, seed: int, n: int = 1500):
+    """(text, query terms, language, width) of random texts and queries in many scripts."""
+    rng = random.Random(seed)
+    for _ in range(n):
+        text = _random_text(rng)
+        language = rng.choice(["", "de"])
+        terms = frozenset(
+            t for word in rng.choice(_QUERIES).split() for t in analyzer.query_terms(word, ["de"])
+        )
+        yield text, terms, language, rng.choice([1, 3, 8, 30])
 
 
 def test_long_bodies_and_bodies_met_again_equal_the_plain_algorithm(analyzer: Analyzer) -> None:
@@ -310,19 +317,8 @@ def test_hits_counted_from_positions_equal_the_plain_algorithm(analyzer: Analyze
     falls short (stems not spelled in their words: "dying" -> "die"): the same snippet
     either way, and the counted path answers most texts by itself. Wrong counts (an index
     out of step with the text) give the same snippet too, through the fallback."""
-    rng = random.Random(23)
-    queries = [
-        "train chase", "vaccine covid-19", "haus", "naïve café final", "1 4", "own",
-        "strasse co-op", "a m istanbul", "框架 ブログ", "프레임워크", "บล็อก 中", "co op 19",
-    ]  # fmt: skip
     counted = fallback = 0
-    for case in range(1500):
-        text = _random_text(rng)
-        language = rng.choice(["", "de"])
-        terms = frozenset(
-            t for word in rng.choice(queries).split() for t in analyzer.query_terms(word, ["de"])
-        )
-        width = rng.choice([1, 3, 8, 30])
+    for case, (text, terms, language, width) in enumerate(_random_cases(analyzer, 23)):
         reference = _reference_snippet(text, terms, analyzer, language, width)
         counts = _counts(text, terms, analyzer, language)
         got = make_snippet(text, terms, analyzer, language, width, expected=counts)
