@@ -73,7 +73,7 @@ def article_snippet(
     if counts is not None:
         in_body = {t: n for t, n in counts.items() if t in terms}
         in_description = _count_in(article.description, in_body, analyzer, language)
-        for t, n in _count_in(article.title, in_body, analyzer, language).items():
+        for t, n in _count_in(article.title, in_body, analyzer, language, skim=True).items():
             in_body[t] -= n
         for t, n in in_description.items():
             in_body[t] -= n
@@ -89,15 +89,17 @@ def article_snippet(
 
 
 def _count_in(
-    text: str, terms: Collection[str], analyzer: Analyzer, language: str
+    text: str, terms: Collection[str], analyzer: Analyzer, language: str, skim: bool = False
 ) -> dict[str, int]:
-    """How many times each of ``terms`` occurs in a short field's tokens."""
+    """How many times each of ``terms`` occurs in a short field's tokens.
+
+    ``skim`` skips the analysis when the text spells none of the terms' stretches: then
+    the counts may come out low (a stem not spelled in its word), which is enough for
+    what is subtracted from the body's count (its snippet falls back when that count
+    comes out high), but not for a snippet of the text itself.
+    """
     found: dict[str, int] = {}
-    folded = text.casefold()
-    # Without the stretch of any of the terms, none is there (or, rarely, one whose stem
-    # is not spelled in it is: the body's count then comes out high, and its snippet
-    # falls back to analysing every word).
-    if any(_stretch(t) in folded for t in terms):
+    if not skim or any(_stretch(t) in text.casefold() for t in terms):
         for token in analyzer.tokens(text, language):
             if token in terms:
                 found[token] = found.get(token, 0) + 1
@@ -124,7 +126,7 @@ def make_snippet(
     width = max(1, width)
     hits = None
     if terms and expected is not None:
-        hits = _counted_hits(text, chunks, terms, analyzer, language, expected)
+        hits = _counted_hits(chunks, terms, analyzer, language, expected)
     if hits is None:
         hits = _chunk_hits(text, chunks, terms, analyzer, language) if terms else []
     first, last = _best_window(hits, len(chunks), width)
@@ -228,7 +230,6 @@ def _hits(
 
 
 def _counted_hits(
-    text: str,
     chunks: list[str],
     terms: Collection[str],
     analyzer: Analyzer,

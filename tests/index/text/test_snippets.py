@@ -18,6 +18,7 @@ from articlebot.index.text.snippets import (
     _best_span_numpy,
     _chunk_words,
     _cropped,
+    article_snippet,
     contains_phrase,
     make_snippet,
 )
@@ -323,7 +324,7 @@ def test_hits_counted_from_positions_equal_the_plain_algorithm(analyzer: Analyze
         counts = _counts(text, terms, analyzer, language)
         got = make_snippet(text, terms, analyzer, language, width, expected=counts)
         assert got == reference, (case, text, terms, language, width)
-        found = snippets._counted_hits(text, text.split(), terms, analyzer, language, counts)
+        found = snippets._counted_hits(text.split(), terms, analyzer, language, counts)
         if counts and text.split():
             if found is None:
                 fallback += 1
@@ -342,7 +343,7 @@ def test_a_stem_not_spelled_in_its_word_falls_back(analyzer: Analyzer) -> None:
         counts = _counts(text, terms, analyzer, "")
         assert sum(counts.values()) >= 1
         words = text.split()
-        assert snippets._counted_hits(text, words, terms, analyzer, "", counts) is None
+        assert snippets._counted_hits(words, terms, analyzer, "", counts) is None
         got = make_snippet(text, terms, analyzer, expected=counts)
         assert got == _reference_snippet(text, terms, analyzer, "", 30)
         assert got.marks
@@ -351,5 +352,29 @@ def test_a_stem_not_spelled_in_its_word_falls_back(analyzer: Analyzer) -> None:
 def test_a_text_without_the_terms_costs_nothing_and_marks_nothing(analyzer: Analyzer) -> None:
     terms = frozenset(analyzer.query_terms("train"))
     text = "A quiet morning by the harbour."
-    assert snippets._counted_hits(text, text.split(), terms, analyzer, "", {}) == []
+    assert snippets._counted_hits(text.split(), terms, analyzer, "", {}) == []
     assert make_snippet(text, terms, analyzer, expected={}) == make_snippet(text, terms, analyzer)
+
+
+def test_a_description_snippet_led_by_counts_keeps_a_stem_not_spelled_in_it(
+    analyzer: Analyzer,
+) -> None:
+    """The title's count may be skimmed (it is only subtracted from the body's), the
+    description's may not: its own snippet is led by it."""
+    from articlebot.index.posts.article import Article
+
+    article = Article(
+        id="a.md",
+        path="a.md",
+        slug="a",
+        title="Old dog",
+        description="The old dog was dying.",
+        body="A quiet morning by the sea.",
+    )
+    terms = frozenset(analyzer.query_terms("die"))
+    counts: dict[str, int] = {}
+    for field in (article.title, article.description, article.body):
+        for term, n in _counts(field, terms, analyzer, "").items():
+            counts[term] = counts.get(term, 0) + n
+    plain = article_snippet(article, terms, analyzer)
+    assert plain.marks and article_snippet(article, terms, analyzer, counts) == plain
