@@ -120,8 +120,9 @@ class Writer:
             if not whole:  # nothing half written is left behind
                 with contextlib.suppress(OSError):
                     os.unlink(self._tmp)
-        os.replace(self._tmp, self._final)
-        _sync_dir(self._final.parent)
+        if whole:  # else the error that stopped the writing goes on, not one of ours
+            os.replace(self._tmp, self._final)
+            _sync_dir(self._final.parent)
 
 
 def read(path: Path) -> dict[str, np.ndarray]:
@@ -169,7 +170,7 @@ def remove_except(db_path: Path, keep: Iterable[str]) -> list[str]:
         # A reindex's spill (``spill.py``) is unnamed where the system allows; elsewhere a
         # kill in the moment between creating and unlinking it can leave one behind.
         # Only writers make them and this runs under the writer lock: none is in use.
-        spill = ext == "spill" and name.isidentifier()
+        spill = ext == "spill"  # (the prefix is ours; tempfile's name part is random)
         if not spill and (ext not in ("seg", "tmp") or not _NAME.fullmatch(name)):
             continue
         if ext == "seg" and name in keep:

@@ -3,8 +3,10 @@
 memory: at 100,000 posts they were ~800 MB of the indexing process's peak.
 
 Records stay in memory up to ``LIMIT`` bytes, so a small reindex never touches the disk.
-The file is anonymous (unlinked at once, or never named where the system allows it), so
-a kill -9 at any moment leaves nothing behind: the last good index is all there is.
+The file is anonymous (never named where the system allows it, as Linux does; elsewhere
+unlinked at once), so a kill -9 leaves nothing behind but, on such other systems, a file
+killed in the moment between its creation and unlinking, which the next reindex removes
+(``segfile.remove_except``). The last good index is all there is either way.
 """
 
 from __future__ import annotations

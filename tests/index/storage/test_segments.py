@@ -95,7 +95,9 @@ def test_segment_files_round_trip_and_refuse_a_cut_file(tmp_path: Path) -> None:
     (tmp_path / "other.k2v9q_x1.spill").write_bytes(b"another index's")
     # a reindex's spill left where the system has no unnamed files (a kill at creation)
     (tmp_path / "i.sqlite3.k2v9q_x1.spill").write_bytes(b"left behind")
-    assert sorted(segfile.remove_except(db, ())) == ["00000001-abcdef01", "k2v9q_x1"]
+    (tmp_path / "i.sqlite3.4tq0_z7a.spill").write_bytes(b"a name starting with a digit")
+    removed = sorted(segfile.remove_except(db, ()))
+    assert removed == ["00000001-abcdef01", "4tq0_z7a", "k2v9q_x1"]
     assert len(list(tmp_path.iterdir())) == 3
 
 

@@ -161,3 +161,15 @@ def test_a_temporary_file_that_cannot_be_written_keeps_the_last_good_index(
         assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 5
     finally:
         conn.close()
+
+
+def test_an_error_while_a_segment_is_written_goes_on_and_leaves_no_file(tmp_path: Path) -> None:
+    """A full disk (or Ctrl-C) in the middle of a streamed segment is what the caller
+    sees, not a failed rename of the file just removed; nothing is left beside the index."""
+    db = tmp_path / "i.sqlite3"
+    layout = {"a": (np.dtype(np.int32), 4)}
+    with pytest.raises(OSError) as raised, segfile.Writer(db, "00000002-abcdef02", layout) as w:
+        w.put("a", 0, np.arange(2, dtype=np.int32))
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert raised.value.errno == errno.ENOSPC
+    assert list(tmp_path.iterdir()) == []
