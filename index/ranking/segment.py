@@ -160,10 +160,15 @@ class Segment:
             avgdl = reference_avgdl(self.doc_len)
             impact = block_impacts(self.doc_ids, self.tfs, self.doc_len, k1, b, avgdl)
             impact.flags.writeable = False
-            object.__setattr__(self, "impact", impact)  # derived: the same for every reader
-            object.__setattr__(self, "impact_params", params := (k1, b, avgdl))
+            self.set_impact(impact, params := (k1, b, avgdl))
         assert self.impact is not None
         return self.impact, params[2]
+
+    def set_impact(self, impact: np.ndarray, params: tuple[float, float, float]) -> None:
+        """Attach block impacts taken at ``params`` (k1, b, reference avgdl): derived
+        data, the same for every reader, so setting it on a frozen segment is safe."""
+        object.__setattr__(self, "impact", impact)
+        object.__setattr__(self, "impact_params", params)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The arrays of its file; block impacts too when they were computed."""

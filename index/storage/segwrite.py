@@ -136,8 +136,7 @@ def _write_streamed(
     n = int(offsets[-1])
     avgdl = reference_avgdl(lens)
     impact = np.zeros(block_count(n), dtype=np.float32)  # filled run by run, written last
-    object.__setattr__(shell, "impact", impact)
-    object.__setattr__(shell, "impact_params", (k1, b, avgdl))
+    shell.set_impact(impact, (k1, b, avgdl))
     arrays = {**shell.to_arrays(), **piece.to_arrays()}
     streamed = {"doc_ids": (np.dtype(np.int32), n), "tfs": (np.dtype(np.uint16), n)}
     layout = {key: streamed.get(key) or segfile.shape(key, a) for key, a in arrays.items()}

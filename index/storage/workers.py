@@ -61,8 +61,8 @@ class PreparedBatch:
     word_lens: np.ndarray  # int32 distinct words per indexed article
     # Positions: each indexed article's title, description and body as term ids, once
     # each, in text order (``fields.PHRASE_FIELDS``), back to back.
-    text_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
-    text_lens: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    text_ids: np.ndarray  # int32
+    text_lens: np.ndarray  # int32 tokens per indexed article
 
     @property
     def articles(self) -> list[Article]:
