@@ -567,14 +567,16 @@ def _page_hits(
 ) -> list[Hit]:
     """The page's hits (``articles`` are the rows ``docs`` that were found), with their
     snippets looking for what the stored positions say each article holds."""
+    ids = [searcher.catalog.ids[d] for d in docs]
+    score_of = dict(zip(ids, (float(x) for x in scores), strict=False))
     counts: dict[str, dict[str, int]] = {}
     if snippets and plan.terms:
         found = searcher.term_counts(docs, plan.terms)
         if found is not None:
-            counts = dict(zip((searcher.catalog.ids[d] for d in docs), found, strict=True))
+            counts = dict(zip(ids, found, strict=True))
     hits = []
-    for i, article in enumerate(articles):
-        score = float(scores[i]) if len(scores) > i else 0.0
+    for article in articles:  # a row gone since the snapshot is missing: match by id
+        score = score_of.get(article.id, 0.0)
         snippet = NO_SNIPPET
         if snippets:
             snippet = article_snippet(

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from articlebot.index.ranking.terms import sorted_order
+
 ROW_SEP = "\n"
 
 
@@ -145,7 +147,7 @@ class SortedKeys(Mapping[str, int]):
         keys = values.tolist()
         if fold is not None:
             keys = [fold(k) for k in keys]
-        self._order = np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
+        self._order = sorted_order(keys)
         self._values = values
         self._fold = fold
 
@@ -275,8 +277,8 @@ class TitleIndex(Mapping[str, np.ndarray]):
     docs: np.ndarray  # int32
 
     @classmethod
-    def build(cls, titles: Sequence[str], first_doc: int = 0) -> TitleIndex:
-        """Index of ``titles`` numbered from ``first_doc``: words numbered through one dict
+    def build(cls, titles: Sequence[str]) -> TitleIndex:
+        """Index of ``titles`` (docs numbered from 0): words numbered through one dict
         and (word, doc) pairs sorted by numpy, not 800,000 Python tuples."""
         number: dict[str, int] = {}  # in order of first sight, then ranked
         lens = np.zeros(len(titles), dtype=np.int64)
@@ -295,7 +297,7 @@ class TitleIndex(Mapping[str, np.ndarray]):
             len(distinct)
         )
         word_ids = rank[seen]
-        docs = np.repeat(np.arange(first_doc, first_doc + len(titles), dtype=np.int32), lens)
+        docs = np.repeat(np.arange(len(titles), dtype=np.int32), lens)
         order = np.lexsort((docs, word_ids))
         counts = np.bincount(word_ids, minlength=len(distinct))
         return cls(distinct, _offsets(counts), docs[order])

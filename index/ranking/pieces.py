@@ -30,6 +30,7 @@ from articlebot.index.ranking.columns import (
     _offsets,
     clean_field,
 )
+from articlebot.index.ranking.terms import sorted_order
 
 PREFIX = "cat."  # the pieces' arrays among a segment file's
 
@@ -50,10 +51,6 @@ def _packed(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     starts = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum(lens, out=starts[1:])
     return np.frombuffer(ROW_SEP.encode().join(encoded), dtype=np.uint8), starts
-
-
-def _order(values: Sequence[str]) -> np.ndarray:
-    return np.array(sorted(range(len(values)), key=values.__getitem__), dtype=np.int32)
 
 
 class CatalogRows:
@@ -192,8 +189,8 @@ class CatalogPiece:
             ),
             "dates": np.asarray(dates, dtype=np.float64),
             "newest": np.argsort(newest_keys(np.asarray(dates)), kind="stable").astype(np.int32),
-            "id_order": _order(ids),
-            "slug_order": _order([s.casefold() for s in slugs]),
+            "id_order": sorted_order(ids),
+            "slug_order": sorted_order([s.casefold() for s in slugs]),
             "words": _text(list(words)),
             "words.counts": np.fromiter(words.values(), np.int64, len(words)),
             "title_words": _text(titles_index.words),

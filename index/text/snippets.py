@@ -99,7 +99,8 @@ def _count_in(
     comes out high), but not for a snippet of the text itself.
     """
     found: dict[str, int] = {}
-    if not skim or any(_stretch(t) in text.casefold() for t in terms):
+    folded = text.casefold() if skim else ""
+    if not skim or any(_stretch(t) in folded for t in terms):
         for token in analyzer.tokens(text, language):
             if token in terms:
                 found[token] = found.get(token, 0) + 1
@@ -267,9 +268,7 @@ def _counted_hits(
     query = terms if isinstance(terms, frozenset | set) else frozenset(terms)
     hits: list[tuple[int, int, int, str]] = []
     counted: dict[str, int] = {}
-    spans = _cache(analyzer, language).spans
-    if len(spans) > _SPANS_LIMIT:
-        spans.clear()
+    cache = _cache(analyzer, language)
     chunk, last, visited = 0, 0, -1
     for at in found:
         chunk += folded.count(" ", last, at)
@@ -277,11 +276,7 @@ def _counted_hits(
         if chunk == visited:
             continue
         visited = chunk
-        text_of = chunks[chunk]
-        of_chunk = spans.get(text_of)
-        if of_chunk is None:
-            of_chunk = spans[text_of] = _spans_of(text_of, analyzer, language)
-        for start, end, term in of_chunk:
+        for start, end, term in _chunk_spans(cache, chunks[chunk], analyzer, language):
             if term in query:
                 hits.append((chunk, start, end, term))
                 counted[term] = counted.get(term, 0) + 1
@@ -294,8 +289,8 @@ def _stretch(term: str) -> str:
 
 
 _COUNTED_LIMIT = 2_000  # finds of the query's stretches in one text before giving up
-# Chunks whose words were analysed for a snippet, kept for the next (a story's words
-# recur across its posts): ~200 bytes each, started afresh past the limit.
+# Chunks whose words were analysed for a snippet (either path), kept for the next (a
+# story's words recur across its posts): ~200 bytes each, started afresh past the limit.
 _SPANS_LIMIT = 20_000
 
 
@@ -326,15 +321,24 @@ def _chunk_hits(
     wanted = _wanted(cache, query)
     if not wanted:
         return []
-    spans = cache.spans
     hits: list[tuple[int, int, int, str]] = []
     for i in _positions(chunks, wanted):
-        chunk = chunks[i]
-        found = spans.get(chunk)
-        if found is None:
-            found = spans[chunk] = _spans_of(chunk, analyzer, language)
+        found = _chunk_spans(cache, chunks[i], analyzer, language)
         hits += [(i, start, end, term) for start, end, term in found if term in query]
     return hits
+
+
+def _chunk_spans(
+    cache: _Learned, chunk: str, analyzer: Analyzer, language: str
+) -> tuple[tuple[int, int, str], ...]:
+    """``_spans_of(chunk)``, kept in the cache (started afresh past ``_SPANS_LIMIT``)."""
+    spans = cache.spans
+    found = spans.get(chunk)
+    if found is None:
+        if len(spans) > _SPANS_LIMIT:
+            spans.clear()
+        found = spans[chunk] = _spans_of(chunk, analyzer, language)
+    return found
 
 
 def _wanted(cache: _Learned, query: frozenset[str]) -> set[str]:
