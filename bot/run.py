@@ -144,7 +144,7 @@ async def run_bot(settings: Settings) -> int:
             return 2
         # Before serving: the kernel's import holds the GIL, a stall the loop would feel.
         if await index.preload_kernel():
-            log.info("Ranking with the compiled kernel (numba).")
+            log.info("Ranking with the compiled kernel.")
         bots: list[ArticleBot] = []
         pulling = PullStatus()
 

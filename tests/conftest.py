@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 
@@ -16,6 +19,10 @@ from tests.postgres import postgres_server
 # background thread has loaded it); tests/index/ranking/test_kernel.py checks the kernel
 # against it.
 os.environ.setdefault("ARTICLEBOT_KERNEL", "numpy")
+# A kernel built ahead of time goes into this run's own folder, never the user's cache.
+_CACHE = tempfile.mkdtemp(prefix="articlebot-test-cache-")
+os.environ["ARTICLEBOT_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, True)
 
 
 @pytest.fixture(scope="session")

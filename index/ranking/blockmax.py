@@ -18,6 +18,10 @@ from __future__ import annotations
 import numpy as np
 
 BLOCK = 128
+# The pruned kernel's windows of documents (``kernel.top_k_segment``; numba-free here so
+# that a kernel built ahead of time is driven without importing numba):
+WINDOW = 16384  # documents per window at most (the scratch the caller passes)
+MIN_WINDOW = 1024  # and at least (a window's bookkeeping costs about as much as 50 postings)
 _CHUNK = BLOCK * 1024  # postings per pass: bounds the temporaries (~1 MB each)
 
 

@@ -1,34 +1,42 @@
-"""The compiled top-k (``kernel``, numba) when it is installed, loaded off the first answer.
+"""The compiled top-k (``kernel``) when it can be had, loaded off the first answer.
 
-Importing numba and loading the cached machine code costs ~0.3-0.5 s and ~45 MB of
-anonymous memory (several seconds the very first time, when it compiles into its cache).
-A process that has just opened its index must not wait for that: the first call starts a
-background thread that loads it half a second later, and the numpy path answers until it
-is ready (same rows, same floats). Without numba (``pip install 'articlebot[fast]'`` adds
-it) the numpy path is all there is.
+Two forms of the same functions, both optional (``pip install 'articlebot[fast]'`` adds
+numba; without it the numpy path is all there is, same rows, same floats):
+- built ahead of time (``kernel_aot``): a plain extension module in the cache folder,
+  loaded in about a millisecond and without numba (~53 MB less per process). It is built
+  once per machine and kernel version, in a child process, the first time it is wanted.
+- numba's just-in-time dispatcher (``kernel`` imported): when the extension cannot be
+  built (no C compiler). Importing numba and loading its cached machine code costs
+  ~0.3-0.5 s with the GIL held and ~53 MB of anonymous memory.
+
+A process that has just opened its index must not wait for either: the first call starts
+a background thread that loads it half a second later, and the numpy path answers until
+it is ready.
 
 ``ARTICLEBOT_KERNEL=numpy`` keeps the numpy path; ``=numba`` loads the kernel on the
-first call, before answering.
+first call, before answering; ``=jit`` skips the extension.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import threading
 import time
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 log = logging.getLogger(__name__)
 
 LOAD_DELAY = 0.5  # seconds after the first search before the kernel starts loading
 _lock = threading.Lock()
-_kernel: ModuleType | None = None
+Kernel = ModuleType | SimpleNamespace  # kernel itself, or kernel_aot's checked functions
+_kernel: Kernel | None = None
 _requested = False  # a load was started (kernel() asks once)
 _done = False  # a load finished, with or without success
 
 
-def kernel() -> ModuleType | None:
+def kernel() -> Kernel | None:
     """The kernel module when it is loaded; else None (and loading starts)."""
     global _requested
     if _done or _requested:
@@ -43,11 +51,11 @@ def kernel() -> ModuleType | None:
     return None
 
 
-def preload() -> ModuleType | None:
+def preload() -> Kernel | None:
     """Load the kernel now, unless ``ARTICLEBOT_KERNEL=numpy``: a server calls this (in a
-    thread) before it serves, because the import holds the GIL for ~0.3-0.5 s (seconds
-    the first time, when numba compiles into its cache), a stall its event loop would feel
-    if the background load came in the middle of serving."""
+    thread) before it serves. A first build waits for the child process (~10-40 s, once
+    per machine), and numba's import holds the GIL for ~0.3-0.5 s, a stall its event loop
+    would feel if the background load came in the middle of serving."""
     global _requested
     if os.environ.get("ARTICLEBOT_KERNEL", "auto") == "numpy":
         return None
@@ -62,27 +70,52 @@ def _load_later() -> None:
     load()
 
 
-def load() -> ModuleType | None:
-    """Load (and warm) the kernel now; None when numba is not installed."""
+def load() -> Kernel | None:
+    """Load (and warm) the kernel now, building it first if need be; None when numba is
+    not installed and no kernel was built before."""
     global _kernel, _done
     with _lock:
         if _done:
             return _kernel
-        try:
-            from articlebot.index.ranking import kernel as module
-
-            _warm(module)
-            _kernel = module
-        except ImportError:
-            pass
-        except Exception:  # a broken numba install must not break search
-            log.exception("the compiled ranking kernel failed to load; numpy ranks")
+        for form, load_form in (("built ahead of time", _built), ("numba JIT", _jit)):
+            try:
+                module = load_form()
+                if module is not None:
+                    _warm(module)
+                    _kernel = module
+                    break
+            except Exception as exc:  # a broken build or install must not break search
+                log.warning("The compiled ranking kernel (%s) failed: %s", form, exc)
         _done = True
         return _kernel
 
 
-def _warm(module: ModuleType) -> None:
-    """Compile (or load from numba's cache) the signatures the index calls with."""
+def _built() -> Kernel | None:
+    """The extension, built now if it is not yet and numba is there to build it."""
+    from articlebot.index.ranking import kernel_aot
+
+    if os.environ.get("ARTICLEBOT_KERNEL") == "jit":
+        return None
+    module = kernel_aot.load_built()
+    if module is None and importlib.util.find_spec("numba") is not None:
+        log.info("Building the compiled ranking kernel (once per machine and version).")
+        kernel_aot.build()
+        module = kernel_aot.load_built()
+    return module
+
+
+def _jit() -> Kernel | None:
+    """numba's dispatchers (they compile into numba's cache, or load from it)."""
+    try:
+        from articlebot.index.ranking import kernel
+    except ImportError:  # no numba
+        return None
+    return kernel
+
+
+def _warm(module: Kernel) -> None:
+    """Call each function once with the types the index calls with: numba compiles them (or
+    loads them from its cache); a built extension shows it runs."""
     import numpy as np
 
     def frozen(array: np.ndarray) -> np.ndarray:

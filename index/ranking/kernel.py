@@ -28,11 +28,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from articlebot.index.ranking.blockmax import BLOCK
+from articlebot.index.ranking.blockmax import BLOCK, MIN_WINDOW, WINDOW
 
 SLACK = 1e-9
-WINDOW = 16384  # documents per window at most (the scratch the caller passes)
-MIN_WINDOW = 1024  # and at least (a window's bookkeeping costs about as much as 50 postings)
 _END = np.iinfo(np.int64).max
 
 

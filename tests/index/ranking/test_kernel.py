@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from articlebot.index.ranking import fastpath, segments
+from articlebot.index.ranking import fastpath, kernel_aot, segments
 from articlebot.index.ranking.blockmax import BLOCK, block_impacts, reference_avgdl
 from articlebot.index.ranking.bm25 import BM25Index
 from articlebot.index.ranking.segment import Segment
@@ -17,15 +17,21 @@ from tests.index.ranking.test_segments import random_blocks, segmented
 pytest.importorskip("numba")
 
 
-@pytest.fixture(scope="module")
-def kernel():
-    """The kernel module; afterwards ``fastpath`` is as it was (other tests rank with
-    numpy)."""
-    saved = fastpath._kernel, fastpath._done, fastpath._requested
-    module = fastpath.load()
+@pytest.fixture(scope="module", params=["built", "jit"])
+def kernel(request: pytest.FixtureRequest):
+    """Each form of the kernel: the extension built ahead of time (into the test run's
+    cache folder, see conftest) and numba's dispatchers. Tests hand it to ``fastpath``
+    with ``with_kernel``; other tests rank with numpy."""
+    if request.param == "jit":
+        from articlebot.index.ranking import kernel as module
+
+        return module
+    module = kernel_aot.load_built()
+    if module is None:
+        kernel_aot.build()
+        module = kernel_aot.load_built()
     assert module is not None
-    yield module
-    fastpath._kernel, fastpath._done, fastpath._requested = saved
+    return module
 
 
 def with_kernel(monkeypatch: pytest.MonkeyPatch, module) -> None:

@@ -1,0 +1,178 @@
+"""The kernel compiled ahead of time into a plain extension module, loaded without numba.
+
+Loading numba's cached machine code costs every serving process ~53 MB of anonymous
+memory (numba itself and LLVM) and holds the GIL for ~0.3-0.5 s. numba's ``pycc``
+compiles the same functions (``kernel``, unchanged) into an ordinary CPython extension
+instead: importing it takes about a millisecond and a few hundred kilobytes, with numpy
+the only thing loaded. It is built once per machine and kernel version, in a child
+process (numba and a C compiler are needed then, never after), into a cache folder:
+``$ARTICLEBOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/articlebot``, else
+``~/.cache/articlebot``.
+
+An extension does not check what it is given the way numba's dispatcher does (a wrong
+dtype would be read as raw memory), so every call goes through a check of each array's
+dtype and layout against ``SPEC``, the one statement of the kernel's signatures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import importlib.util
+import os
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+
+import numpy as np
+
+from articlebot.index.ranking import blockmax
+
+# Each argument: an array "<dtype>[]" (C-contiguous, one dimension; "r" after it: the
+# kernel only reads it) or a scalar "<dtype>". The last entry of a tuple is the result.
+SPEC: dict[str, tuple[str, ...]] = {
+    "top_k_segment": (
+        "int32[]r", "uint16[]r", "float64[]", "float32[]r", "float64", "int64[]",
+        "int64[]", "float64[]", "int32[]", "int64", "bool[]", "float64", "float64",
+        "float64[]", "int64[]", "int64", "float64[]", "int64[]",
+        "int64",
+    ),
+    "top_k_dense": (
+        "int32[]r", "uint16[]r", "float64[]", "int64[]", "int64[]", "float64[]",
+        "int32[]", "int64", "bool[]", "float64", "float64", "float64[]", "int64[]",
+        "int64", "float64[]",
+        "int64",
+    ),
+    "ranked": ("float64[]", "int64[]", "int64", "(int32[], float64[])"),
+    "count_segment": (
+        "int32[]r", "int64[]", "int64[]", "int32[]", "int64", "bool[]", "bool[]",
+        "int64",
+    ),
+}  # fmt: skip
+
+_SOURCES = ("kernel.py", "blockmax.py")  # what the machine code is compiled from
+BUILD_TIMEOUT = 600.0  # seconds; a first build takes ~20-40 s on two loaded cores
+
+
+def cache_dir() -> Path:
+    """Where built kernels are kept (see the module docstring)."""
+    chosen = os.environ.get("ARTICLEBOT_CACHE_DIR")
+    if chosen:
+        return Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "articlebot"
+
+
+def module_name() -> str:
+    """The extension's name: a digest of its sources and signatures, so a changed kernel
+    is built afresh instead of loading stale machine code."""
+    digest = hashlib.sha256(repr(SPEC).encode())
+    here = Path(__file__).parent
+    for name in _SOURCES:
+        digest.update((here / name).read_bytes())
+    return f"articlebot_kernel_{digest.hexdigest()[:16]}"
+
+
+def built_path(directory: Path | None = None) -> Path:
+    """The file the extension is (or would be) built into."""
+    suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+    return (directory or cache_dir()) / f"{module_name()}{suffix}"
+
+
+def load_built(directory: Path | None = None) -> SimpleNamespace | None:
+    """The built kernel, checked at every call; None when it is not built yet."""
+    path = built_path(directory)
+    if not path.exists():
+        return None
+    name = path.name.split(".")[0]
+    loader = importlib.machinery.ExtensionFileLoader(name, str(path))
+    spec = importlib.util.spec_from_file_location(name, path, loader=loader)
+    if spec is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return wrap(module)
+
+
+def wrap(module: ModuleType) -> SimpleNamespace:
+    """The functions of ``SPEC`` from ``module``, each behind its arguments' check."""
+    functions = {name: checked(name, getattr(module, name)) for name in SPEC}
+    return SimpleNamespace(WINDOW=blockmax.WINDOW, **functions)
+
+
+def checked(name: str, function: Callable[..., object]) -> Callable[..., object]:
+    """``function`` refusing arrays of another dtype or layout than ``SPEC`` says."""
+    wanted = [(i, np.dtype(arg[: arg.index("[")])) for i, arg in enumerate(SPEC[name][:-1])
+              if "[" in arg]  # fmt: skip
+
+    def call(*args: object) -> object:
+        for i, dtype in wanted:
+            array = args[i]
+            if (
+                not isinstance(array, np.ndarray)
+                or array.dtype != dtype
+                or array.ndim != 1
+                or not array.flags.c_contiguous
+            ):
+                raise TypeError(f"{name}: argument {i} must be a contiguous {dtype} array")
+        return function(*args)
+
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
+def build(directory: Path | None = None) -> Path:
+    """Build the extension into ``directory`` in a child process (numba's compiler and
+    LLVM stay out of this one); its path. RuntimeError with the child's last line of
+    error when it could not be built (no C compiler, say)."""
+    target = built_path(directory)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", __name__, str(target.parent)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+    if done.returncode != 0 or not target.exists():
+        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr else
+                           f"exit status {done.returncode}")  # fmt: skip
+    return target
+
+
+def _numba_signature(spec: tuple[str, ...]) -> object:
+    """``SPEC``'s strings as a numba signature."""
+    from numba import types
+
+    def one(arg: str) -> object:
+        if arg.startswith("("):
+            return types.Tuple([one(part.strip()) for part in arg[1:-1].split(",")])
+        if "[" not in arg:
+            return getattr(types, "boolean" if arg == "bool" else arg)
+        dtype = arg[: arg.index("[")]
+        scalar = types.boolean if dtype == "bool" else getattr(types, dtype)
+        return types.Array(scalar, 1, "C", readonly=arg.endswith("r"))
+
+    return one(spec[-1])(*(one(arg) for arg in spec[:-1]))
+
+
+def _compile(directory: Path) -> None:
+    """Compile ``kernel``'s functions with ``SPEC``'s signatures into ``directory``; the
+    file appears whole or not at all (built aside, then renamed)."""
+    from numba.pycc import CC
+
+    from articlebot.index.ranking import kernel
+
+    target = built_path(directory)
+    with tempfile.TemporaryDirectory(dir=directory) as scratch:
+        compiler = CC(target.name.split(".")[0])
+        compiler.output_dir = scratch
+        compiler.verbose = False
+        for name, spec in SPEC.items():
+            compiler.export(name, _numba_signature(spec))(getattr(kernel, name).py_func)
+        compiler.compile()
+        (made,) = Path(scratch).glob(f"{target.name.split('.')[0]}*")
+        os.replace(made, target)
+
+
+if __name__ == "__main__":
+    _compile(Path(sys.argv[1]))
