@@ -68,9 +68,10 @@ def cache_dir() -> Path:
 
 
 def module_name() -> str:
-    """The extension's name: a digest of its sources and signatures, so a changed kernel
-    is built afresh instead of loading stale machine code."""
-    digest = hashlib.sha256(repr(SPEC).encode())
+    """The extension's name: a digest of its sources, signatures and numpy's version (its
+    C interface is compiled in), so a changed kernel or numpy is built afresh instead of
+    loading stale machine code. The suffix (``built_path``) names Python and platform."""
+    digest = hashlib.sha256(f"{SPEC!r} {np.__version__}".encode())
     here = Path(__file__).parent
     for name in _SOURCES:
         digest.update((here / name).read_bytes())
