@@ -201,10 +201,18 @@ def _identifier() -> Any:
 def _load_identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+    from articlebot.index.posts import langid_model
+
     try:
-        identifier = _numpy_walk(LanguageIdentifier).from_model_file(MODEL_FILE, norm_probs=True)
+        # The tables memory-mapped from the cache folder (langid_model): shared by every
+        # process, and no 1.2 s of unpacking each time.
+        tables = langid_model.load_tables(langid_model.model_file())
+        identifier = _numpy_walk(LanguageIdentifier)(
+            tables["ptc"], tables["pc"], tables["classes"], tables["nextmove"],
+            tables["out_feat"].tolist(), norm_probs=True, tk_row=tables["nextmove_row"].tolist(),
+        )  # fmt: skip
         identifier.prepare()
-    except (AttributeError, TypeError, ValueError):  # another py3langid's model layout
+    except (AttributeError, ImportError, KeyError, TypeError, ValueError):  # another layout
         identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     return identifier
 

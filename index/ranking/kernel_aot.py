@@ -5,9 +5,8 @@ memory (numba itself and LLVM) and holds the GIL for ~0.3-0.5 s. numba's ``pycc`
 compiles the same functions (``kernel``, unchanged) into an ordinary CPython extension
 instead: importing it takes about a millisecond and a few hundred kilobytes, with numpy
 the only thing loaded. It is built once per machine and kernel version, in a child
-process (numba and a C compiler are needed then, never after), into a cache folder:
-``$ARTICLEBOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/articlebot``, else
-``~/.cache/articlebot``.
+process (numba and a C compiler are needed then, never after), into the cache folder
+(``cachedir``).
 
 An extension does not check what it is given the way numba's dispatcher does (a wrong
 dtype would be read as raw memory), so every call goes through a check of each array's
@@ -30,6 +29,7 @@ from types import ModuleType, SimpleNamespace
 
 import numpy as np
 
+from articlebot.index.cachedir import cache_dir
 from articlebot.index.ranking import blockmax
 
 # Each argument: an array "<dtype>[]" (C-contiguous, one dimension; "r" after it: the
@@ -56,15 +56,6 @@ SPEC: dict[str, tuple[str, ...]] = {
 
 _SOURCES = ("kernel.py", "blockmax.py")  # what the machine code is compiled from
 BUILD_TIMEOUT = 600.0  # seconds; a first build takes ~20-40 s on two loaded cores
-
-
-def cache_dir() -> Path:
-    """Where built kernels are kept (see the module docstring)."""
-    chosen = os.environ.get("ARTICLEBOT_CACHE_DIR")
-    if chosen:
-        return Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "articlebot"
 
 
 def module_name() -> str:
