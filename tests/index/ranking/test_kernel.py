@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from articlebot.index.ranking import fastpath, kernel_aot, segments
+from articlebot.index.ranking import fastpath, segments
 from articlebot.index.ranking.blockmax import BLOCK, block_impacts, reference_avgdl
 from articlebot.index.ranking.bm25 import BM25Index
 from articlebot.index.ranking.segment import Segment
@@ -26,12 +26,7 @@ def kernel(request: pytest.FixtureRequest):
         from articlebot.index.ranking import kernel as module
 
         return module
-    module = kernel_aot.load_built()
-    if module is None:
-        kernel_aot.build()
-        module = kernel_aot.load_built()
-    assert module is not None
-    return module
+    return request.getfixturevalue("built_kernel")
 
 
 def with_kernel(monkeypatch: pytest.MonkeyPatch, module) -> None:

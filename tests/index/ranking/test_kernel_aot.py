@@ -18,15 +18,9 @@ from articlebot.index.ranking import fastpath, kernel_aot
 pytest.importorskip("numba")
 
 
-@pytest.fixture(scope="module")
-def built():
-    """The extension in this run's cache folder (see conftest), built if need be."""
-    module = kernel_aot.load_built()
-    if module is None:
-        kernel_aot.build()
-        module = kernel_aot.load_built()
-    assert module is not None
-    return module
+@pytest.fixture
+def built(built_kernel):
+    return built_kernel
 
 
 @pytest.fixture
