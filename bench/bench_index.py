@@ -9,7 +9,8 @@ other; the system load is printed with each. Steps:
 
 1. index: a full ``run_reindex`` (2 worker processes) of a hard-linked mirror of the folder
    into a fresh SQLite file; wall time and peak RSS of the indexing process and of its
-   largest worker (ru_maxrss).
+   largest worker (ru_maxrss), and the peak of the whole build (PSS of the process and
+   its workers together, sampled every 0.25 s: what a peer's single process compares to).
 2. one file: rewrite one post with a changed body, then "touch" it (same bytes, new mtime),
    then restore it; each followed by an incremental ``run_reindex``, and once through
    ``ArticleIndex.reindex`` (the bot's path: a spawned worker process, then a reload).
@@ -43,6 +44,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -97,6 +99,46 @@ def proc_status() -> dict[str, float]:
                 key, value = line.split(":", 1)
                 out[key] = int(value.split()[0]) / 1024
     return out
+
+
+def tree_pss_mb(pid: int) -> float:
+    """Proportional set size of a process and all its descendants in MB: memory shared
+    between them (a forked worker's inherited pages, mapped files) counted once, split."""
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/smaps_rollup") as fh:
+                total += next(int(line.split()[1]) for line in fh if line.startswith("Pss:"))
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as fh:
+                    todo += [int(child) for child in fh.read().split()]
+        except (OSError, StopIteration, ValueError):  # it ended meanwhile
+            continue
+    return total / 1024
+
+
+class PeakSampler:
+    """The largest ``tree_pss_mb`` of this process seen every ``every`` seconds while
+    the ``with`` block runs (a build's peak across its worker processes)."""
+
+    def __init__(self, every: float = 0.25) -> None:
+        self.every, self.peak = every, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_pss_mb(os.getpid()))
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def index_mb(db: Path) -> float:
@@ -236,7 +278,8 @@ def role_index(args: argparse.Namespace) -> dict:
     for old in args.db.parent.glob(f"{args.db.name}*"):  # with its segment files
         old.unlink()
     t0 = time.perf_counter()
-    report = run_reindex(args.db, args.content, IndexConfig(), full=True, workers=2)
+    with PeakSampler() as sampler:
+        report = run_reindex(args.db, args.content, IndexConfig(), full=True, workers=2)
     seconds = time.perf_counter() - t0
     me, kids = (
         resource.getrusage(resource.RUSAGE_SELF),
@@ -251,6 +294,7 @@ def role_index(args: argparse.Namespace) -> dict:
         "skipped": len(report.skipped),
         "peak_rss_main_mb": own,
         "peak_rss_worker_mb": workers,
+        "peak_pss_tree_mb": sampler.peak,
         "cpu_main_s": me.ru_utime + me.ru_stime,
         "cpu_workers_s": kids.ru_utime + kids.ru_stime,
         "db_mb": db_mb,
@@ -586,6 +630,11 @@ def table(name: str, r: dict) -> str:
             f"{idx['peak_rss_main_mb']:.0f} MB / {idx['peak_rss_worker_mb']:.0f} MB",
             load=idx["load_after"],
         )
+        if "peak_pss_tree_mb" in idx:
+            row(
+                "  peak memory of the whole build (PSS of the process and its workers)",
+                f"{idx['peak_pss_tree_mb']:.0f} MB",
+            )
         row(
             "  CPU time: indexing process / both workers",
             f"{idx['cpu_main_s']:.1f} s / {idx['cpu_workers_s']:.1f} s",
