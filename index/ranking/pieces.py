@@ -29,8 +29,8 @@ from articlebot.index.ranking.columns import (
     TitleIndex,
     _offsets,
     clean_field,
+    sorted_order,
 )
-from articlebot.index.ranking.terms import sorted_order
 
 PREFIX = "cat."  # the pieces' arrays among a segment file's
 

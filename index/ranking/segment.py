@@ -15,7 +15,8 @@ import numpy as np
 
 from articlebot.index.ranking.blockmax import BLOCK, block_impacts, reference_avgdl
 from articlebot.index.ranking.bm25 import BM25Index, postings_arrays
-from articlebot.index.ranking.terms import PackedTerms, sorted_order
+from articlebot.index.ranking.columns import sorted_order
+from articlebot.index.ranking.terms import PackedTerms
 from articlebot.index.text.analysis import has_hyphen, has_segmented
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
