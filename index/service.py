@@ -25,10 +25,12 @@ import sqlite3
 import time
 from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
 
 from articlebot.index.config import IndexConfig
 from articlebot.index.errors import NoIndexYet
@@ -208,20 +210,15 @@ class ArticleIndex:
         found = await self._read(_search_page, searcher, query, limit, offset, literal, snippets)
         if isinstance(found, SearchResult):
             return found
-        plan = found  # quoted phrases: candidates are checked batch by batch
-        docs, scores, total, estimated = await self._verify_phrases(searcher, plan, limit, offset)
-        articles = await self._articles(searcher, docs)
-        hits = await asyncio.to_thread(_page_hits, searcher, plan, docs, articles, scores, snippets)
-        suggestion = None
-        if total == 0:
-            suggestion = await asyncio.to_thread(searcher.suggest, plan.query)
-        return SearchResult(query, tuple(hits), total, offset, suggestion, estimated)
+        # quoted phrases: candidates are checked batch by batch
+        page, estimated = await self._verify_phrases(searcher, found, limit, offset)
+        return await self._read(_result, searcher, query, page, limit, offset, snippets, estimated)
 
     async def _verify_phrases(
         self, searcher: Searcher, plan: Plan, limit: int, offset: int
-    ) -> tuple[list[int], list[float], int, bool]:
-        """The page of candidates whose text holds every phrase, the total, and whether
-        the total is an estimate.
+    ) -> tuple[Plan, bool]:
+        """``plan`` left with the page of candidates whose text holds every phrase and
+        their total (no phrases left to check), and whether that total is an estimate.
 
         Candidates are checked in rank order until the page is full; when some are left,
         an evenly spaced sample of ``PHRASE_SAMPLE`` of them estimates how many of those
@@ -247,7 +244,9 @@ class ArticleIndex:
             found = len(await self._with_phrases(searcher, plan, sample))
             total += round(found * len(rest) / len(sample))
         page = matched[offset : offset + limit]
-        return page, [scores[d] for d in page], total, estimated
+        docs = np.array(page, dtype=plan.docs.dtype)
+        page_scores = np.array([scores[d] for d in page], dtype=np.float64)
+        return replace(plan, docs=docs, scores=page_scores, total=total, phrases=()), estimated
 
     async def _with_phrases(self, searcher: Searcher, plan: Plan, docs: list[int]) -> list[int]:
         """Those of ``docs`` whose text holds every phrase of the plan, in order."""
@@ -548,13 +547,29 @@ def _search_page(
     plan = searcher.plan(query, limit, offset, literal)
     if plan.phrases:
         return plan
+    return _result(conn, searcher, query, plan, limit, offset, snippets)
+
+
+def _result(
+    conn: sqlite3.Connection,
+    searcher: Searcher,
+    query: str,
+    plan: Plan,
+    limit: int,
+    offset: int,
+    snippets: bool,
+    estimated: bool = False,
+) -> SearchResult:
+    """The result of a plan with no phrases left to check (its docs start at ``offset``):
+    the rows of its first ``limit`` docs, their snippets, and a suggestion when nothing
+    matched. Both ways to a page end here, each in one hand-off to the reader thread."""
     docs, scores = plan.docs[:limit].tolist(), plan.scores[:limit]
     ids = [searcher.catalog.ids[d] for d in docs]
     rows = tables.fetch_articles(conn, ids)
     articles = [rows[i] for i in ids if i in rows]
     hits = _page_hits(searcher, plan, docs, articles, scores, snippets)
     suggestion = searcher.suggest(plan.query) if plan.total == 0 else None
-    return SearchResult(query, tuple(hits), plan.total, offset, suggestion, False)
+    return SearchResult(query, tuple(hits), plan.total, offset, suggestion, estimated)
 
 
 def _page_hits(

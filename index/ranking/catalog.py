@@ -74,7 +74,7 @@ class Catalog:
     # --- persistence --------------------------------------------------------------------
 
     @classmethod
-    def from_blobs(cls, blobs: Mapping[str, bytes], *, with_words: bool = True) -> Catalog:
+    def from_blobs(cls, blobs: Mapping[str, bytes]) -> Catalog:
         dates = np.frombuffer(blobs["dates"], dtype=np.float64)
         n = len(dates)
 
@@ -90,9 +90,8 @@ class Catalog:
             tags=Labels.from_blobs(blobs, "tags", n),
             authors=shared_strings(rows("authors")),
             languages=shared_strings(rows("languages")),
+            words=cls.words_from_blobs(blobs),
         )
-        if with_words:
-            catalog.words = cls.words_from_blobs(blobs)
         if "title_words" in blobs:  # cached at index time: grouping titles is slow
             catalog.__dict__["title_index"] = TitleIndex.from_blobs(blobs)
         return catalog

@@ -29,8 +29,8 @@ from articlebot.index.ranking.columns import (
     TitleIndex,
     _offsets,
     clean_field,
+    sorted_order,
 )
-from articlebot.index.ranking.terms import sorted_order
 
 PREFIX = "cat."  # the pieces' arrays among a segment file's
 
@@ -295,8 +295,10 @@ def merged_piece(
         words.update(piece.words())
     for gone in dropped:
         words.subtract(gone)
-    languages = Labels.from_rows([(v,) for v in cat.languages])
-    authors = Labels.from_rows([(v,) for v in cat.authors])
+    # joined as categories and tags are, not through the catalog's one string per row
+    alive = [alive_mask(p.n_docs, d) for p, d in zip(pieces, deleted, strict=True)]
+    authors = _live_labels(pieces, alive, "authors", 3)
+    languages = _live_labels(pieces, alive, "languages", 4)
     return CatalogPiece._of_columns(
         cat.ids.tolist(), cat.titles.tolist(), cat.slugs.tolist(), cat.dates, cat.categories,
         cat.tags, authors, languages, words,
@@ -327,15 +329,10 @@ def assemble(pieces: Sequence[CatalogPiece], deleted: Sequence[np.ndarray]) -> C
             [(*p.strings(name), keep) for p, keep in zip(pieces, alive, strict=True)]
         )
 
-    def labels(name: str, index: int) -> Labels:
-        return Labels.joined(
-            [(p.labels(name, index), keep) for p, keep in zip(pieces, alive, strict=True)]
-        )
-
     def one_each(joined: Labels) -> list[str]:
         return np.array(joined.names, dtype=object)[joined.codes].tolist() if len(joined) else []
 
-    authors = labels("authors", 3)
+    authors = _live_labels(pieces, alive, "authors", 3)
 
     dates = [
         np.asarray(p.arrays["dates"]) if keep is None else np.asarray(p.arrays["dates"])[keep]
@@ -346,10 +343,10 @@ def assemble(pieces: Sequence[CatalogPiece], deleted: Sequence[np.ndarray]) -> C
         titles=strings("titles"),
         slugs=strings("slugs"),
         dates=np.concatenate(dates) if dates else np.zeros(0),
-        categories=labels("categories", 1),
-        tags=labels("tags", 2),
+        categories=_live_labels(pieces, alive, "categories", 1),
+        tags=_live_labels(pieces, alive, "tags", 2),
         authors=one_each(authors),  # each name one object already
-        languages=one_each(labels("languages", 4)),
+        languages=one_each(_live_labels(pieces, alive, "languages", 4)),
     )
     catalog.__dict__["newest_first"] = _newest_first(pieces, rows, catalog.dates)
     # Grouped from the codes, as categories are: not 100,000 strings looked up one by one.
@@ -359,6 +356,16 @@ def assemble(pieces: Sequence[CatalogPiece], deleted: Sequence[np.ndarray]) -> C
     catalog.__dict__["by_slug"] = PieceKeys(parts, slug=True)
     catalog.__dict__["title_index"] = PieceTitles(list(zip(pieces, rows, strict=True)))
     return catalog
+
+
+def _live_labels(
+    pieces: Sequence[CatalogPiece], alive: Sequence[np.ndarray | None], name: str, index: int
+) -> Labels:
+    """The label column ``name`` (``index`` in a piece's counts) of the pieces' live rows
+    (``alive``: ``alive_mask`` per piece), names merged."""
+    return Labels.joined(
+        [(p.labels(name, index), keep) for p, keep in zip(pieces, alive, strict=True)]
+    )
 
 
 def _newest_first(

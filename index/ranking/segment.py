@@ -15,7 +15,8 @@ import numpy as np
 
 from articlebot.index.ranking.blockmax import BLOCK, block_impacts, reference_avgdl
 from articlebot.index.ranking.bm25 import BM25Index, postings_arrays
-from articlebot.index.ranking.terms import PackedTerms, sorted_order
+from articlebot.index.ranking.columns import sorted_order
+from articlebot.index.ranking.terms import PackedTerms
 from articlebot.index.text.analysis import has_hyphen, has_segmented
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
@@ -55,6 +56,11 @@ class Segment:
     # (a new segment's, before it is written, may be chunks: ``joined_text`` joins them)
     text_ids: Text | None = None  # int32
     text_offsets: np.ndarray | None = None  # int64
+    # With positions, as stored: the ids of the terms that are hyphenated wholes and of
+    # those that are pieces of a segmented script (``hyphenated``, ``segmented``). None
+    # when not stored: they are then found from the terms on first use.
+    hyphen_ids: np.ndarray | None = None  # int32
+    segmented_ids: np.ndarray | None = None  # int32
 
     @property
     def n_docs(self) -> int:
@@ -121,13 +127,13 @@ class Segment:
     def hyphenated(self) -> np.ndarray:
         """Per term: whether it is a hyphenated word whole (its parts follow it in the
         positions). Stored in the file; found from the terms when absent."""
-        return self._flags("_hyphen_ids", has_hyphen)
+        return self._flags(self.hyphen_ids, has_hyphen)
 
     @cached_property
     def segmented(self) -> np.ndarray:
         """Per term: whether it is a piece of a segmented script's run (overlapping
         bigrams: the next but one piece still touches it). Stored in the file too."""
-        return self._flags("_segmented_ids", has_segmented)
+        return self._flags(self.segmented_ids, has_segmented)
 
     @cached_property
     def term_edges(self) -> tuple[np.ndarray, np.ndarray]:
@@ -138,9 +144,8 @@ class Segment:
         last = np.fromiter((ord(t[-1]) if t else -1 for t in self.terms), np.int32, n)
         return first, last
 
-    def _flags(self, key: str, test: Callable[[str], bool]) -> np.ndarray:
+    def _flags(self, stored: np.ndarray | None, test: Callable[[str], bool]) -> np.ndarray:
         flags = np.zeros(len(self.terms), dtype=bool)
-        stored = self.__dict__.get(key)
         if stored is not None:
             flags[stored] = True
         else:
@@ -222,16 +227,16 @@ class Segment:
             text_offsets = np.asarray(text_offsets, dtype=np.int64)
             if len(text_offsets) != len(doc_len) + 1 or int(text_offsets[-1]) != len(text_ids):
                 raise ValueError(f"segment {name} has positions of mismatched lengths")
-        seg = cls(name, terms, terms.ids, offsets,
-                  doc_ids, tfs, doc_len, impact, stored, text_ids, text_offsets)  # fmt: skip
+        flag_ids: dict[str, np.ndarray] = {}
         for key in ("hyphen_ids", "segmented_ids"):
             ids = arrays.get(key)
             if text_ids is not None and ids is not None:
                 ids = np.asarray(ids, dtype=np.int32)
                 if len(ids) and (int(ids.max()) >= n_terms or int(ids.min()) < 0):
                     raise ValueError(f"segment {name} has {key} of terms it does not hold")
-                seg.__dict__[f"_{key}"] = ids
-        return seg
+                flag_ids[key] = ids
+        return cls(name, terms, terms.ids, offsets, doc_ids, tfs, doc_len,
+                   impact, stored, text_ids, text_offsets, **flag_ids)  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from articlebot.index.ranking.pieces import alive_mask
 from articlebot.index.ranking.segment import Deletions, Segment
 
 FACTOR = 4
@@ -62,20 +63,20 @@ def merge(segments: Sequence[Segment], deletions: Sequence[Deletions], name: str
         np.fromiter((number(t, len(ids_of)) for t in seg.terms), np.int64, len(seg.terms))
         for seg in segments
     ]
+    # per segment, its live documents (None when it has no deletions)
+    alive = [alive_mask(seg.n_docs, d.docs) for seg, d in zip(segments, deletions, strict=True)]
     counts = np.zeros(len(ids_of), dtype=np.int64)
     pieces = []
     lens: list[np.ndarray] = []
     base = 0
-    for seg, dels, table in zip(segments, deletions, tables, strict=True):
+    for seg, keep, table in zip(segments, alive, tables, strict=True):
         term_of = np.repeat(np.arange(len(seg.terms), dtype=np.int32), np.diff(seg.offsets))
         docs, tfs = seg.doc_ids, seg.tfs
-        if len(dels):
-            alive = np.ones(seg.n_docs, dtype=bool)
-            alive[dels.docs] = False
-            renumber = (np.cumsum(alive, dtype=np.int64) - 1 + base).astype(np.int32)
-            ok = alive[docs]
+        if keep is not None:
+            renumber = (np.cumsum(keep, dtype=np.int64) - 1 + base).astype(np.int32)
+            ok = keep[docs]
             term_of, docs, tfs = term_of[ok], renumber[docs[ok]], tfs[ok]
-            lens.append(seg.doc_len[alive])
+            lens.append(seg.doc_len[keep])
         else:
             docs = docs + np.int32(base)
             lens.append(seg.doc_len)
@@ -104,32 +105,31 @@ def merge(segments: Sequence[Segment], deletions: Sequence[Deletions], name: str
     every = list(ids_of)
     terms = [every[i] for i in used.tolist()]
     doc_len = np.concatenate(lens) if lens else np.zeros(0, dtype=np.int32)
-    text_ids, text_lens = _merged_positions(segments, deletions, tables, compact)
+    text_ids, text_lens = _merged_positions(segments, alive, tables, compact)
     return Segment.of(name, {t: i for i, t in enumerate(terms)}, offsets, out_docs, out_tfs,
                       doc_len, text_ids, text_lens)  # fmt: skip
 
 
 def _merged_positions(
     segments: Sequence[Segment],
-    deletions: Sequence[Deletions],
+    alive: Sequence[np.ndarray | None],
     tables: Sequence[np.ndarray],
     compact: np.ndarray,
 ) -> tuple[np.ndarray | tuple[np.ndarray, ...] | None, np.ndarray | None]:
-    """The live documents' positions renumbered to the merged terms; (None, None) when a
-    segment has none (written before positions were stored)."""
+    """The live documents' positions (``alive``: ``merge``'s masks) renumbered to the
+    merged terms; (None, None) when a segment has none (written before positions were
+    stored)."""
     if not all(seg.has_positions for seg in segments):
         return None, None
     ids: list[np.ndarray] = []
     lens: list[np.ndarray] = []
-    for seg, dels, table in zip(segments, deletions, tables, strict=True):
+    for seg, keep, table in zip(segments, alive, tables, strict=True):
         assert seg.text_offsets is not None
         seg_lens = np.diff(seg.text_offsets).astype(np.int32)
         text = seg.joined_text()
-        if len(dels):
-            alive = np.ones(seg.n_docs, dtype=bool)
-            alive[dels.docs] = False
-            text = text[np.repeat(alive, seg_lens)]
-            seg_lens = seg_lens[alive]
+        if keep is not None:
+            text = text[np.repeat(keep, seg_lens)]
+            seg_lens = seg_lens[keep]
         # a live document's terms are never dropped: each holds a posting of it
         ids.append(compact[table].astype(np.int32)[text])  # one int32 copy of the run
         lens.append(seg_lens)

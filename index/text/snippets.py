@@ -181,53 +181,17 @@ def _merged(marks: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
-def _chunks(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Starts and ends of the ``\\S+`` runs of ``text``, found in one numpy pass.
-
-    A chunk is what the window counts as a word (``\\S+``); ``re.finditer`` would cost a
-    Python object per chunk, 3 ms on the longest bodies.
-    """
+def _chunk_starts(text: str) -> np.ndarray:
+    """Where each ``\\S+`` run of ``text`` (each of ``text.split()``) starts, found in one
+    numpy pass: ``re.finditer`` would cost a Python object per chunk, 3 ms on the longest
+    bodies."""
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     space = np.ones(len(points) + 2, dtype=bool)  # padded: the text starts and ends in space
     low = points < len(_SPACE)
     space[1:-1] = False
     space[1:-1][low] = _SPACE[points[low]]
     edges = np.flatnonzero(space[1:] != space[:-1])  # alternately a start and an end
-    return edges[0::2], edges[1::2]
-
-
-def _hits(
-    text: str,
-    terms: Collection[str],
-    analyzer: Analyzer,
-    language: str,
-    starts: np.ndarray,
-    ends: np.ndarray,
-) -> list[tuple[int, int, int, str]]:
-    """(chunk, start, end, term) of every word whose term is a query term, in text order.
-
-    The same as filtering ``analyzer.spans(text)``, which analyses every word: a long body
-    repeats most of its words, and only a few of them match. ``str.find`` locates the
-    matching words at C speed; a find inside a longer word ("train" in "restrain", "19"
-    in "covid-19") is dropped by tokenising just its whitespace-delimited chunk, which
-    gives the same words as tokenising the whole text because no word holds whitespace.
-    """
-    wanted = _query_words(text, terms, analyzer, language)
-    found = [(start, word) for word in wanted for start in _finds(text, word)]
-    if not found:
-        return []
-    found.sort()
-    chunks = np.searchsorted(starts, [start for start, _ in found], side="right") - 1
-    hits: list[tuple[int, int, int, str]] = []
-    chunk_starts, chunk_ends = starts[chunks].tolist(), ends[chunks].tolist()
-    chunk_list = chunks.tolist()
-    for chunk, (start, word), cs, ce in zip(
-        chunk_list, found, chunk_starts, chunk_ends, strict=True
-    ):
-        end = start + len(word)
-        if (cs == start and ce == end) or _is_word(text, cs, ce, start, end):
-            hits.extend([(chunk, start, end, term) for term in wanted[word]])
-    return hits
+    return edges[0::2]
 
 
 def _counted_hits(
@@ -390,47 +354,6 @@ def _spans_of(chunk: str, analyzer: Analyzer, language: str) -> tuple[tuple[int,
     )
 
 
-def _query_words(
-    text: str, terms: Collection[str], analyzer: Analyzer, language: str
-) -> dict[str, list[str]]:
-    """Words of ``text`` (as written) that yield query terms -> those terms, in order."""
-    cache = _cache(analyzer, language)
-    hit = _matching(set(text.split()), terms, cache, analyzer, language)
-    wanted: dict[str, list[str]] = {}
-    for word in {word for chunk in hit for word in find_words(chunk)}:
-        word_terms = [t for t in _word_terms(word, analyzer, language) if t in terms]
-        if word_terms:
-            wanted[word] = word_terms
-    return wanted
-
-
-def _matching(
-    distinct: set[str],
-    terms: Collection[str],
-    cache: _Learned,
-    analyzer: Analyzer,
-    language: str,
-) -> set[str]:
-    """Those of ``distinct`` (chunks) that hold a word with a query term.
-
-    A chunk's terms depend on the chunk alone, so each distinct chunk is analysed once
-    (chunks new to the cache in one batch) and filed under its terms; then the matching
-    chunks are set intersections, whose cost follows the smaller set.
-    """
-    new = distinct.difference(cache.seen)
-    if new:
-        _learn(cache, list(new), analyzer, language)
-    found: set[str] = set()
-    for term in terms:
-        holding = cache.chunks_of.get(term)
-        if isinstance(holding, str):
-            if holding in distinct:
-                found.add(holding)
-        elif holding:
-            found |= distinct.intersection(holding)
-    return found
-
-
 @dataclass(slots=True)
 class _Learned:
     """One analyzer's and language's chunk cache (mutable: it learns as bodies come)."""
@@ -506,21 +429,6 @@ def _word_terms(word: str, analyzer: Analyzer, language: str) -> list[str]:
     return analyzer.stem([n for n in _normalise([word]) if n not in STOP_WORDS], language)
 
 
-def _finds(text: str, word: str) -> list[int]:
-    """Every start of ``word`` in ``text``, words or not."""
-    found: list[int] = []
-    start = text.find(word)
-    while start >= 0:
-        found.append(start)
-        start = text.find(word, start + 1)
-    return found
-
-
-def _is_word(text: str, chunk_start: int, chunk_end: int, start: int, end: int) -> bool:
-    """Whether the analyser finds exactly ``text[start:end]`` as a word of its chunk."""
-    return (start, end) in word_spans(text, chunk_start, chunk_end)
-
-
 def _best_window(
     hits: list[tuple[int, int, int, str]], n_chunks: int, width: int
 ) -> tuple[int, int]:
@@ -589,20 +497,27 @@ def contains_phrase(
     and punctuation between them are skipped, as the index skips them; the parts of a
     hyphenated word are consecutive, so "train chase" is in "train-chase").
 
-    Built on the same located words as a snippet, so a check costs about what one snippet
-    costs, not a tokenisation of the whole body: the candidates for a quoted phrase are
-    checked by the hundred.
+    Only for an index without stored positions. Built on a snippet's hits
+    (``_chunk_hits``), so a check costs about what one snippet costs, not a tokenisation
+    of the whole body: the candidates for a quoted phrase are checked by the hundred.
     """
     if not phrase:
         return True
-    starts, ends = _chunks(text)
-    hits = _hits(text, frozenset(phrase), analyzer, language, starts, ends)
+    n = len(phrase)
+    hits = _chunk_hits(text, text.split(), frozenset(phrase), analyzer, language)
+    if len(hits) < n:
+        return False
+    # In text order, the shorter of two words at one start first (a hyphenated word's
+    # first part before the whole), and offsets in ``text`` for the words between hits.
+    hits.sort(key=lambda h: h[:3])
+    chunk_at = _chunk_starts(text)[[c for c, _, _, _ in hits]].tolist()
+    spans = [(at + s, at + e, term) for at, (_, s, e, term) in zip(chunk_at, hits, strict=True)]
     adjacent: dict[int, bool] = {}  # hit i -> nothing but stop words up to hit i + 1
 
     def next_to(i: int) -> bool:
         found = adjacent.get(i)
         if found is None:
-            (_, _, end, _), (_, start, _, _) = hits[i], hits[i + 1]
+            (_, end, _), (start, _, _) = spans[i], spans[i + 1]
             # (the parts of a hyphenated word count, not the whole: between "state" and
             # "art" in "state-of-the-art" is "-of-the-", the stop words "of" and "the")
             found = adjacent[i] = start < end or all(
@@ -610,9 +525,8 @@ def contains_phrase(
             )
         return found
 
-    n = len(phrase)
-    for i in range(len(hits) - n + 1):
-        if all(hits[i + k][3] == phrase[k] for k in range(n)) and all(
+    for i in range(len(spans) - n + 1):
+        if all(spans[i + k][2] == phrase[k] for k in range(n)) and all(
             next_to(i + k) for k in range(n - 1)
         ):
             return True

@@ -204,3 +204,25 @@ def test_a_segment_read_from_its_arrays_ranks_as_the_one_written(with_order: boo
     for query in queries(rng, 300, 20):
         (rows1, scores1), (rows2, scores2) = one.top_k(query, 10), two.top_k(query, 10)
         assert np.array_equal(rows1, rows2) and np.array_equal(scores1, scores2)
+
+
+def test_a_segments_term_flags_are_read_from_its_file_or_found_from_its_terms() -> None:
+    """With positions, a file stores which terms are hyphenated wholes and which are
+    pieces of a segmented script; the segment reads them as stored (a file that stores
+    none gets them from its terms)."""
+    vocab = {"train-chase": 0, "train": 1, "chase": 2, "東京": 3, "京都": 4}
+    text = np.array([0, 1, 2, 3, 4], dtype=np.int32)
+    written = Segment.of(
+        "s0", vocab, np.arange(6), np.zeros(5, np.int32), np.ones(5, np.uint16),
+        np.array([5], np.int32), text, np.array([5]),
+    )  # fmt: skip
+    arrays = written.to_arrays()
+    assert arrays["hyphen_ids"].tolist() == [0] and arrays["segmented_ids"].tolist() == [3, 4]
+    arrays["hyphen_ids"] = np.array([2], dtype=np.int32)  # what is stored is what counts
+    read = Segment.from_arrays("s0", arrays)
+    assert read.hyphenated.tolist() == [False, False, True, False, False]
+    assert read.segmented.tolist() == [False, False, False, True, True]
+    del arrays["hyphen_ids"], arrays["segmented_ids"]  # written before they were stored
+    older = Segment.from_arrays("s0", arrays)
+    assert older.hyphen_ids is None and older.hyphenated.tolist() == [True] + [False] * 4
+    assert older.segmented.tolist() == [False, False, False, True, True]

@@ -7,7 +7,8 @@ import random
 import numpy as np
 import pytest
 
-from articlebot.index.ranking.terms import PackedTerms, sorted_order
+from articlebot.index.ranking.columns import sorted_order
+from articlebot.index.ranking.terms import PackedTerms
 
 
 def _terms(n: int, seed: int = 7) -> list[str]:
@@ -54,10 +55,11 @@ def test_no_terms_and_odd_keys() -> None:
         one.ids["other"]
     with pytest.raises(IndexError):
         one[1]
+    assert _packed(["a", "b"]) == ["a", "b"] and _packed(["a", "b"]) != "ab"  # no column
 
 
 def test_a_damaged_file_is_refused() -> None:
-    with pytest.raises(ValueError, match="terms stored"):
+    with pytest.raises(ValueError, match="stored strings"):
         PackedTerms(b"a\nb", 3)
     with pytest.raises(ValueError, match="order"):
         PackedTerms(b"a\nb", 2, np.array([0, 5], dtype=np.int32))

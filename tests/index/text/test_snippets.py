@@ -303,6 +303,28 @@ def test_a_phrase_written_apart_meets_the_hyphenated_word(analyzer: Analyzer) ->
     assert _marked(snippet) == ["train", "chase"]
 
 
+def test_phrases_of_two_character_pieces_and_across_fields(analyzer: Analyzer) -> None:
+    def phrase(words: str) -> tuple[str, ...]:
+        return tuple(t for w in words.split() for t in analyzer.query_terms(w))
+
+    # a run of Chinese or Japanese is its overlapping pieces: they are consecutive
+    assert contains_phrase("我在東京大学读书", phrase("東京大学"), analyzer)
+    assert not contains_phrase("東京 大学", phrase("東京大学"), analyzer)  # no 京大
+    assert contains_phrase("東京大学", phrase("東京 大学"), analyzer)
+    assert not contains_phrase("東京の大学", phrase("東京 大学"), analyzer)  # の between
+    assert not contains_phrase("大学東京", phrase("東京 大学"), analyzer)
+    assert contains_phrase("hexo是一个博客", phrase("hexo 是一个"), analyzer)
+    # the title, description and body are checked as one text (``Searcher.phrase_ok``),
+    # as positions hold them back to back
+    text = " \n ".join(("The rooftop chase", "Motorbike jump at dawn", "Filmed in one take."))
+    assert contains_phrase(text, phrase("chase motorbike"), analyzer)
+    assert contains_phrase(text, phrase("dawn filmed"), analyzer)
+    assert not contains_phrase(text, phrase("rooftop motorbike"), analyzer)
+    # a dash between two words is no hyphen, but only punctuation between them
+    assert contains_phrase("a train\u2014chase", phrase("train chase"), analyzer)
+    assert not contains_phrase("the state of the art", phrase("state-of-the-art"), analyzer)
+
+
 def _counts(text: str, terms: frozenset[str], analyzer: Analyzer, language: str) -> dict[str, int]:
     """What the stored positions say: each query term's occurrences in ``text``."""
     counts: dict[str, int] = {}
