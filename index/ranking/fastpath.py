@@ -98,6 +98,8 @@ def _built() -> Kernel | None:
         return None
     module = kernel_aot.load_built()
     if module is None and importlib.util.find_spec("numba") is not None:
+        if reason := kernel_aot.failure():
+            raise RuntimeError(f"an earlier build failed: {reason}")
         log.info("Building the compiled ranking kernel (once per machine and version).")
         kernel_aot.build()
         module = kernel_aot.load_built()

@@ -15,10 +15,12 @@ dtype and layout against ``SPEC``, the one statement of the kernel's signatures.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.machinery
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -120,15 +122,38 @@ def checked(name: str, function: Callable[..., object]) -> Callable[..., object]
 def build(directory: Path | None = None) -> Path:
     """Build the extension into ``directory`` in a child process (numba's compiler and
     LLVM stay out of this one); its path. RuntimeError with the child's last line of
-    error when it could not be built (no C compiler, say)."""
+    error when it could not be built (no C compiler, say). A failed build is remembered
+    (``failure``), so later processes do not spend seconds failing again."""
     target = built_path(directory)
     target.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", __name__, str(target.parent)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
     if done.returncode != 0 or not target.exists():
-        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr else
-                           f"exit status {done.returncode}")  # fmt: skip
+        reason = _reason(done.stderr) or f"exit status {done.returncode}"
+        with contextlib.suppress(OSError):
+            _failure_path(target).write_text(reason, encoding="utf-8")
+        raise RuntimeError(reason)
     return target
+
+
+def failure(directory: Path | None = None) -> str:
+    """Why this kernel's last build failed, or "" (delete the file to try again)."""
+    try:
+        return _failure_path(built_path(directory)).read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def _reason(stderr: str) -> str:
+    """The exception line of a child's traceback (pycc adds advice after it), else its
+    last line."""
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    errors = [line for line in lines if re.match(r"[\w.]+(Error|Exception): ", line)]
+    return (errors or lines or [""])[-1]
+
+
+def _failure_path(target: Path) -> Path:
+    return target.with_name(target.name.split(".")[0] + ".failed")
 
 
 def _numba_signature(spec: tuple[str, ...]) -> object:

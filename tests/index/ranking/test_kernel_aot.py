@@ -91,6 +91,25 @@ def test_numbas_own_form_when_it_cannot_be_built(
     assert "built ahead of time" in caplog.text and "'gcc' failed" in caplog.text
 
 
+def test_a_failed_build_is_not_tried_again(
+    fresh_fastpath, monkeypatch: pytest.MonkeyPatch, tmp_path, caplog
+) -> None:
+    """A build that failed (here: a compiler that does not exist) leaves its reason;
+    the next process falls back at once instead of failing again for seconds."""
+    from articlebot.index.ranking import kernel
+
+    monkeypatch.setenv("ARTICLEBOT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
+    with pytest.raises(RuntimeError, match="compiler"):
+        kernel_aot.build()
+    assert "compiler" in kernel_aot.failure()
+    calls = []
+    monkeypatch.setattr(kernel_aot, "build", lambda directory=None: calls.append(1))
+    with caplog.at_level(logging.WARNING, logger=fastpath.__name__):
+        assert fastpath.load() is kernel
+    assert calls == [] and "an earlier build failed" in caplog.text
+
+
 def test_jit_asks_for_numbas_own_form(fresh_fastpath, monkeypatch, built) -> None:
     from articlebot.index.ranking import kernel
 
