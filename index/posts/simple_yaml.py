@@ -40,12 +40,25 @@ class Scalars:
 
     def __init__(self, loader_class: type) -> None:
         self._loader = loader_class("")  # only its constructors' ``self``; never read
-        self._resolve = yaml.resolver.Resolver().resolve
+        resolver = yaml.resolver.Resolver
+        self._resolve = resolver().resolve
         self._constructors: dict[str, Construct] = loader_class.yaml_constructors
+        # Text whose first character no implicit resolver starts with is a string, as
+        # it is (``construct_yaml_str`` returns the node's value): most titles.
+        implicit = resolver.yaml_implicit_resolvers
+        plain_str = (
+            None not in implicit
+            and not resolver.yaml_path_resolvers
+            and self._constructors.get(resolver.DEFAULT_SCALAR_TAG)
+            is yaml.constructor.SafeConstructor.construct_yaml_str
+        )
+        self._typed_first = frozenset(implicit) if plain_str else None
 
     def plain(self, text: str) -> tuple[bool, Any]:
         """(known, value) of a plain scalar; not known when it resolves to a tag YAML
         treats as syntax (merge ``<<``, value ``=``) or one without a constructor."""
+        if self._typed_first is not None and text and text[0] not in self._typed_first:
+            return True, text
         tag = self._resolve(yaml.ScalarNode, text, (True, False))
         construct = self._constructors.get(tag)
         if construct is None or tag.endswith((":merge", ":value")):
