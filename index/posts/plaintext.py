@@ -181,33 +181,31 @@ def _without_invisible(text: str) -> str:
     return text
 
 
-def _has_odd_space(text: str) -> bool:
-    """Whether ``text`` holds whitespace other than spaces and line breaks (what
-    str.split() also splits at): looked for with ``in`` in ASCII text, where
-    ``isprintable`` cost ~4% of a worker's instructions."""
-    if text.isascii():
-        return any(ch in text for ch in _ASCII_ODD_SPACE)
-    return _ODD_SPACE.search(text) is not None
-
-
 def _collapse(text: str) -> str:
     """Paragraphs with their whitespace collapsed to single spaces. A paragraph that
     holds no whitespace but single spaces once stripped (most) is kept as it is: split
-    and joined again it would be the same, at ~2x the cost of the checks."""
+    and joined again it would be the same, at ~2x the cost of the checks. An ASCII text
+    is searched for other whitespace once, with ``in`` (``isprintable`` on each
+    paragraph cost ~4% of a worker's instructions); a non-ASCII one paragraph by
+    paragraph (most scraped text has a no-break space somewhere)."""
     text = _without_invisible(text)
-    odd = _has_odd_space(text)
+    plain = text.isascii() and not any(ch in text for ch in _ASCII_ODD_SPACE)
     paragraphs: list[str] = []
     for paragraph in _PARAGRAPH.split(text):
         paragraph = paragraph.strip()
-        if (
-            "\n" in paragraph
-            or "  " in paragraph
-            or (odd and _ODD_SPACE.search(paragraph) is not None)
-        ):
+        if "\n" in paragraph or "  " in paragraph or (not plain and _odd_space(paragraph)):
             paragraph = " ".join(paragraph.split())
         if paragraph:
             paragraphs.append(paragraph)
     return "\n\n".join(paragraphs)
+
+
+def _odd_space(paragraph: str) -> bool:
+    """Whether ``paragraph`` (without line breaks) holds whitespace but spaces: what
+    str.split() also splits at."""
+    if paragraph.isascii():
+        return not paragraph.isprintable()
+    return _ODD_SPACE.search(paragraph) is not None
 
 
 def markdown_to_text(markdown: str) -> str:
