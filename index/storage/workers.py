@@ -136,8 +136,8 @@ class _Surface(dict[str, int]):
         ids = np.fromiter(map(self.__getitem__, words), np.int32, len(words))
         kept = ids >= self.stop
         before = np.zeros(len(words) + 1, dtype=np.int64)  # words kept before each word
-        np.cumsum(kept, out=before[1:])
-        return ids[kept], before[np.cumsum([0, *map(len, fields)])]
+        kept.cumsum(out=before[1:])
+        return ids[kept], before[list(itertools.accumulate(map(len, fields), initial=0))]
 
 
 def _grown(table: np.ndarray, size: int) -> np.ndarray:
@@ -170,10 +170,11 @@ class _WorkerState:
         )
         ids = table[surface]
         if ids.min(initial=0) < 0:
-            stem, strings = self.analyzer.stem, self.surface.strings
-            for sid in surface[ids < 0].tolist():
-                if table[sid] < 0:
-                    table[sid] = self.terms[stem([strings[sid]], language)[0]]
+            fresh = list(dict.fromkeys(surface[ids < 0].tolist()))  # first sight first
+            strings = self.surface.strings
+            stems = self.analyzer.stem([strings[sid] for sid in fresh], language)
+            for sid, stem in zip(fresh, stems, strict=True):
+                table[sid] = self.terms[stem]
             ids = table[surface]
         return ids
 
