@@ -11,6 +11,7 @@ loads had to be replaced to bound the work, so nothing of it was left in use.)
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import yaml
 
 from articlebot.index.errors import PostError
+from articlebot.index.posts.simple_yaml import Scalars, read_simple
 
 # A front matter holds tens of values; aliases that would expand past this many are an
 # attack ("billion laughs": 387 bytes that expand to billions of strings), not a post.
@@ -95,9 +97,18 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
+@functools.cache
+def _scalars() -> Scalars:
+    return Scalars(_Loader)
+
+
 def load_yaml(raw: str) -> Any:
     """Safe YAML with bounded work: composed first, its alias expansion measured, and only
-    then built into Python values."""
+    then built into Python values. Plain ``key: value`` lines, most front matter, are
+    read by ``simple_yaml`` into the same values at a fifth of the cost."""
+    simple = read_simple(raw, _scalars())
+    if simple is not None:
+        return simple
     loader = _Loader(raw)
     try:
         node = loader.get_single_node()

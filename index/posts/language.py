@@ -101,30 +101,54 @@ def _widen(rows: np.ndarray) -> np.ndarray:
     return np.take(_HALF_TO_SINGLE, rows.view(np.uint16))
 
 
-def _walk_states(data: bytes, next_move: np.ndarray, row_base: np.ndarray) -> np.ndarray | None:
+def _walk_states(
+    data: bytes, next_move: np.ndarray, row_base: np.ndarray, pairs: np.ndarray | None = None
+) -> np.ndarray | None:
     """The automaton's state after each byte of ``data``, or None if the window does not
-    give the same states as walking byte by byte."""
+    give the same states as walking byte by byte. ``pairs`` (``_pair_states``) takes the
+    window's first two bytes in one look-up."""
     seen = np.frombuffer(data, dtype=np.uint8).astype(np.intp)
-    states = np.zeros(len(seen), dtype=np.intp)
-    for back in range(min(_WINDOW, len(seen)) - 1, -1, -1):
+    n = len(seen)
+    states = np.zeros(n, dtype=np.intp)
+    top = min(_WINDOW, n) - 1
+    if pairs is not None and top >= 1:
+        # The passes for ``top`` and ``top - 1`` at once: two bytes from the root.
+        states[top:] = pairs[(seen[: n - top] << 8) | seen[1 : n - top + 1]]
+        states[top - 1] = next_move[row_base[0] + seen[0]]
+        top -= 2
+    for back in range(top, -1, -1):
         # States from the root over bytes [i - back, i], for every i at least ``back``.
-        states[back:] = next_move[row_base[states[back:]] + seen[: len(seen) - back]]
-    if len(seen) > 1 and not np.array_equal(
-        states[1:], next_move[row_base[states[:-1]] + seen[1:]]
-    ):
+        states[back:] = next_move[row_base[states[back:]] + seen[: n - back]]
+    if n > 1 and not np.array_equal(states[1:], next_move[row_base[states[:-1]] + seen[1:]]):
         return None
     return states
 
 
+def _pair_states(next_move: np.ndarray, row_base: np.ndarray) -> np.ndarray:
+    """The state after each two bytes read from the root, by ``first << 8 | second``."""
+    first = next_move[row_base[0] + np.arange(256)].astype(np.intp)
+    return next_move[(row_base[first][:, None] + np.arange(256)).ravel()].astype(np.intp)
+
+
 def _counts_first_seen_first(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct values in order of first occurrence, and how often each occurs (float32),
-    as ``Counter(values)`` would list them."""
-    order = np.argsort(values, kind="stable")
-    ordered = values[order]
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    counts = np.diff(np.append(starts, len(ordered))).astype(np.float32)
-    first_seen = np.argsort(order[starts])
-    return ordered[starts][first_seen], counts[first_seen]
+    as ``Counter(values)`` would list them (values below 2**31). One sort of
+    value-then-position keys: a value's run in it starts at its first position."""
+    n = len(values)
+    keys = (values.astype(np.int64) << 32) | np.arange(n, dtype=np.int64)
+    keys.sort()
+    new = np.empty(n, dtype=bool)
+    new[:1] = True
+    np.not_equal(keys[1:] >> 32, keys[:-1] >> 32, out=new[1:])
+    starts = np.flatnonzero(new)
+    first = keys[starts] & 0xFFFFFFFF
+    runs = np.empty(len(starts), dtype=np.int64)  # np.diff(starts, append=n), cheaper
+    np.subtract(starts[1:], starts[:-1], out=runs[:-1])
+    runs[-1:] = n - starts[-1:]
+    counts = np.zeros(n, dtype=np.float32)
+    counts[first] = runs  # by first position: each is one value's
+    first.sort()
+    return values[first], counts[first]
 
 
 def _numpy_walk(identifier_class: type) -> type:
@@ -132,12 +156,15 @@ def _numpy_walk(identifier_class: type) -> type:
     counts in the same order (first seen first), so the same scores to the last bit."""
 
     class NumpyWalk(identifier_class):  # type: ignore[misc, valid-type]
-        __slots__ = ("_filling", "_hot", "_next_move", "_outputs", "_row_base", "_slot", "_used")
+        __slots__ = (
+            "_filling", "_hot", "_next_move", "_outputs", "_pairs", "_row_base", "_slot", "_used",
+        )  # fmt: skip
 
         def prepare(self) -> None:
             # A view of the model's table (39 MB as array.array), not a copy.
             self._next_move = np.asarray(self.tk_nextmove)
             self._row_base = np.asarray(self._rowbase, dtype=np.intp)
+            self._pairs = _pair_states(self._next_move, self._row_base)
             self._outputs = np.asarray(self.tk_output, dtype=np.intp)
             # Float32 rows kept (pages are only touched as rows are written), which row
             # of them holds each feature's (-1: none yet), how many are taken.
@@ -149,7 +176,7 @@ def _numpy_walk(identifier_class: type) -> type:
         def _raw_score(self, text: Any) -> Any:
             states = None
             if isinstance(text, bytes) and text:
-                states = _walk_states(text, self._next_move, self._row_base)
+                states = _walk_states(text, self._next_move, self._row_base, self._pairs)
             if states is None:
                 return super()._raw_score(text)
             features = self._outputs[states]

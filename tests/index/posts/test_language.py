@@ -148,6 +148,16 @@ def test_a_window_too_short_is_caught_and_the_library_walk_used(
     assert ours._decide(ENGLISH).tobytes() == reference._decide(ENGLISH).tobytes()
 
 
+@pytest.mark.parametrize("text", ["", "a", "ab", "abcdef", *MIXED])
+def test_two_bytes_at_once_give_the_same_states(text: str) -> None:
+    ours = language._identifier()
+    data = ours._encode(text)
+    walked = language._walk_states(data, ours._next_move, ours._row_base)
+    paired = language._walk_states(data, ours._next_move, ours._row_base, ours._pairs)
+    assert walked is not None and paired is not None
+    assert paired.tolist() == walked.tolist()
+
+
 def test_counts_list_values_first_seen_first() -> None:
     values = np.array([5, 3, 5, 9, 3, 5, 1], dtype=np.intp)
     ids, counts = language._counts_first_seen_first(values)
