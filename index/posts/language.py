@@ -161,7 +161,7 @@ def _numpy_walk(identifier_class: type) -> type:
         )  # fmt: skip
 
         def prepare(self) -> None:
-            # A view of the model's table (39 MB as array.array), not a copy.
+            # A view of the model's table (39 MB, mapped from the cache folder), not a copy.
             self._next_move = np.asarray(self.tk_nextmove)
             self._row_base = np.asarray(self._rowbase, dtype=np.intp)
             self._pairs = _pair_states(self._next_move, self._row_base)
