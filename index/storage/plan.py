@@ -109,14 +109,6 @@ class Plan:
         rewritten on every run."""
         return [row for rel, row in self.stat_rows.items() if self.old_files.get(rel) != row]
 
-    def files_after(self) -> dict[str, tables.FileRow]:
-        """The files table as this reindex leaves it, without reading it back."""
-        rows = dict(self.old_files)
-        for rel in self.removed_files:
-            rows.pop(rel, None)
-        rows.update(self.stat_rows)
-        return rows
-
 
 def plan_given(root: str, rels: list[str], conn, config: IndexConfig) -> tuple[FolderScan, Plan]:
     """``plan_incremental`` over the given posts and the files that share their bytes
@@ -230,26 +222,36 @@ def settle_batch(
     batch: PreparedBatch,
     plan: Plan,
     current: dict[str, tuple[int, int]],
-    first_of: dict[str, str],
-) -> np.ndarray:
-    """Record every file of the batch; returns which of its articles enter the index
-    (False for a copy of a file met earlier, in a full run)."""
+    first_of: dict[bytes, int],
+    start: int,
+) -> tuple[np.ndarray, list[tables.FileRow]]:
+    """Settle every file of the batch, the files ``plan.to_read[start:]``: which of its
+    articles enter the index (False for a copy of a file met earlier, in a full run), and
+    the files-table rows of those indexed, which the caller writes at once. The other
+    rows (refused, skipped, copies: few, and the report lists them) stay in the plan.
+    Kept for every post until the end, the rows, digests and paths were ~90 MB of a
+    300k-post build."""
     keep: list[bool] = []
-    for f in batch.files:
+    indexed: list[tables.FileRow] = []
+    for at, f in enumerate(batch.files, start):
         size, mtime = current[f.rel]
         digest = plan.hashes.get(f.rel) or f.digest
         original = f.rel
         if digest and plan.dedupe_while_reading:
-            original = first_of.setdefault(digest, f.rel)
+            if plan.to_read[at] != f.rel:  # batches come back in the plan's order
+                raise RuntimeError(f"batch out of order at {at}: {f.rel}")
+            original = plan.to_read[first_of.setdefault(bytes.fromhex(digest), at)]
         if original != f.rel:
             plan.duplicates[f.rel] = original
             reason = f"identical copy of {original}"
             plan.stat_rows[f.rel] = FileRow(f.rel, size, mtime, digest, "skipped", reason)
+        elif f.article is not None:
+            indexed.append(FileRow(f.rel, size, mtime, digest, "indexed", ""))
         else:
-            status = "indexed" if f.article else "refused" if f.refused else "skipped"
+            status = "refused" if f.refused else "skipped"
             plan.stat_rows[f.rel] = FileRow(
                 f.rel, size, mtime, digest, status, f.refused or f.skipped
             )
         if f.article is not None:
             keep.append(original == f.rel)
-    return np.array(keep, dtype=bool)
+    return np.array(keep, dtype=bool), indexed

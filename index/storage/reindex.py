@@ -149,7 +149,7 @@ def _reindex(
     stream = TermStream({}, db_path)  # the new segment numbers its own terms
     added_words = WordCounts()
     new_rows = CatalogRows()  # no bodies, nor an object per row: they would pile up
-    first_of: dict[str, str] = {}
+    first_of: dict[bytes, int] = {}  # digest -> where in plan.to_read it was first met
     try:
         conn.execute("BEGIN IMMEDIATE")
         # The writer lock makes this hold; without flock (or with a writer that does not
@@ -162,8 +162,11 @@ def _reindex(
             tables.write_blobs(conn, {}, BM25_PREFIX)  # postings as blobs: an old format
             tables.write_blobs(conn, {}, CATALOG_PREFIX)  # the whole catalog: an old format
         tables.write_articles(conn, [], sorted(leaving))
+        settled = 0
         for batch in prepare_all(content_dir, plan.to_read, config, workers, progress):
-            keep = settle_batch(batch, plan, current, first_of)
+            keep, indexed = settle_batch(batch, plan, current, first_of, settled)
+            settled += len(batch.files)
+            tables.replace_files(conn, indexed, ())
             fresh = [a for a, k in zip(batch.articles, keep, strict=True) if k]
             tables.write_articles(conn, fresh, ())
             new_rows.add(map(catalog_entry, fresh))
@@ -230,7 +233,7 @@ def _reindex(
     added = sorted(fresh_ids - leaving)  # a live article read again was among the leaving
     updated = sorted(fresh_ids & leaving)
     removed = sorted(leaving - fresh_ids)
-    all_refused = _refusals(conn, plan, rels is not None and not full)
+    all_refused = [Refusal(path, reason) for path, reason in tables.refused_files(conn)]
     skipped = [
         Refusal(rel, row.reason) for rel, row in plan.stat_rows.items() if row.status == "skipped"
     ]
@@ -245,18 +248,6 @@ def _reindex(
         seconds=time.perf_counter() - started,
         full=full,
     )
-
-
-def _refusals(conn, plan, given: bool) -> list[Refusal]:
-    """Every refused file of the folder: a plan of given paths knows only theirs, so the
-    committed files table tells the rest."""
-    if given:
-        return [Refusal(path, reason) for path, reason in tables.refused_files(conn)]
-    return [
-        Refusal(row.path, row.reason)
-        for row in plan.files_after().values()
-        if row.status == "refused"
-    ]
 
 
 class StaleIndex(Exception):
