@@ -236,8 +236,13 @@ def _load_identifier() -> Any:
         tables = langid_model.load_tables(langid_model.model_file())
         identifier = _numpy_walk(LanguageIdentifier)(
             tables["ptc"], tables["pc"], tables["classes"], tables["nextmove"],
-            tables["out_feat"].tolist(), norm_probs=True, tk_row=tables["nextmove_row"].tolist(),
+            tables["out_feat"], norm_probs=True, tk_row=(),
         )  # fmt: skip
+        # The rows' offsets as one array, not the library's list of 104k ints (~11 MB
+        # with the outputs' list, in every process that detects); its own walk, the
+        # fallback, indexes them the same way.
+        identifier.tk_row = tables["nextmove_row"]
+        identifier._rowbase = tables["nextmove_row"].astype(np.intp) << 8
         identifier.prepare()
     except (AttributeError, ImportError, KeyError, TypeError, ValueError):  # another layout
         identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
