@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from articlebot.index.errors import PostError
+from articlebot.index.errors import ContentError, PostError
 
 POST_SUFFIXES = (".md", ".markdown")
 
@@ -126,32 +126,53 @@ def _note(scan: FolderScan, root: str, rel: str, path: str, is_link: bool) -> No
 def _walk(folder: str, prefix: str, scan: FolderScan) -> Iterator[tuple[str, str, bool]]:
     """(rel, path, is a link) of every post-named entry: a folder's posts as they are
     listed, then its subfolders'. The listing is not kept whole: 300,000 entries of one
-    folder held at once cost ~150 MB that the build then kept for its whole run."""
+    folder held at once cost ~150 MB that the build then kept for its whole run.
+
+    A folder that cannot be listed is refused with its posts. One whose listing fails
+    part-way (a disk or network error) is refused as read in part; the content folder
+    itself then raises ContentError, rather than let the posts not yet listed look
+    deleted."""
     subfolders: list[tuple[str, str]] = []
     try:
-        with os.scandir(folder) as listing:
-            for entry in listing:
-                name = entry.name
-                if name.startswith("."):
-                    continue
-                try:
-                    is_link = entry.is_symlink()
-                    is_dir = not is_link and entry.is_dir(follow_symlinks=False)
-                    linked_dir = is_link and entry.is_dir()
-                except OSError:
-                    is_link = is_dir = linked_dir = False
-                if is_dir:
-                    subfolders.append((entry.path, f"{prefix}{name}/"))
-                elif linked_dir:
-                    scan.refused[display_name(f"{prefix}{name}/")] = LINK_TO_FOLDER
-                elif name.lower().endswith(POST_SUFFIXES):
-                    yield prefix + name, entry.path, is_link
+        listing = os.scandir(folder)
     except OSError as exc:
         if prefix:  # the root itself is checked by the caller
             scan.refused[display_name(prefix)] = (
                 f"is a folder that cannot be read ({exc.strerror or exc}); its posts are left out"
             )
         return
+    with listing:
+        while True:
+            try:
+                entry = next(listing)
+            except StopIteration:
+                break
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
+                if not prefix:
+                    raise ContentError(
+                        f"The content folder could not be listed to the end ({reason})."
+                    ) from None
+                scan.refused[display_name(prefix)] = (
+                    f"is a folder that could not be listed to the end ({reason}); "
+                    "some of its posts may be left out"
+                )
+                break
+            name = entry.name
+            if name.startswith("."):
+                continue
+            try:
+                is_link = entry.is_symlink()
+                is_dir = not is_link and entry.is_dir(follow_symlinks=False)
+                linked_dir = is_link and entry.is_dir()
+            except OSError:
+                is_link = is_dir = linked_dir = False
+            if is_dir:
+                subfolders.append((entry.path, f"{prefix}{name}/"))
+            elif linked_dir:
+                scan.refused[display_name(f"{prefix}{name}/")] = LINK_TO_FOLDER
+            elif name.lower().endswith(POST_SUFFIXES):
+                yield prefix + name, entry.path, is_link
     for path, sub in subfolders:
         yield from _walk(path, sub, scan)
 

@@ -11,9 +11,11 @@ machine. The arrays are the model's own, value for value, so detection is unchan
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -51,9 +53,30 @@ def load_tables(model: Path, directory: Path | None = None) -> dict[str, Any]:
             _unpack(model, folder)
         except OSError:
             return _read(model)
+    try:
+        return _mapped(folder)
+    except Exception:  # damaged (a cache cleaner, a crash): unpacked afresh next time
+        with contextlib.suppress(OSError):
+            aside = folder.with_name(f".broken-{folder.name}-{os.getpid()}")
+            os.rename(folder, aside)
+            shutil.rmtree(aside, ignore_errors=True)
+        return _read(model)
+
+
+def _mapped(folder: Path) -> dict[str, Any]:
+    """The unpacked tables, mapped; ValueError unless their shapes fit together."""
     tables: dict[str, Any] = {name: np.load(folder / f"{name}.npy", mmap_mode="r")
                               for name in _TABLES}  # fmt: skip
     tables["classes"] = json.loads((folder / _CLASSES).read_text(encoding="utf-8"))
+    states = len(tables["nextmove_row"])
+    if not (
+        tables["ptc"].ndim == 2
+        and tables["ptc"].shape[1] == len(tables["pc"]) == len(tables["classes"])
+        and len(tables["out_feat"]) == states
+        and tables["nextmove"].size % 256 == 0
+        and int(tables["nextmove_row"].max(initial=0)) < tables["nextmove"].size // 256
+    ):
+        raise ValueError(f"{folder}: the unpacked tables do not fit together")
     return tables
 
 
@@ -81,9 +104,15 @@ def _unpack(model: Path, folder: Path) -> None:
     tables = _read(model)
     scratch = Path(tempfile.mkdtemp(prefix=".langid-", dir=folder.parent))
     try:
-        for name in _TABLES:
-            np.save(scratch / f"{name}.npy", tables[name], allow_pickle=False)
-        (scratch / _CLASSES).write_text(json.dumps(tables["classes"]), encoding="utf-8")
+        for name in _TABLES:  # on disk before the rename makes them the cache
+            with open(scratch / f"{name}.npy", "wb") as out:
+                np.save(out, tables[name], allow_pickle=False)
+                out.flush()
+                os.fsync(out.fileno())
+        with open(scratch / _CLASSES, "w", encoding="utf-8") as out:
+            out.write(json.dumps(tables["classes"]))
+            out.flush()
+            os.fsync(out.fileno())
         try:
             os.rename(scratch, folder)
         except OSError:  # another process made it first

@@ -10,6 +10,7 @@ Snowball stemmer a post's words are analysed with.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import threading
 from typing import Any
@@ -244,7 +245,9 @@ def _load_identifier() -> Any:
         identifier.tk_row = tables["nextmove_row"]
         identifier._rowbase = tables["nextmove_row"].astype(np.intp) << 8
         identifier.prepare()
-    except (AttributeError, ImportError, KeyError, TypeError, ValueError):  # another layout
+    except Exception as exc:  # another py3langid's layout, or anything else: its own load
+        logging.getLogger(__name__).warning("Language detection loads py3langid's model "
+                                            "the slow way: %s", exc)  # fmt: skip
         identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     return identifier
 

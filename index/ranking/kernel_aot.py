@@ -57,14 +57,14 @@ SPEC: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 _SOURCES = ("kernel.py", "blockmax.py")  # what the machine code is compiled from
-BUILD_TIMEOUT = 600.0  # seconds; a first build takes ~20-40 s on two loaded cores
+BUILD_TIMEOUT = 300.0  # seconds; a first build takes ~8-40 s on two loaded cores
 
 
 def module_name() -> str:
     """The extension's name: a digest of its sources, signatures and numpy's version (its
     C interface is compiled in), so a changed kernel or numpy is built afresh instead of
     loading stale machine code. The suffix (``built_path``) names Python and platform."""
-    digest = hashlib.sha256(f"{SPEC!r} {np.__version__}".encode())
+    digest = hashlib.sha256(f"{SPEC!r} {np.__version__} release_gil".encode())
     here = Path(__file__).parent
     for name in _SOURCES:
         digest.update((here / name).read_bytes())
@@ -127,13 +127,22 @@ def build(directory: Path | None = None) -> Path:
     target = built_path(directory)
     target.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", __name__, str(target.parent)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+    except subprocess.TimeoutExpired:  # marked: a start must not wait this long each time
+        _mark_failed(target, f"the build took over {BUILD_TIMEOUT:.0f} s")
+        raise RuntimeError(f"the build took over {BUILD_TIMEOUT:.0f} s") from None
     if done.returncode != 0 or not target.exists():
         reason = _reason(done.stderr) or f"exit status {done.returncode}"
-        with contextlib.suppress(OSError):
-            _failure_path(target).write_text(reason, encoding="utf-8")
+        if done.returncode > 0:  # not when killed by a signal (a stop, the OOM killer)
+            _mark_failed(target, reason)
         raise RuntimeError(reason)
     return target
+
+
+def _mark_failed(target: Path, reason: str) -> None:
+    with contextlib.suppress(OSError):
+        _failure_path(target).write_text(reason, encoding="utf-8")
 
 
 def failure(directory: Path | None = None) -> str:
@@ -153,7 +162,7 @@ def _reason(stderr: str) -> str:
 
 
 def _failure_path(target: Path) -> Path:
-    return target.with_name(target.name.split(".")[0] + ".failed")
+    return target.with_name(target.name + ".failed")  # per Python and platform too
 
 
 def _numba_signature(spec: tuple[str, ...]) -> object:
@@ -175,9 +184,21 @@ def _numba_signature(spec: tuple[str, ...]) -> object:
 def _compile(directory: Path) -> None:
     """Compile ``kernel``'s functions with ``SPEC``'s signatures into ``directory``; the
     file appears whole or not at all (built aside, then renamed)."""
+    import numba.pycc.compiler
+    from numba.core.compiler import Flags
     from numba.pycc import CC
 
     from articlebot.index.ranking import kernel
+
+    class ReleasingGil(Flags):
+        """pycc compiles with default flags, which hold the GIL for a whole call; the
+        kernel's ``nogil=True`` must hold here too (the event loop runs meanwhile)."""
+
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            self.release_gil = True
+
+    numba.pycc.compiler.Flags = ReleasingGil
 
     target = built_path(directory)
     with tempfile.TemporaryDirectory(dir=directory) as scratch:

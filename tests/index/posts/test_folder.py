@@ -200,3 +200,59 @@ def test_unreadable_files_and_folders_are_reported_and_retried_once_fixed(
     sub.chmod(0o755)
     out = run_unprivileged(UNREADABLE_SCRIPT, db, content)
     assert "REFUSED" not in out and "TOTAL 5" in out
+
+
+class _FailingListing:
+    """``os.scandir``'s iterator that fails with EIO after ``good`` entries, as a disk or
+    a network mount can part-way through a listing."""
+
+    def __init__(self, real, good: int) -> None:
+        self._real, self._left = real, good
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._real.close()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._left == 0:
+            raise OSError(5, "Input/output error")
+        self._left -= 1
+        return next(self._real)
+
+
+def _failing_in(monkeypatch: pytest.MonkeyPatch, broken: Path, good: int) -> None:
+    from articlebot.index.posts import folder
+
+    real = os.scandir
+
+    def scandir(path):
+        listing = real(path)
+        return _FailingListing(listing, good) if Path(path) == broken else listing
+
+    monkeypatch.setattr(folder.os, "scandir", scandir)
+
+
+def test_a_listing_that_fails_part_way_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A subfolder whose listing breaks off is refused as read in part; the content
+    folder itself is an error, so the posts not yet listed are never taken as deleted."""
+    from articlebot.index import ContentError
+
+    root = tmp_path / "site"
+    (root / "news").mkdir(parents=True)
+    for i in range(4):
+        (root / f"top{i}.md").write_text(f"---\ntitle: Top {i}\n---\nBody.\n")
+        (root / "news" / f"n{i}.md").write_text(f"---\ntitle: News {i}\n---\nBody.\n")
+    _failing_in(monkeypatch, root / "news", good=2)
+    scan = scan_folder(str(root.resolve()))
+    assert "could not be listed to the end" in scan.refused["news/"]
+    assert {rel for rel in scan.posts if rel.startswith("top")} == {f"top{i}.md" for i in range(4)}
+    _failing_in(monkeypatch, root, good=2)
+    with pytest.raises(ContentError, match="could not be listed to the end"):
+        scan_folder(str(root.resolve()))

@@ -62,3 +62,28 @@ def test_a_failed_unpack_leaves_no_folder(tmp_path: Path, monkeypatch: pytest.Mo
     tables = langid_model.load_tables(langid_model.model_file(), tmp_path)
     assert len(tables["out_feat"]) > 0  # read into memory instead
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("damage", ["empty", "missing", "wrong shape"])
+def test_a_damaged_cache_is_read_around_and_unpacked_again(
+    tmp_path: Path, library: tuple, damage: str
+) -> None:
+    """A file emptied by a crash, deleted by a cache cleaner or not matching the others:
+    the tables come from the model itself this time and the folder is unpacked afresh
+    the next time, never an error in every detection."""
+    model = langid_model.model_file()
+    langid_model.load_tables(model, tmp_path)
+    folder = langid_model.unpacked_dir(model, tmp_path)
+    if damage == "empty":
+        (folder / "pc.npy").write_bytes(b"")
+    elif damage == "missing":
+        (folder / "out_feat.npy").unlink()
+    else:
+        np.save(folder / "out_feat.npy", np.zeros(3, dtype=np.int32))
+    tables = langid_model.load_tables(model, tmp_path)
+    assert np.array_equal(tables["pc"], library[1])
+    assert tables["out_feat"].tolist() == library[5]
+    assert not folder.exists() and list(tmp_path.iterdir()) == []
+    again = langid_model.load_tables(model, tmp_path)
+    assert isinstance(again["nextmove"], np.memmap)
+    assert again["out_feat"].tolist() == library[5]

@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -115,3 +117,48 @@ def test_jit_asks_for_numbas_own_form(fresh_fastpath, monkeypatch, built) -> Non
 
     monkeypatch.setenv("ARTICLEBOT_KERNEL", "jit")
     assert fastpath.load() is kernel
+
+
+def _main_thread_ran_during(call) -> bool:
+    """Whether this thread ran Python while ``call`` ran in another thread, in the middle
+    half of it. A call that holds the GIL leaves none (this thread waits for the GIL,
+    which compiled code gives up only when it returns), whatever the machine's load."""
+    started, done = threading.Event(), threading.Event()
+    span: list[float] = []
+
+    def run() -> None:
+        started.set()
+        span.append(time.perf_counter())
+        call()
+        span.append(time.perf_counter())
+        done.set()
+
+    worker = threading.Thread(target=run)
+    seen, last = [], 0.0
+    worker.start()
+    started.wait()
+    while not done.is_set():
+        now = time.perf_counter()
+        if now - last > 0.0005:
+            seen.append(now)
+            last = now
+    worker.join()
+    begin, end = span
+    quarter = (end - begin) / 4
+    return any(begin + quarter <= t <= end - quarter for t in seen)
+
+
+def test_a_call_lets_other_threads_run(built) -> None:
+    """The kernel releases the GIL as numba's ``nogil=True`` does: a long search on the
+    reader thread never stalls the event loop's thread."""
+    n, terms = 4_000_000, 40  # one call of ~0.1-0.5 s
+    doc_ids = np.arange(n, dtype=np.int32)
+    lo, hi = np.zeros(terms, dtype=np.int64), np.full(terms, n, dtype=np.int64)
+    seen = np.zeros(n, dtype=bool)
+    none = np.zeros(0, dtype=np.int32)
+    no_mask = np.zeros(0, dtype=bool)
+
+    def call() -> None:
+        assert built.count_segment(doc_ids, lo, hi, none, 0, no_mask, seen) == n
+
+    assert _main_thread_ran_during(call)
