@@ -35,23 +35,24 @@ from articlebot.index.cachedir import cache_dir
 from articlebot.index.ranking import blockmax
 
 # Each argument: an array "<dtype>[]" (C-contiguous, one dimension; "r" after it: the
-# kernel only reads it) or a scalar "<dtype>". The last entry of a tuple is the result.
+# kernel only reads it, else it writes it, so it must be writable) or a scalar "<dtype>".
+# The last entry of a tuple is the result.
 SPEC: dict[str, tuple[str, ...]] = {
     "top_k_segment": (
-        "int32[]r", "uint16[]r", "float64[]", "float32[]r", "float64", "int64[]",
-        "int64[]", "float64[]", "int32[]", "int64", "bool[]", "float64", "float64",
+        "int32[]r", "uint16[]r", "float64[]r", "float32[]r", "float64", "int64[]r",
+        "int64[]r", "float64[]r", "int32[]r", "int64", "bool[]r", "float64", "float64",
         "float64[]", "int64[]", "int64", "float64[]", "int64[]",
         "int64",
     ),
     "top_k_dense": (
-        "int32[]r", "uint16[]r", "float64[]", "int64[]", "int64[]", "float64[]",
-        "int32[]", "int64", "bool[]", "float64", "float64", "float64[]", "int64[]",
+        "int32[]r", "uint16[]r", "float64[]r", "int64[]r", "int64[]r", "float64[]r",
+        "int32[]r", "int64", "bool[]r", "float64", "float64", "float64[]", "int64[]",
         "int64", "float64[]",
         "int64",
     ),
     "ranked": ("float64[]", "int64[]", "int64", "(int32[], float64[])"),
     "count_segment": (
-        "int32[]r", "int64[]", "int64[]", "int32[]", "int64", "bool[]", "bool[]",
+        "int32[]r", "int64[]r", "int64[]r", "int32[]r", "int64", "bool[]r", "bool[]",
         "int64",
     ),
 }  # fmt: skip
@@ -98,21 +99,35 @@ def wrap(module: ModuleType) -> SimpleNamespace:
     return SimpleNamespace(WINDOW=blockmax.WINDOW, **functions)
 
 
+_SCALARS = {
+    "int64": (int, np.integer),
+    "float64": (float, int, np.floating, np.integer),
+}
+
+
 def checked(name: str, function: Callable[..., object]) -> Callable[..., object]:
-    """``function`` refusing arrays of another dtype or layout than ``SPEC`` says."""
-    wanted = [(i, np.dtype(arg[: arg.index("[")])) for i, arg in enumerate(SPEC[name][:-1])
-              if "[" in arg]  # fmt: skip
+    """``function`` refusing what ``SPEC`` does not describe: an array of another dtype
+    or layout, a read-only array where the kernel writes, a scalar of another kind
+    (numba's dispatcher would compile another version; the extension would misread it)."""
+    arrays = [(i, np.dtype(arg[: arg.index("[")]), not arg.endswith("r"))
+              for i, arg in enumerate(SPEC[name][:-1]) if "[" in arg]  # fmt: skip
+    scalars = [(i, _SCALARS[arg]) for i, arg in enumerate(SPEC[name][:-1]) if "[" not in arg]
 
     def call(*args: object) -> object:
-        for i, dtype in wanted:
+        for i, dtype, written in arrays:
             array = args[i]
             if (
                 not isinstance(array, np.ndarray)
                 or array.dtype != dtype
                 or array.ndim != 1
                 or not array.flags.c_contiguous
+                or (written and not array.flags.writeable)
             ):
-                raise TypeError(f"{name}: argument {i} must be a contiguous {dtype} array")
+                kind = "writable contiguous" if written else "contiguous"
+                raise TypeError(f"{name}: argument {i} must be a {kind} {dtype} array")
+        for i, kinds in scalars:
+            if not isinstance(args[i], kinds):
+                raise TypeError(f"{name}: argument {i} must be a number of {kinds[0].__name__}")
         return function(*args)
 
     call.__name__ = call.__qualname__ = name

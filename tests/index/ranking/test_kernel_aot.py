@@ -67,6 +67,12 @@ def test_arrays_of_another_type_are_refused(built) -> None:
         built.count_segment(strided, *good[1:])
     with pytest.raises(TypeError, match="argument 6"):
         built.count_segment(*good[:6], [False, False])
+    frozen = np.zeros(2, dtype=bool)
+    frozen.flags.writeable = False  # the kernel writes its flags: a mapped file would crash
+    with pytest.raises(TypeError, match="argument 6 must be a writable contiguous bool"):
+        built.count_segment(*good[:6], frozen)
+    with pytest.raises(TypeError, match="argument 4 must be a number of int"):
+        built.count_segment(*good[:4], 0.7, *good[5:])
 
 
 def test_its_name_follows_its_signatures(monkeypatch: pytest.MonkeyPatch) -> None:
