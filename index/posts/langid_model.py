@@ -81,19 +81,19 @@ def _mapped(folder: Path) -> dict[str, Any]:
 
 
 def _read(model: Path) -> dict[str, Any]:
-    """The tables read from the compressed model, as ``modelio.load_model`` reads them
-    (through a temporary file: the archive needs seeking, which LZMA does slowly)."""
-    import lzma
-    import shutil
+    """The tables as py3langid's own ``modelio.load_model`` reads them, back as arrays
+    under the npz's keys."""
+    from py3langid.modelio import load_model
 
-    with tempfile.TemporaryFile(suffix=".npz") as unpacked:
-        with lzma.open(model) as source:
-            shutil.copyfileobj(source, unpacked, length=1 << 20)
-        unpacked.seek(0)
-        with np.load(unpacked, allow_pickle=False) as data:
-            tables: dict[str, Any] = {name: data[name] for name in _TABLES}
-            tables["classes"] = data["classes"].tolist()
-    return tables
+    ptc, pc, classes, nextmove, row, output = load_model(model)
+    return {
+        "ptc": np.asarray(ptc),
+        "pc": np.asarray(pc),
+        "classes": classes,
+        "nextmove": np.asarray(nextmove),
+        "nextmove_row": np.asarray(row),
+        "out_feat": np.asarray(output, dtype=np.int32),
+    }
 
 
 def _unpack(model: Path, folder: Path) -> None:
@@ -119,7 +119,4 @@ def _unpack(model: Path, folder: Path) -> None:
             if not (folder / _CLASSES).exists():
                 raise
     finally:
-        if scratch.exists():
-            for leftover in scratch.iterdir():
-                leftover.unlink()
-            scratch.rmdir()
+        shutil.rmtree(scratch, ignore_errors=True)  # gone already when renamed

@@ -83,7 +83,7 @@ def load_built(directory: Path | None = None) -> SimpleNamespace | None:
     path = built_path(directory)
     if not path.exists():
         return None
-    name = path.name.split(".")[0]
+    name = module_name()
     loader = importlib.machinery.ExtensionFileLoader(name, str(path))
     spec = importlib.util.spec_from_file_location(name, path, loader=loader)
     if spec is None:
@@ -215,16 +215,16 @@ def _compile(directory: Path) -> None:
 
     numba.pycc.compiler.Flags = ReleasingGil
 
-    target = built_path(directory)
+    name = module_name()
     with tempfile.TemporaryDirectory(dir=directory) as scratch:
-        compiler = CC(target.name.split(".")[0])
+        compiler = CC(name)
         compiler.output_dir = scratch
         compiler.verbose = False
-        for name, spec in SPEC.items():
-            compiler.export(name, _numba_signature(spec))(getattr(kernel, name).py_func)
+        for function, spec in SPEC.items():
+            compiler.export(function, _numba_signature(spec))(getattr(kernel, function).py_func)
         compiler.compile()
-        (made,) = Path(scratch).glob(f"{target.name.split('.')[0]}*")
-        os.replace(made, target)
+        (made,) = Path(scratch).glob(f"{name}*")
+        os.replace(made, built_path(directory))
 
 
 if __name__ == "__main__":
