@@ -14,8 +14,10 @@ import errno
 import os
 import stat
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from articlebot.index.errors import ContentError, PostError
 
@@ -47,6 +49,41 @@ def post_sort_key(rel_id: str) -> tuple[tuple[str, ...], str]:
     *folders, name = rel_id.split("/")
     stem, dot, suffix = name.rpartition(".")
     return (*folders, stem if dot else name), suffix if dot else ""
+
+
+def sorted_posts(rels: Collection[str]) -> list[str]:
+    """``sorted(rels, key=post_sort_key)``, without a key object per post.
+
+    Each key becomes one row of a byte matrix that numpy sorts: the folders and stem
+    joined by \\x01 and the suffix after a NUL, two bytes that sort before any character
+    a post's name may hold (control characters are refused), so rows compare as the key
+    tuples do. The key tuples of a 300,000-post folder were ~94 MB of small objects,
+    freed into the allocator's arenas, which the build never gave back and its forked
+    workers then copied page by page as they wrote into them.
+    """
+    if len(rels) < 1000:
+        return sorted(rels, key=post_sort_key)
+    ordered = list(rels)
+    data = np.frombuffer("\n".join(ordered).encode("utf-8", "surrogatepass"), np.uint8).copy()
+    if (data < 2).any():  # a name with NUL or \x01 (never a post's): the plain way
+        return sorted(ordered, key=post_sort_key)
+    # Line ends, slashes and dots; a name's last dot is a dot whose next one is a line end.
+    marks = np.flatnonzero((data == 10) | (data == 47) | (data == 46))
+    kinds = data[marks]
+    after = np.append(kinds[1:], 10)
+    data[marks[(kinds == 46) & (after == 10)]] = 0
+    data[marks[kinds == 47]] = 1
+    starts = np.concatenate(([0], marks[kinds == 10] + 1))
+    if len(starts) != len(ordered):  # a name with a line break (never a post's)
+        return sorted(ordered, key=post_sort_key)
+    lens = np.diff(np.append(starts, len(data) + 1)) - 1
+    width = max(int(lens.max()), 1)
+    # Each row: the ``width`` bytes from its line's start, cut at the line's end.
+    padded = np.concatenate((data, np.zeros(width, dtype=np.uint8)))
+    rows = np.lib.stride_tricks.sliding_window_view(padded, width)[starts]
+    rows[np.arange(width) >= lens[:, None]] = 0
+    order = np.argsort(rows.view(f"S{width}").ravel(), kind="stable")
+    return [ordered[i] for i in order.tolist()]
 
 
 def display_name(name: str) -> str:

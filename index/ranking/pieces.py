@@ -31,6 +31,7 @@ from articlebot.index.ranking.columns import (
     clean_field,
     sorted_order,
 )
+from articlebot.index.ranking.postings import Chunks, HeldChunks
 
 PREFIX = "cat."  # the pieces' arrays among a segment file's
 
@@ -55,34 +56,38 @@ def _packed(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 
 class CatalogRows:
     """The catalog rows of a reindex's new documents, gathered batch by batch in compact
-    form: strings as UTF-8 bytes per batch, labels as codes. A full index of 100,000
-    posts held a ``CatalogEntry`` each until its piece was made (~60 MB of small objects,
-    most of the indexing process's growth after its postings were spilled)."""
+    form: strings as UTF-8 bytes, labels as codes, one record of arrays per batch.
+
+    A reindex keeps the records in a temporary file beside the index (``records``, a
+    ``storage.spill.Spill``), read back once when the piece is made: held in memory they
+    were ~400 bytes a post, ~120 MB of a 300k-post build's peak while the workers ran.
+    A full index of 100,000 posts once held a ``CatalogEntry`` each (~60 MB more).
+    """
 
     _TEXT = ("ids", "titles", "slugs")
     _LABELS = ("categories", "tags", "authors", "languages")
 
-    def __init__(self) -> None:
+    def __init__(self, records: Chunks | None = None) -> None:
         self._n = 0
-        self._text: dict[str, list[tuple[bytes, np.ndarray]]] = {k: [] for k in self._TEXT}
+        self._records = records if records is not None else HeldChunks()
         self._code_of: dict[str, dict[str, int]] = {k: {} for k in self._LABELS}
-        self._codes: dict[str, list[np.ndarray]] = {k: [] for k in self._LABELS}
-        self._lens: dict[str, list[np.ndarray]] = {k: [] for k in self._LABELS}
-        self._dates: list[np.ndarray] = []
 
     def __len__(self) -> int:
         return self._n
 
     def add(self, entries: Iterable[CatalogEntry]) -> None:
+        """One record: each text column's bytes and lengths, each label column's codes
+        and counts per row, the dates."""
         entries = list(entries)
-        for key, values in (
-            ("ids", [e.id for e in entries]),
-            ("titles", [clean_field(e.title) for e in entries]),
-            ("slugs", [clean_field(e.slug) for e in entries]),
+        arrays: list[np.ndarray] = []
+        for values in (
+            [e.id for e in entries],
+            [clean_field(e.title) for e in entries],
+            [clean_field(e.slug) for e in entries],
         ):
             encoded = [v.encode() for v in values]
-            lens = np.fromiter(map(len, encoded), np.int64, len(encoded))
-            self._text[key].append((b"".join(encoded), lens))
+            arrays.append(np.frombuffer(b"".join(encoded), dtype=np.uint8))
+            arrays.append(np.fromiter(map(len, encoded), np.int32, len(encoded)))
         for key, rows in (
             ("categories", [tuple(clean_field(c) for c in e.categories) for e in entries]),
             ("tags", [tuple(clean_field(t) for t in e.tags) for e in entries]),
@@ -91,41 +96,44 @@ class CatalogRows:
         ):
             code = self._code_of[key].setdefault
             codes = [code(v, len(self._code_of[key])) for row in rows for v in row]
-            self._codes[key].append(np.array(codes, dtype=np.int32))
-            self._lens[key].append(np.fromiter(map(len, rows), np.int64, len(rows)))
-        self._dates.append(
+            arrays.append(np.array(codes, dtype=np.int32))
+            arrays.append(np.fromiter(map(len, rows), np.int32, len(rows)))
+        arrays.append(
             np.array([e.date.timestamp() if e.date else NO_DATE for e in entries], np.float64)
         )
+        self._records.append(*arrays)
         self._n += len(entries)
 
-    def ids(self) -> list[str]:
-        return self._strings("ids")
-
     def piece(self, words: Mapping[str, int]) -> CatalogPiece:
-        """The piece of these rows, in the order they were added, with ``words``."""
-        labels = {
-            key: Labels(
+        """The piece of these rows, in the order they were added, with ``words``. The
+        records are read once and let go of: call it once."""
+        texts: list[list[str]] = [[] for _ in self._TEXT]
+        codes: list[list[np.ndarray]] = [[] for _ in self._LABELS]
+        counts: list[list[np.ndarray]] = [[] for _ in self._LABELS]
+        dates: list[np.ndarray] = []
+        for record in self._records.drain():
+            for k, out in enumerate(texts):
+                data, lens = record[2 * k].tobytes(), record[2 * k + 1]
+                ends = np.cumsum(lens, dtype=np.int64).tolist()
+                out.extend(data[a:b].decode() for a, b in zip([0, *ends], ends, strict=False))
+            at = 2 * len(self._TEXT)
+            for k in range(len(self._LABELS)):
+                codes[k].append(record[at + 2 * k])
+                counts[k].append(record[at + 2 * k + 1])
+            dates.append(record[-1])
+        labels = [
+            Labels(
                 list(self._code_of[key]),
-                _offsets(_joined(self._lens[key], np.int64)),
-                _joined(self._codes[key], np.int32),
+                _offsets(_joined(counts[k], np.int64)),
+                _joined(codes[k], np.int32),
             )
-            for key in self._LABELS
-        }
-        return CatalogPiece._of_columns(
-            self.ids(),
-            self._strings("titles"),
-            self._strings("slugs"),
-            _joined(self._dates, np.float64),
-            *labels.values(),
-            words,
-        )
+            for k, key in enumerate(self._LABELS)
+        ]
+        return CatalogPiece._of_columns(*texts, _joined(dates, np.float64), *labels, words)
 
-    def _strings(self, key: str) -> list[str]:
-        out: list[str] = []
-        for data, lens in self._text[key]:
-            ends = np.cumsum(lens).tolist()
-            out.extend(data[a:b].decode() for a, b in zip([0, *ends], ends, strict=False))
-        return out
+    def close(self) -> None:
+        """Let go of the records (a reindex that failed)."""
+        self._records.close()
 
 
 def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
@@ -232,6 +240,9 @@ class CatalogPiece:
     def strings(self, name: str) -> tuple[memoryview, np.ndarray]:
         """The column's buffer (a view of the mapped file, not a copy) and starts."""
         return memoryview(self.arrays[name]), np.asarray(self.arrays[name + ".starts"])
+
+    def ids(self) -> list[str]:
+        return _lines(self.arrays["ids"], self.n_docs)
 
     def string(self, name: str, doc: int) -> str:
         starts = self.arrays[name + ".starts"]

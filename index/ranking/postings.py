@@ -38,7 +38,7 @@ class Chunks(Protocol):
     def close(self) -> None: ...
 
 
-class _Held:
+class HeldChunks:
     spilled = False
 
     def __init__(self) -> None:
@@ -75,7 +75,7 @@ class PostingsBuilder:
     """
 
     def __init__(self, chunks: Chunks | None = None) -> None:
-        self._chunks = chunks if chunks is not None else _Held()
+        self._chunks = chunks if chunks is not None else HeldChunks()
         self._lens: list[np.ndarray] = []
         self._n_docs = 0
         self._counts = np.zeros(0, dtype=np.int64)  # postings per term so far

@@ -20,6 +20,7 @@ from articlebot.index.posts.folder import (
     post_sort_key,
     read_post_bytes,
     scan_folder,
+    sorted_posts,
     stat_posts,
 )
 from articlebot.index.storage import tables
@@ -150,7 +151,7 @@ def _unread(found: FolderScan) -> dict[str, tables.FileRow]:
 
 def plan_full(found: FolderScan) -> Plan:
     """Everything is read once, by the workers, which also hash; nothing is hashed twice."""
-    return Plan(sorted(found.posts, key=post_sort_key), _unread(found), {}, {}, [], True)
+    return Plan(sorted_posts(found.posts), _unread(found), {}, {}, [], True)
 
 
 def plan_incremental(
@@ -196,7 +197,7 @@ def plan_incremental(
         )
         if was_copy and rel not in duplicates and rel not in to_read:
             to_read.append(rel)
-    to_read = sorted((rel for rel in to_read if rel not in duplicates), key=post_sort_key)
+    to_read = sorted_posts([rel for rel in to_read if rel not in duplicates])
     return Plan(to_read, stat_rows, hashes, duplicates, removed_files, False, old_files)
 
 

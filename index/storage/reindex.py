@@ -48,6 +48,7 @@ from articlebot.index.storage.plan import (
     settle_batch,
 )
 from articlebot.index.storage.segwrite import next_index
+from articlebot.index.storage.spill import Spill
 from articlebot.index.storage.workers import Progress, prepare_all
 from articlebot.index.text.analysis import Analyzer
 from articlebot.index.text.fields import document_tokens, document_words
@@ -148,7 +149,7 @@ def _reindex(
     # them the index.
     stream = TermStream({}, db_path)  # the new segment numbers its own terms
     added_words = WordCounts()
-    new_rows = CatalogRows()  # no bodies, nor an object per row: they would pile up
+    new_rows = CatalogRows(Spill(db_path))  # no bodies, nor an object per row
     first_of: dict[bytes, int] = {}  # digest -> where in plan.to_read it was first met
     try:
         conn.execute("BEGIN IMMEDIATE")
@@ -226,10 +227,11 @@ def _reindex(
         raise
     finally:
         stream.close()
+        new_rows.close()
     # Committed: files of neither this generation nor the previous one can go (a reader
     # that read the previous meta may be about to map them; mapped files outlive this).
     segfile.remove_except(db_path, names + before)
-    fresh_ids = set(new_rows.ids())
+    fresh_ids = set(piece.ids()) if piece is not None else set()
     added = sorted(fresh_ids - leaving)  # a live article read again was among the leaving
     updated = sorted(fresh_ids & leaving)
     removed = sorted(leaving - fresh_ids)

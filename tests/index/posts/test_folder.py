@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import sys
 from pathlib import Path
 
@@ -18,8 +19,10 @@ from articlebot.index.posts.folder import (
     LINK_TO_FOLDER,
     NOT_A_FILE,
     display_name,
+    post_sort_key,
     read_post_bytes,
     scan_folder,
+    sorted_posts,
 )
 from articlebot.index.service import ArticleIndex
 from articlebot.index.storage.reindex import run_reindex
@@ -256,3 +259,24 @@ def test_a_listing_that_fails_part_way_is_reported(
     _failing_in(monkeypatch, root, good=2)
     with pytest.raises(ContentError, match="could not be listed to the end"):
         scan_folder(str(root.resolve()))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_whole_folder_sorts_as_the_sort_key_says(seed: int) -> None:
+    """``sorted_posts`` (numpy, for whole folders) orders exactly as ``post_sort_key``:
+    folders first, a stem before the same stem with more after it ("a.md" before "a
+    2.md"), dotted stems, non-ASCII names, and the odd names it hands to the plain sort."""
+    rng = random.Random(seed)
+    letters = "ab -_Zé中x1."
+    rels: set[str] = set()
+    while len(rels) < 1500:
+        parts = [
+            "".join(rng.choice(letters) for _ in range(rng.randint(1, 4))).strip(".") or "f"
+            for _ in range(rng.randint(1, 4))
+        ]
+        suffix = rng.choice([".md", ".markdown", ".MD", " 2.md", ".x.md", "..md"])
+        rels.add("/".join([*parts[:-1], parts[-1] + suffix]))
+    names = list(rels)
+    assert sorted_posts(names) == sorted(names, key=post_sort_key)
+    odd = [*names[:1200], "bad\nname.md", "x\x01.md", "caf\udce9.md"]
+    assert sorted_posts(odd) == sorted(odd, key=post_sort_key)

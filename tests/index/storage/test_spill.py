@@ -132,7 +132,7 @@ def test_a_full_index_streamed_through_the_spill_is_the_one_built_in_memory(
     db = tmp_path / "spilled" / "i.sqlite3"
     db.parent.mkdir()
     run_reindex(db, content, CONFIG, full=True, workers=1)
-    assert len(spilled) == 2  # the postings and the positions went to files
+    assert len(spilled) == 3  # the postings, the positions and the catalog rows went to files
     want, got = segment_file(held), segment_file(db)
     assert len(got) == len(want) and got == want  # byte for byte (one process: one hash seed)
     leftovers = {p.name for p in db.parent.iterdir()} - {p.name for p in held.parent.iterdir()}
