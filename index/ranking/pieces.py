@@ -334,28 +334,31 @@ def assemble(pieces: Sequence[CatalogPiece], deleted: Sequence[np.ndarray]) -> C
 
     authors = _live_labels(pieces, alive, "authors", 3)
 
-    dates = [
+    live_dates = [
         np.asarray(p.arrays["dates"]) if keep is None else np.asarray(p.arrays["dates"])[keep]
         for p, keep in zip(pieces, alive, strict=True)
     ]
-    catalog = Catalog(
+    dates = np.concatenate(live_dates) if live_dates else np.zeros(0)
+    parts = list(zip(pieces, alive, rows, strict=True))
+    return Catalog(
         ids=strings("ids"),
         titles=strings("titles"),
         slugs=strings("slugs"),
-        dates=np.concatenate(dates) if dates else np.zeros(0),
+        dates=dates,
         categories=_live_labels(pieces, alive, "categories", 1),
         tags=_live_labels(pieces, alive, "tags", 2),
         authors=one_each(authors),  # each name one object already
         languages=one_each(_live_labels(pieces, alive, "languages", 4)),
+        prebuilt={
+            "newest_first": _newest_first(pieces, rows, dates),
+            # Grouped from the codes, as categories are: not 100,000 strings looked up one
+            # by one.
+            "by_author": {k: v for k, v in authors.groups().items() if k},
+            "by_id": PieceKeys(parts, slug=False),
+            "by_slug": PieceKeys(parts, slug=True),
+            "title_index": PieceTitles(list(zip(pieces, rows, strict=True))),
+        },
     )
-    catalog.__dict__["newest_first"] = _newest_first(pieces, rows, catalog.dates)
-    # Grouped from the codes, as categories are: not 100,000 strings looked up one by one.
-    catalog.__dict__["by_author"] = {k: v for k, v in authors.groups().items() if k}
-    parts = list(zip(pieces, alive, rows, strict=True))
-    catalog.__dict__["by_id"] = PieceKeys(parts, slug=False)
-    catalog.__dict__["by_slug"] = PieceKeys(parts, slug=True)
-    catalog.__dict__["title_index"] = PieceTitles(list(zip(pieces, rows, strict=True)))
-    return catalog
 
 
 def _live_labels(

@@ -108,3 +108,18 @@ def test_groups_by_author_and_label_fold_case_and_keep_rows_ascending() -> None:
     values = rng.integers(0, 50, 300)
     assert np.array_equal(distinct(values), np.unique(values))
     assert distinct(np.zeros(0, dtype=np.int64)).size == 0
+
+
+def test_look_ups_given_at_construction_are_used_and_must_be_look_ups() -> None:
+    """A loader that already has a look-up passes it by its cached property's name; a
+    name that is no look-up (a typo, a column) is refused, not silently rebuilt later."""
+    cat = format8_catalog([article(n, None) for n in range(3)])
+    columns = {name: getattr(cat, name) for name in ("ids", "titles", "slugs", "dates")}
+    labels = {"categories": cat.categories, "tags": cat.tags}
+    people = {"authors": cat.authors, "languages": cat.languages}
+    newest = np.array([2, 1, 0])
+    given = Catalog(**columns, **labels, **people, prebuilt={"newest_first": newest})
+    assert given.newest_first is newest and given.by_id["p1.md"] == 1
+    for wrong in ("newest_frist", "ids", "title_words", "warm"):
+        with pytest.raises(TypeError, match=f"no look-up '{wrong}'"):
+            Catalog(**columns, **labels, **people, prebuilt={wrong: newest})

@@ -105,3 +105,16 @@ def test_a_piece_merged_alone_drops_its_deleted_rows() -> None:
     merged = merged_piece([piece(rows)], [np.array([0, 5], dtype=np.int32)], [Counter()])
     live = [a for i, a in enumerate(rows) if i not in (0, 5)]
     same(assemble([merged], [np.zeros(0, dtype=np.int32)]), built(live))
+
+
+def test_assembling_gives_the_look_ups_read_from_the_pieces() -> None:
+    """Ids, slugs, titles, authors and dates are looked up through the pieces' stored
+    orders (nothing sorted or grouped at open), not rebuilt from the columns."""
+    from articlebot.index.ranking.pieces import PieceKeys, PieceTitles
+
+    rows = [article(n) for n in range(6)]
+    got = assemble([piece(rows)], [np.array([2], dtype=np.int32)])
+    given = ("newest_first", "by_author", "by_id", "by_slug", "title_index")
+    assert set(given) <= set(vars(got))
+    assert isinstance(got.by_id, PieceKeys) and isinstance(got.by_slug, PieceKeys)
+    assert isinstance(got.title_index, PieceTitles)
