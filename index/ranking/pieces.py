@@ -31,6 +31,7 @@ from articlebot.index.ranking.columns import (
     clean_field,
     sorted_order,
 )
+from articlebot.index.ranking.segment import Deletions
 
 PREFIX = "cat."  # the pieces' arrays among a segment file's
 
@@ -275,41 +276,35 @@ class CatalogPiece:
         return best
 
 
-def alive_mask(n_docs: int, deleted: np.ndarray) -> np.ndarray | None:
-    """True for the live local docs, or None when none is deleted."""
-    if not len(deleted):
-        return None
-    alive = np.ones(n_docs, dtype=bool)
-    alive[deleted] = False
-    return alive
-
-
 def merged_piece(
-    pieces: Sequence[CatalogPiece], deleted: Sequence[np.ndarray], dropped: Sequence[Counter[str]]
+    pieces: Sequence[CatalogPiece],
+    deletions: Sequence[Deletions],
+    dropped: Sequence[Counter[str]],
 ) -> CatalogPiece:
     """One piece of the live documents of ``pieces`` in order (as ``compaction.merge``
     numbers them); its word counts are theirs minus the deleted documents' (``dropped``)."""
-    cat = assemble(pieces, deleted)
+    cat = assemble(pieces, deletions)
     words: Counter[str] = Counter()
     for piece in pieces:
         words.update(piece.words())
     for gone in dropped:
         words.subtract(gone)
     # joined as categories and tags are, not through the catalog's one string per row
-    alive = [alive_mask(p.n_docs, d) for p, d in zip(pieces, deleted, strict=True)]
+    alive = [d.alive(p.n_docs) for p, d in zip(pieces, deletions, strict=True)]
     authors = _live_labels(pieces, alive, "authors", 3)
     languages = _live_labels(pieces, alive, "languages", 4)
     return CatalogPiece._of_columns(
         cat.ids.tolist(), cat.titles.tolist(), cat.slugs.tolist(), cat.dates, cat.categories,
         cat.tags, authors, languages, words,
-        pieces[0].title_index() if len(pieces) == 1 and not len(deleted[0]) else None,
+        pieces[0].title_index() if len(pieces) == 1 and not len(deletions[0]) else None,
     )  # fmt: skip
 
 
-def assemble(pieces: Sequence[CatalogPiece], deleted: Sequence[np.ndarray]) -> Catalog:
+def assemble(pieces: Sequence[CatalogPiece], deletions: Sequence[Deletions]) -> Catalog:
     """The catalog of the live documents of ``pieces`` (segment order, then local order:
-    the rows of ``SegmentedIndex``), with its id, slug and title look-ups."""
-    alive = [alive_mask(p.n_docs, d) for p, d in zip(pieces, deleted, strict=True)]
+    the rows of ``SegmentedIndex``) less their segments' ``deletions``, with its id, slug
+    and title look-ups."""
+    alive = [d.alive(p.n_docs) for p, d in zip(pieces, deletions, strict=True)]
     rows: list[np.ndarray] = []  # local doc -> row, -1 when deleted
     base = 0
     for piece, keep in zip(pieces, alive, strict=True):
@@ -365,7 +360,7 @@ def _live_labels(
     pieces: Sequence[CatalogPiece], alive: Sequence[np.ndarray | None], name: str, index: int
 ) -> Labels:
     """The label column ``name`` (``index`` in a piece's counts) of the pieces' live rows
-    (``alive``: ``alive_mask`` per piece), names merged."""
+    (``alive``: ``Deletions.alive`` per piece), names merged."""
     return Labels.joined(
         [(p.labels(name, index), keep) for p, keep in zip(pieces, alive, strict=True)]
     )
