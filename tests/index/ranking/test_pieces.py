@@ -123,3 +123,18 @@ def test_assembling_gives_the_look_ups_read_from_the_pieces() -> None:
     assert set(given) <= set(vars(got))
     assert isinstance(got.by_id, PieceKeys) and isinstance(got.by_slug, PieceKeys)
     assert isinstance(got.title_index, PieceTitles)
+
+
+def test_a_merged_piece_keeps_no_label_of_its_deleted_rows_only() -> None:
+    """A category, tag, author or language only deleted posts had leaves the merged
+    piece's stored names (they piled up merge after merge before)."""
+    rows = [article(n) for n in range(4)]
+    odd = Article(id="odd.md", path="odd.md", slug="odd", title="Odd one", date=None,
+                  categories=("latest", "once"), tags=("rare",), author="Guest Writer",
+                  language="de")  # fmt: skip
+    merged = merged_piece([piece([*rows, odd])], [gone(4)], [Counter()])
+    for name, index in (("categories", 1), ("tags", 2), ("authors", 3), ("languages", 4)):
+        names = merged.labels(name, index).names
+        assert not {"once", "rare", "Guest Writer", "de"} & set(names), name
+        assert names, name
+    same(assemble([merged], [NO_DELETIONS]), built(rows))
