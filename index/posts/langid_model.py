@@ -7,6 +7,8 @@ process when a post without a declared language changes. Unpacked once into
 ``cachedir`` as plain ``.npy`` files, the tables are mapped read-only instead: a few
 milliseconds to open, and pages shared through the page cache by every process on the
 machine. The arrays are the model's own, value for value, so detection is unchanged.
+Unpacking removes the folders of other py3langid installs that no process used for a day
+(``prune``).
 """
 
 from __future__ import annotations
@@ -22,10 +24,14 @@ from typing import Any
 
 import numpy as np
 
+from articlebot.index import cachedir
 from articlebot.index.cachedir import cache_dir
 
 _TABLES = ("ptc", "pc", "nextmove", "nextmove_row", "out_feat")
 _CLASSES = "classes.json"
+# An unpack takes a second or two: a scratch folder this old (seconds) was left by a
+# process killed while unpacking, never one still writing.
+SCRATCH_AGE = 3600.0
 
 
 def model_file() -> Path:
@@ -53,6 +59,9 @@ def load_tables(model: Path, directory: Path | None = None) -> dict[str, Any]:
             _unpack(model, folder)
         except OSError:
             return _read(model)
+        prune(folder)
+    else:
+        cachedir.touch(folder)  # in use: not pruned by another install's unpack
     try:
         return _mapped(folder)
     except Exception:  # damaged (a cache cleaner, a crash): unpacked afresh next time
@@ -61,6 +70,20 @@ def load_tables(model: Path, directory: Path | None = None) -> dict[str, Any]:
             os.rename(folder, aside)
             shutil.rmtree(aside, ignore_errors=True)
         return _read(model)
+
+
+def prune(folder: Path) -> None:
+    """Remove from ``folder``'s parent the models unpacked for other py3langid installs
+    (older versions, other virtualenvs) that no process used for a day, and unpacks'
+    scratch folders left ``SCRATCH_AGE`` ago (see ``cachedir.prune``): called once
+    ``folder`` is unpacked, never on a start that finds it."""
+    cachedir.prune(
+        folder.parent,
+        entries=r"langid-[0-9a-f]{16}",  # unpacked_dir()
+        keep=folder.name,
+        scratch=r"\.(?:broken-)?langid-.+",  # _unpack's, and load_tables' damaged ones
+        scratch_age=SCRATCH_AGE,
+    )
 
 
 def _mapped(folder: Path) -> dict[str, Any]:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import datetime
 from functools import cached_property
+from inspect import getattr_static
 from typing import NamedTuple
 
 import numpy as np
@@ -67,6 +68,16 @@ class Catalog:
     authors: list[str]
     languages: list[str]
     words: Counter[str] = field(default_factory=Counter)  # surface word -> document count
+    # Look-ups the loader already has, by the name of their cached property below (those
+    # are built on first use otherwise): ``pieces.assemble`` gives those it reads from the
+    # pieces' stored orders, ``from_blobs`` a stored title index.
+    prebuilt: InitVar[Mapping[str, object] | None] = None
+
+    def __post_init__(self, prebuilt: Mapping[str, object] | None) -> None:
+        for name, value in (prebuilt or {}).items():
+            if not isinstance(getattr_static(type(self), name, None), cached_property):
+                raise TypeError(f"Catalog has no look-up {name!r} to be given")
+            self.__dict__[name] = value  # where cached_property keeps what it built
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -81,7 +92,10 @@ class Catalog:
         def rows(name: str) -> list[str]:
             return blobs[name].decode().split(ROW_SEP) if n else []
 
-        catalog = cls(
+        prebuilt = {}
+        if "title_words" in blobs:  # cached at index time: grouping titles is slow
+            prebuilt["title_index"] = TitleIndex.from_blobs(blobs)
+        return cls(
             ids=PackedStrings(blobs["ids"], n),
             titles=PackedStrings(blobs["titles"], n),
             slugs=PackedStrings(blobs["slugs"], n),
@@ -91,10 +105,8 @@ class Catalog:
             authors=shared_strings(rows("authors")),
             languages=shared_strings(rows("languages")),
             words=cls.words_from_blobs(blobs),
+            prebuilt=prebuilt,
         )
-        if "title_words" in blobs:  # cached at index time: grouping titles is slow
-            catalog.__dict__["title_index"] = TitleIndex.from_blobs(blobs)
-        return catalog
 
     @staticmethod
     def words_from_blobs(blobs: Mapping[str, bytes]) -> Counter[str]:

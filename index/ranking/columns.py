@@ -202,7 +202,8 @@ class Labels:
 
     @classmethod
     def joined(cls, parts: Sequence[tuple[Labels, np.ndarray | None]]) -> Labels:
-        """Several label columns (rows kept, or None for all) as one, names merged."""
+        """Several label columns (rows kept, or None for all) as one, names merged; a name
+        no kept row carries is dropped (a merged piece would store it for good)."""
         code_of: dict[str, int] = {}
         all_lens: list[np.ndarray] = []
         all_codes: list[np.ndarray] = []
@@ -217,8 +218,13 @@ class Labels:
             all_codes.append(remap[codes] if len(codes) else codes.astype(np.int32))
         if not parts:
             return cls.from_rows([])
-        return cls(list(code_of), _offsets(np.concatenate(all_lens)),
-                   np.concatenate(all_codes).astype(np.int32))  # fmt: skip
+        names = list(code_of)
+        codes = np.concatenate(all_codes).astype(np.int32)
+        used = np.bincount(codes, minlength=len(names)) > 0
+        if not used.all():  # carried by deleted rows only
+            codes = (np.cumsum(used, dtype=np.int32) - 1)[codes]
+            names = [name for name, kept in zip(names, used.tolist(), strict=True) if kept]
+        return cls(names, _offsets(np.concatenate(all_lens)), codes)
 
     def __len__(self) -> int:
         return len(self.offsets) - 1

@@ -6,7 +6,7 @@ compiles the same functions (``kernel``, unchanged) into an ordinary CPython ext
 instead: importing it takes about a millisecond and a few hundred kilobytes, with numpy
 the only thing loaded. It is built once per machine and kernel version, in a child
 process (numba and a C compiler are needed then, never after), into the cache folder
-(``cachedir``).
+(``cachedir``); a build removes the kernels it replaces (``prune``).
 
 An extension does not check what it is given the way numba's dispatcher does (a wrong
 dtype would be read as raw memory), so every call goes through a check of each array's
@@ -21,6 +21,7 @@ import importlib.machinery
 import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -31,6 +32,7 @@ from types import ModuleType, SimpleNamespace
 
 import numpy as np
 
+from articlebot.index import cachedir
 from articlebot.index.cachedir import cache_dir
 from articlebot.index.ranking import blockmax
 
@@ -59,6 +61,10 @@ SPEC: dict[str, tuple[str, ...]] = {
 
 _SOURCES = ("kernel.py", "blockmax.py")  # what the machine code is compiled from
 BUILD_TIMEOUT = 300.0  # seconds; a first build takes ~8-40 s on two loaded cores
+# A build's scratch folder in the cache folder; one older than twice the timeout was left
+# by a process killed mid-build (a younger one may be another process's build under way).
+SCRATCH_PREFIX = ".articlebot_kernel_build-"
+SCRATCH_AGE = 2 * BUILD_TIMEOUT
 
 
 def module_name() -> str:
@@ -90,6 +96,7 @@ def load_built(directory: Path | None = None) -> SimpleNamespace | None:
         return None
     module = importlib.util.module_from_spec(spec)
     loader.exec_module(module)
+    cachedir.touch(path)  # in use: not pruned by another install's build (cachedir.prune)
     return wrap(module)
 
 
@@ -138,21 +145,43 @@ def build(directory: Path | None = None) -> Path:
     """Build the extension into ``directory`` in a child process (numba's compiler and
     LLVM stay out of this one); its path. RuntimeError with the child's last line of
     error when it could not be built (no C compiler, say). A failed build is remembered
-    (``failure``), so later processes do not spend seconds failing again."""
+    (``failure``), so later processes do not spend seconds failing again. A successful
+    one removes the versions it replaces (``prune``)."""
     target = built_path(directory)
     target.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", __name__, str(target.parent)]
+    # Made here, not in the child: removed even when the child is killed at the timeout.
+    scratch = tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=target.parent)
+    command = [sys.executable, "-m", __name__, str(target.parent), scratch]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
     except subprocess.TimeoutExpired:  # marked: a start must not wait this long each time
         _mark_failed(target, f"the build took over {BUILD_TIMEOUT:.0f} s")
         raise RuntimeError(f"the build took over {BUILD_TIMEOUT:.0f} s") from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     if done.returncode != 0 or not target.exists():
         reason = _reason(done.stderr) or f"exit status {done.returncode}"
         if done.returncode > 0:  # not when killed by a signal (a stop, the OOM killer)
             _mark_failed(target, reason)
         raise RuntimeError(reason)
+    prune(target)
     return target
+
+
+def prune(target: Path) -> None:
+    """Remove from ``target``'s folder the other kernels (older versions, other Pythons)
+    and failure marks no process loaded or wrote for a day, ``target``'s own failure mark
+    (it is built now) and builds' scratch folders older than ``SCRATCH_AGE`` (see
+    ``cachedir.prune``)."""
+    with contextlib.suppress(OSError):
+        _failure_path(target).unlink(missing_ok=True)
+    cachedir.prune(
+        target.parent,
+        entries=r"articlebot_kernel_[0-9a-f]{16}\..+",  # module_name() and any suffix
+        keep=target.name,
+        scratch=re.escape(SCRATCH_PREFIX) + ".+",
+        scratch_age=SCRATCH_AGE,
+    )
 
 
 def _mark_failed(target: Path, reason: str) -> None:
@@ -196,9 +225,9 @@ def _numba_signature(spec: tuple[str, ...]) -> object:
     return one(spec[-1])(*(one(arg) for arg in spec[:-1]))
 
 
-def _compile(directory: Path) -> None:
+def _compile(directory: Path, scratch: Path) -> None:
     """Compile ``kernel``'s functions with ``SPEC``'s signatures into ``directory``; the
-    file appears whole or not at all (built aside, then renamed)."""
+    file appears whole or not at all (built in ``scratch``, then renamed)."""
     import numba.pycc.compiler
     from numba.core.compiler import Flags
     from numba.pycc import CC
@@ -216,16 +245,15 @@ def _compile(directory: Path) -> None:
     numba.pycc.compiler.Flags = ReleasingGil
 
     name = module_name()
-    with tempfile.TemporaryDirectory(dir=directory) as scratch:
-        compiler = CC(name)
-        compiler.output_dir = scratch
-        compiler.verbose = False
-        for function, spec in SPEC.items():
-            compiler.export(function, _numba_signature(spec))(getattr(kernel, function).py_func)
-        compiler.compile()
-        (made,) = Path(scratch).glob(f"{name}*")
-        os.replace(made, built_path(directory))
+    compiler = CC(name)
+    compiler.output_dir = str(scratch)
+    compiler.verbose = False
+    for function, spec in SPEC.items():
+        compiler.export(function, _numba_signature(spec))(getattr(kernel, function).py_func)
+    compiler.compile()
+    (made,) = scratch.glob(f"{name}*")
+    os.replace(made, built_path(directory))
 
 
 if __name__ == "__main__":
-    _compile(Path(sys.argv[1]))
+    _compile(Path(sys.argv[1]), Path(sys.argv[2]))

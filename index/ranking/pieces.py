@@ -32,6 +32,7 @@ from articlebot.index.ranking.columns import (
     sorted_order,
 )
 from articlebot.index.ranking.postings import Chunks, HeldChunks
+from articlebot.index.ranking.segment import Deletions
 
 PREFIX = "cat."  # the pieces' arrays among a segment file's
 
@@ -286,41 +287,35 @@ class CatalogPiece:
         return best
 
 
-def alive_mask(n_docs: int, deleted: np.ndarray) -> np.ndarray | None:
-    """True for the live local docs, or None when none is deleted."""
-    if not len(deleted):
-        return None
-    alive = np.ones(n_docs, dtype=bool)
-    alive[deleted] = False
-    return alive
-
-
 def merged_piece(
-    pieces: Sequence[CatalogPiece], deleted: Sequence[np.ndarray], dropped: Sequence[Counter[str]]
+    pieces: Sequence[CatalogPiece],
+    deletions: Sequence[Deletions],
+    dropped: Sequence[Counter[str]],
 ) -> CatalogPiece:
     """One piece of the live documents of ``pieces`` in order (as ``compaction.merge``
     numbers them); its word counts are theirs minus the deleted documents' (``dropped``)."""
-    cat = assemble(pieces, deleted)
+    cat = assemble(pieces, deletions)
     words: Counter[str] = Counter()
     for piece in pieces:
         words.update(piece.words())
     for gone in dropped:
         words.subtract(gone)
     # joined as categories and tags are, not through the catalog's one string per row
-    alive = [alive_mask(p.n_docs, d) for p, d in zip(pieces, deleted, strict=True)]
+    alive = [d.alive(p.n_docs) for p, d in zip(pieces, deletions, strict=True)]
     authors = _live_labels(pieces, alive, "authors", 3)
     languages = _live_labels(pieces, alive, "languages", 4)
     return CatalogPiece._of_columns(
         cat.ids.tolist(), cat.titles.tolist(), cat.slugs.tolist(), cat.dates, cat.categories,
         cat.tags, authors, languages, words,
-        pieces[0].title_index() if len(pieces) == 1 and not len(deleted[0]) else None,
+        pieces[0].title_index() if len(pieces) == 1 and not len(deletions[0]) else None,
     )  # fmt: skip
 
 
-def assemble(pieces: Sequence[CatalogPiece], deleted: Sequence[np.ndarray]) -> Catalog:
+def assemble(pieces: Sequence[CatalogPiece], deletions: Sequence[Deletions]) -> Catalog:
     """The catalog of the live documents of ``pieces`` (segment order, then local order:
-    the rows of ``SegmentedIndex``), with its id, slug and title look-ups."""
-    alive = [alive_mask(p.n_docs, d) for p, d in zip(pieces, deleted, strict=True)]
+    the rows of ``SegmentedIndex``) less their segments' ``deletions``, with its id, slug
+    and title look-ups."""
+    alive = [d.alive(p.n_docs) for p, d in zip(pieces, deletions, strict=True)]
     rows: list[np.ndarray] = []  # local doc -> row, -1 when deleted
     base = 0
     for piece, keep in zip(pieces, alive, strict=True):
@@ -345,35 +340,38 @@ def assemble(pieces: Sequence[CatalogPiece], deleted: Sequence[np.ndarray]) -> C
 
     authors = _live_labels(pieces, alive, "authors", 3)
 
-    dates = [
+    live_dates = [
         np.asarray(p.arrays["dates"]) if keep is None else np.asarray(p.arrays["dates"])[keep]
         for p, keep in zip(pieces, alive, strict=True)
     ]
-    catalog = Catalog(
+    dates = np.concatenate(live_dates) if live_dates else np.zeros(0)
+    parts = list(zip(pieces, alive, rows, strict=True))
+    return Catalog(
         ids=strings("ids"),
         titles=strings("titles"),
         slugs=strings("slugs"),
-        dates=np.concatenate(dates) if dates else np.zeros(0),
+        dates=dates,
         categories=_live_labels(pieces, alive, "categories", 1),
         tags=_live_labels(pieces, alive, "tags", 2),
         authors=one_each(authors),  # each name one object already
         languages=one_each(_live_labels(pieces, alive, "languages", 4)),
+        prebuilt={
+            "newest_first": _newest_first(pieces, rows, dates),
+            # Grouped from the codes, as categories are: not 100,000 strings looked up one
+            # by one.
+            "by_author": {k: v for k, v in authors.groups().items() if k},
+            "by_id": PieceKeys(parts, slug=False),
+            "by_slug": PieceKeys(parts, slug=True),
+            "title_index": PieceTitles(list(zip(pieces, rows, strict=True))),
+        },
     )
-    catalog.__dict__["newest_first"] = _newest_first(pieces, rows, catalog.dates)
-    # Grouped from the codes, as categories are: not 100,000 strings looked up one by one.
-    catalog.__dict__["by_author"] = {k: v for k, v in authors.groups().items() if k}
-    parts = list(zip(pieces, alive, rows, strict=True))
-    catalog.__dict__["by_id"] = PieceKeys(parts, slug=False)
-    catalog.__dict__["by_slug"] = PieceKeys(parts, slug=True)
-    catalog.__dict__["title_index"] = PieceTitles(list(zip(pieces, rows, strict=True)))
-    return catalog
 
 
 def _live_labels(
     pieces: Sequence[CatalogPiece], alive: Sequence[np.ndarray | None], name: str, index: int
 ) -> Labels:
     """The label column ``name`` (``index`` in a piece's counts) of the pieces' live rows
-    (``alive``: ``alive_mask`` per piece), names merged."""
+    (``alive``: ``Deletions.alive`` per piece), names merged."""
     return Labels.joined(
         [(p.labels(name, index), keep) for p, keep in zip(pieces, alive, strict=True)]
     )

@@ -245,9 +245,28 @@ class Deletions:
 
     docs: np.ndarray = field(default_factory=lambda: _EMPTY_IDS)  # int32 ascending, local
     term_docs: Mapping[str, int] = field(default_factory=dict)
+    # ``alive``'s mask, by the segment's document count (one segment: one entry).
+    _alive: dict[int, np.ndarray] = field(default_factory=dict, init=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.docs)
+
+    def alive(self, n_docs: int) -> np.ndarray | None:
+        """True for the live local docs of the segment of ``n_docs`` these delete from;
+        None when none is deleted. Made once and read-only: the ranking view, the catalog's
+        assembly, a reindex's look-ups and merges all share it. ValueError when a deleted
+        doc is not in the segment."""
+        if not len(self.docs):
+            return None
+        mask = self._alive.get(n_docs)
+        if mask is None:
+            if int(self.docs[0]) < 0 or int(self.docs[-1]) >= n_docs:
+                raise ValueError(f"deletions of documents a segment of {n_docs} does not hold")
+            mask = np.ones(n_docs, dtype=bool)
+            mask[self.docs] = False
+            mask.flags.writeable = False
+            self._alive[n_docs] = mask
+        return mask
 
     def add(self, docs: np.ndarray, term_docs: Mapping[str, int]) -> Deletions:
         """These plus ``docs`` (none deleted before) holding terms ``term_docs``."""

@@ -186,8 +186,7 @@ class SegmentedIndex:
                     raise ValueError(f"segment {seg.name} deletes documents it does not hold")
                 total_len -= int(seg.doc_len[dels.docs].sum(dtype=np.int64))
                 mapped = np.full(seg.n_docs, -1, dtype=np.int32)
-                keep = np.ones(seg.n_docs, dtype=bool)
-                keep[dels.docs] = False
+                keep = dels.alive(seg.n_docs)
                 mapped[keep] = np.arange(base, base + alive, dtype=np.int32)
                 rows.append(mapped)
                 alive_docs.append(np.flatnonzero(keep).astype(np.int32))

@@ -15,7 +15,6 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,7 @@ from articlebot.index.config import IndexConfig
 from articlebot.index.errors import DamagedIndex
 from articlebot.index.ranking.bm25 import BM25Index
 from articlebot.index.ranking.catalog import Catalog
-from articlebot.index.ranking.pieces import CatalogPiece, alive_mask, assemble
+from articlebot.index.ranking.pieces import CatalogPiece, assemble
 from articlebot.index.ranking.segment import NO_DELETIONS, Deletions, Segment
 from articlebot.index.ranking.segments import SegmentedIndex
 from articlebot.index.storage import segfile, tables
@@ -78,9 +77,9 @@ class SegmentRef:
     def segment(self) -> Segment:
         return self.postings or Segment.from_arrays(self.name, self.arrays)
 
-    @cached_property
+    @property
     def alive(self) -> np.ndarray | None:
-        return alive_mask(self.n_docs, self.deletions.docs)
+        return self.deletions.alive(self.n_docs)
 
 
 @dataclass(frozen=True)
@@ -153,7 +152,7 @@ def load_generation(
         else:
             index = stored.index(config, known)
             refs = stored.refs
-            catalog = assemble([r.piece for r in refs], [r.deletions.docs for r in refs])
+            catalog = assemble([r.piece for r in refs], [r.deletions for r in refs])
             if with_words:
                 catalog.words = word_counts(stored)
         if len(catalog) != index.n_docs:

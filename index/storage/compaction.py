@@ -20,7 +20,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from articlebot.index.ranking.pieces import alive_mask
 from articlebot.index.ranking.segment import Deletions, Segment
 
 FACTOR = 4
@@ -64,7 +63,7 @@ def merge(segments: Sequence[Segment], deletions: Sequence[Deletions], name: str
         for seg in segments
     ]
     # per segment, its live documents (None when it has no deletions)
-    alive = [alive_mask(seg.n_docs, d.docs) for seg, d in zip(segments, deletions, strict=True)]
+    alive = [d.alive(seg.n_docs) for seg, d in zip(segments, deletions, strict=True)]
     counts = np.zeros(len(ids_of), dtype=np.int64)
     pieces = []
     lens: list[np.ndarray] = []

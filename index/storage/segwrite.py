@@ -79,7 +79,7 @@ def next_index(
         tail = refs[start:]
         merged = merge([r.segment() for r in tail], [r.deletions for r in tail],
                        segfile.new_name(generation))  # fmt: skip
-        rows = merged_piece([r.piece for r in tail], [r.deletions.docs for r in tail],
+        rows = merged_piece([r.piece for r in tail], [r.deletions for r in tail],
                             [r.dropped for r in tail])  # fmt: skip
         fresh.difference_update(r.name for r in tail)
         refs[start:] = [SegmentRef(merged.name, {}, rows, postings=merged)]

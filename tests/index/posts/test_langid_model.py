@@ -5,7 +5,10 @@ test_language.py."""
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -87,3 +90,80 @@ def test_a_damaged_cache_is_read_around_and_unpacked_again(
     again = langid_model.load_tables(model, tmp_path)
     assert isinstance(again["nextmove"], np.memmap)
     assert again["out_feat"].tolist() == library[5]
+
+
+# --- pruning: unpacking removes the folders it replaces (index/cachedir.py) -------------
+
+OLD = 2 * 24 * 3600  # seconds: no process used it for two days
+
+
+def aged(path: Path, age: float, folder: bool = True) -> Path:
+    if folder:
+        path.mkdir()
+        (path / "ptc.npy").write_bytes(b"old")
+    else:
+        path.write_bytes(b"old")
+    then = time.time() - age
+    os.utime(path, (then, then))
+    return path
+
+
+def test_unpacking_removes_the_models_it_replaces(tmp_path: Path) -> None:
+    """Every py3langid upgrade left ~68 MB behind: unpacking removes the models no process
+    used for a day and scratch folders of killed unpacks; it keeps one unpacking now, one
+    another install used today, and what is not a model's. A start that finds its model
+    removes nothing, and marks it used."""
+    model = langid_model.model_file()
+    kept = {
+        aged(tmp_path / f"langid-{'1' * 16}", 3600).name,  # another install's, used today
+        aged(tmp_path / ".langid-busy1234", 10).name,  # an unpack under way
+        aged(tmp_path / f"articlebot_kernel_{'2' * 16}.so", OLD, folder=False).name,
+        aged(tmp_path / "notes", OLD, folder=False).name,
+        langid_model.unpacked_dir(model, tmp_path).name,
+    }
+    gone = {
+        aged(tmp_path / f"langid-{'0' * 16}", OLD).name,
+        aged(tmp_path / ".langid-dead1234", langid_model.SCRATCH_AGE + 60).name,
+        aged(tmp_path / f".broken-langid-{'3' * 16}-77", langid_model.SCRATCH_AGE + 60).name,
+    }
+    tables = langid_model.load_tables(model, tmp_path)
+    assert isinstance(tables["nextmove"], np.memmap)
+    assert {p.name for p in tmp_path.iterdir()} == kept and not gone & kept
+
+    folder = langid_model.unpacked_dir(model, tmp_path)
+    os.utime(folder, (time.time() - OLD, time.time() - OLD))
+    later = aged(tmp_path / f"langid-{'5' * 16}", OLD)
+    langid_model.load_tables(model, tmp_path)
+    assert later.exists() and time.time() - folder.stat().st_mtime < 3600
+
+
+def test_a_model_mapped_before_its_removal_still_reads_whole(tmp_path: Path, library) -> None:
+    """What pruning relies on (POSIX): a process that mapped the tables of a model that
+    was then removed (another process unpacked a newer one) reads them unchanged."""
+    model = langid_model.model_file()
+    mapped = langid_model.load_tables(model, tmp_path)
+    folder = langid_model.unpacked_dir(model, tmp_path)
+    os.utime(folder, (time.time() - OLD, time.time() - OLD))
+    langid_model.prune(tmp_path / f"langid-{'f' * 16}")  # a newer version's
+    assert not folder.exists()
+    assert np.array_equal(mapped["ptc"], library[0])
+    assert mapped["nextmove"].tobytes() == np.asarray(library[3]).tobytes()
+
+
+def test_a_removal_that_fails_does_not_fail_the_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    stuck = aged(tmp_path / f"langid-{'0' * 16}", OLD)
+    old = aged(tmp_path / f"langid-{'1' * 16}", OLD)
+    rmtree = shutil.rmtree
+
+    def refuse(path, *args, **kwargs):
+        if stuck.name in str(path):
+            raise PermissionError(13, "Permission denied", str(path))
+        return rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(shutil, "rmtree", refuse)
+    with caplog.at_level(logging.WARNING):
+        tables = langid_model.load_tables(langid_model.model_file(), tmp_path)
+    assert isinstance(tables["nextmove"], np.memmap)
+    assert not old.exists() and "Could not remove" in caplog.text

@@ -108,3 +108,35 @@ def test_groups_by_author_and_label_fold_case_and_keep_rows_ascending() -> None:
     values = rng.integers(0, 50, 300)
     assert np.array_equal(distinct(values), np.unique(values))
     assert distinct(np.zeros(0, dtype=np.int64)).size == 0
+
+
+def test_look_ups_given_at_construction_are_used_and_must_be_look_ups() -> None:
+    """A loader that already has a look-up passes it by its cached property's name; a
+    name that is no look-up (a typo, a column) is refused, not silently rebuilt later."""
+    cat = format8_catalog([article(n, None) for n in range(3)])
+    columns = {name: getattr(cat, name) for name in ("ids", "titles", "slugs", "dates")}
+    labels = {"categories": cat.categories, "tags": cat.tags}
+    people = {"authors": cat.authors, "languages": cat.languages}
+    newest = np.array([2, 1, 0])
+    given = Catalog(**columns, **labels, **people, prebuilt={"newest_first": newest})
+    assert given.newest_first is newest and given.by_id["p1.md"] == 1
+    for wrong in ("newest_frist", "ids", "title_words", "warm"):
+        with pytest.raises(TypeError, match=f"no look-up '{wrong}'"):
+            Catalog(**columns, **labels, **people, prebuilt={wrong: newest})
+
+
+def test_joined_labels_keep_only_the_names_kept_rows_carry() -> None:
+    """Names only dropped rows carried go with them, codes renumbered: a merged piece
+    stores its labels, and would otherwise keep every name it ever had."""
+    first = Labels.from_rows([("news", "tv"), ("gone",), ("tv",)])
+    second = Labels.from_rows([("also gone", "news"), ("radio",)])
+    joined = Labels.joined([(first, np.array([True, False, True])), (second, None)])
+    assert list(joined) == [("news", "tv"), ("tv",), ("also gone", "news"), ("radio",)]
+    assert joined.names == ["news", "tv", "also gone", "radio"]
+    dropped = Labels.joined(
+        [(first, np.array([False, False, True])), (second, np.array([False, True]))]
+    )
+    assert list(dropped) == [("tv",), ("radio",)] and dropped.names == ["tv", "radio"]
+    assert dropped.codes.dtype == np.int32 and dropped.codes.tolist() == [0, 1]
+    nothing = Labels.joined([(first, np.zeros(3, dtype=bool))])
+    assert len(nothing) == 0 and nothing.names == [] and len(Labels.joined([])) == 0

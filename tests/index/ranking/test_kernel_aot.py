@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
+import sysconfig
 import textwrap
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -116,6 +119,7 @@ def test_a_failed_build_is_not_tried_again(
     with caplog.at_level(logging.WARNING, logger=fastpath.__name__):
         assert fastpath.load() is kernel
     assert calls == [] and "an earlier build failed" in caplog.text
+    assert not list(tmp_path.glob(".articlebot_kernel_build-*"))  # its scratch removed
 
 
 def test_jit_asks_for_numbas_own_form(fresh_fastpath, monkeypatch, built) -> None:
@@ -168,3 +172,139 @@ def test_a_call_lets_other_threads_run(built) -> None:
         assert built.count_segment(doc_ids, lo, hi, none, 0, no_mask, seen) == n
 
     assert _main_thread_ran_during(call)
+
+
+# --- pruning: a build removes the versions it replaces (index/cachedir.py) ---------------
+
+OLD = 2 * 24 * 3600  # seconds: no process loaded it for two days
+
+
+def aged(path: Path, age: float = 0.0, folder: bool = False) -> Path:
+    if folder:
+        path.mkdir()
+        (path / "part.o").write_bytes(b"o")
+    else:
+        path.write_bytes(b"so")
+    then = time.time() - age
+    os.utime(path, (then, then))
+    return path
+
+
+def fake_child(monkeypatch: pytest.MonkeyPatch, outcome: str = "built") -> list[Path]:
+    """The build's child process, without compiling: writes the extension (through the
+    scratch folder it is given, as ``_compile`` does), fails, or times out. The scratch
+    folders it saw."""
+    scratches: list[Path] = []
+
+    def run(command, **kwargs):
+        directory, scratch = Path(command[-2]), Path(command[-1])
+        assert scratch.is_dir() and scratch.parent == directory
+        scratches.append(scratch)
+        if outcome == "timeout":
+            raise subprocess.TimeoutExpired(command, kwargs["timeout"])
+        if outcome == "failed":
+            return subprocess.CompletedProcess(command, 1, "", "RuntimeError: no compiler\n")
+        made = scratch / "made.so"
+        made.write_bytes(b"new")
+        os.replace(made, kernel_aot.built_path(directory))
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(kernel_aot.subprocess, "run", run)
+    return scratches
+
+
+def test_a_build_removes_the_versions_it_replaces(tmp_path: Path, monkeypatch) -> None:
+    """Every upgrade left its kernel (~770 KB) behind: a build removes the kernels no
+    process loaded for a day (older versions, other Pythons) and their failure marks, and
+    scratch folders of killed builds; it keeps a build still under way, a kernel another
+    install loaded today, and what is not a kernel's."""
+    suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+    target = kernel_aot.built_path(tmp_path)
+    kept = {
+        aged(tmp_path / f"articlebot_kernel_{'3' * 16}{suffix}", 3600).name,  # in use today
+        aged(tmp_path / f"{kernel_aot.SCRATCH_PREFIX}busy", 60, folder=True).name,
+        aged(tmp_path / f"langid-{'4' * 16}", OLD, folder=True).name,  # another kind
+        aged(tmp_path / "notes.txt", OLD).name,
+        target.name,
+    }
+    gone = {
+        aged(tmp_path / f"articlebot_kernel_{'0' * 16}{suffix}", OLD).name,
+        aged(tmp_path / f"articlebot_kernel_{'1' * 16}{suffix}.failed", OLD).name,
+        aged(tmp_path / f"articlebot_kernel_{'2' * 16}.cpython-39-x86_64-linux-gnu.so", OLD).name,
+        aged(tmp_path / f"{target.name}.failed", 60).name,  # wrong now: it is built
+        aged(
+            tmp_path / f"{kernel_aot.SCRATCH_PREFIX}dead", kernel_aot.SCRATCH_AGE + 60, folder=True
+        ).name,
+    }
+    scratches = fake_child(monkeypatch)
+    assert kernel_aot.build(tmp_path) == target
+    assert target.read_bytes() == b"new" and not scratches[0].exists()
+    assert {p.name for p in tmp_path.iterdir()} == kept
+    assert not gone & kept
+
+
+@pytest.mark.parametrize("outcome", ["failed", "timeout"])
+def test_a_build_that_fails_removes_its_scratch_and_nothing_else(
+    tmp_path: Path, monkeypatch, outcome: str
+) -> None:
+    """The scratch folder is the parent's: removed even when the child is killed at the
+    timeout (it was left behind for good). Without a new kernel nothing is pruned."""
+    old = aged(tmp_path / f"articlebot_kernel_{'0' * 16}.so", OLD)
+    scratches = fake_child(monkeypatch, outcome)
+    with pytest.raises(RuntimeError):
+        kernel_aot.build(tmp_path)
+    assert len(scratches) == 1 and not scratches[0].exists()
+    assert {p.name for p in tmp_path.iterdir()} == {
+        old.name,
+        f"{kernel_aot.built_path(tmp_path).name}.failed",
+    }
+
+
+def test_a_removal_that_fails_does_not_fail_the_build(
+    tmp_path: Path, monkeypatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    stuck = aged(tmp_path / f"articlebot_kernel_{'0' * 16}.so", OLD)
+    old = aged(tmp_path / f"articlebot_kernel_{'1' * 16}.so", OLD)
+    unlink = Path.unlink
+
+    def refuse(self, *args, **kwargs):
+        if self.name == stuck.name:
+            raise PermissionError(13, "Permission denied", str(self))
+        return unlink(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    fake_child(monkeypatch)
+    with caplog.at_level(logging.WARNING):
+        assert kernel_aot.build(tmp_path).exists()
+    assert stuck.exists() and not old.exists()
+    assert "Could not remove" in caplog.text and stuck.name in caplog.text
+
+
+def test_loading_prunes_nothing_and_marks_the_kernel_used(built, tmp_path: Path) -> None:
+    """A start that finds its kernel removes nothing (only a build does), and marks the
+    kernel used, so another install's build keeps it (see cachedir.UNUSED_FOR)."""
+    directory = tmp_path / "cache"
+    directory.mkdir()
+    path = kernel_aot.built_path(directory)
+    shutil.copy(kernel_aot.built_path(), path)
+    then = time.time() - OLD
+    os.utime(path, (then, then))
+    old = aged(directory / f"articlebot_kernel_{'0' * 16}.so", OLD)
+    assert kernel_aot.load_built(directory) is not None
+    assert old.exists() and time.time() - path.stat().st_mtime < 3600
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows refuses to delete a loaded DLL")
+def test_a_loaded_kernel_keeps_working_after_its_file_is_removed(built, tmp_path: Path) -> None:
+    """What pruning relies on (POSIX): removing the file of a loaded extension removes its
+    name only; the process that loaded it goes on calling it."""
+    path = kernel_aot.built_path(tmp_path)
+    shutil.copy(kernel_aot.built_path(), path)
+    loaded = kernel_aot.load_built(tmp_path)
+    os.utime(path, (time.time() - OLD, time.time() - OLD))
+    kernel_aot.prune(tmp_path / f"articlebot_kernel_{'f' * 16}.so")  # a newer version's
+    assert not path.exists()
+    none = np.zeros(0, dtype=np.int32)
+    args = (np.array([0, 1], dtype=np.int32), np.array([0]), np.array([2]), none, 0,
+            np.zeros(0, dtype=bool), np.zeros(2, dtype=bool))  # fmt: skip
+    assert loaded.count_segment(*args) == 2

@@ -11,6 +11,7 @@ import numpy as np
 from articlebot.index.posts.article import Article
 from articlebot.index.ranking.catalog import Catalog, catalog_entry
 from articlebot.index.ranking.pieces import CatalogPiece, assemble, merged_piece
+from articlebot.index.ranking.segment import NO_DELETIONS, Deletions
 from tests.index.ranking.format8 import format8_catalog
 
 
@@ -37,6 +38,11 @@ def piece(articles: list[Article], words: dict[str, int] | None = None) -> Catal
     """A piece as a segment file returns it: through its arrays."""
     made = CatalogPiece.of([catalog_entry(a) for a in articles], words or {})
     return CatalogPiece.from_arrays(made.to_arrays())
+
+
+def gone(*docs: int) -> Deletions:
+    """The deletions of a piece's local ``docs``."""
+    return Deletions(np.array(docs, dtype=np.int32))
 
 
 def same(got: Catalog, want: Catalog) -> None:
@@ -67,15 +73,14 @@ def same(got: Catalog, want: Catalog) -> None:
 
 def test_one_piece_is_the_catalog_of_its_rows() -> None:
     rows = [article(n) for n in range(12)]
-    same(assemble([piece(rows)], [np.zeros(0, dtype=np.int32)]), built(rows))
+    same(assemble([piece(rows)], [NO_DELETIONS]), built(rows))
 
 
 def test_pieces_with_deletions_assemble_to_the_live_rows_in_order() -> None:
     first = [article(n) for n in range(10)]
     second = [article(n, author="Ann Lee", title=f"Comet {n} seen") for n in range(10, 14)]
     third = [article(3, title="Harbour ferry 3 back on time")]  # p3 edited: deleted above
-    deleted = [np.array([1, 3, 8], dtype=np.int32), np.array([0], dtype=np.int32)]
-    deleted.append(np.zeros(0, dtype=np.int32))
+    deleted = [gone(1, 3, 8), gone(0), NO_DELETIONS]
     live = [a for i, a in enumerate(first) if i not in (1, 3, 8)] + second[1:] + third
     got = assemble([piece(first), piece(second), piece(third)], deleted)
     same(got, built(live))
@@ -85,14 +90,14 @@ def test_pieces_with_deletions_assemble_to_the_live_rows_in_order() -> None:
 def test_merged_piece_is_the_assembled_rows_and_the_live_words() -> None:
     first, second = [article(n) for n in range(6)], [article(n) for n in range(6, 9)]
     words_a, words_b = {"ferry": 6, "harbour": 6, "rare": 1}, {"ferry": 3, "comet": 2}
-    deleted = [np.array([2], dtype=np.int32), np.zeros(0, dtype=np.int32)]
-    gone = Counter({"ferry": 1, "harbour": 1, "rare": 1})  # the deleted row's words
+    deleted = [gone(2), NO_DELETIONS]
+    words_gone = Counter({"ferry": 1, "harbour": 1, "rare": 1})  # the deleted row's words
     merged = merged_piece(
-        [piece(first, words_a), piece(second, words_b)], deleted, [gone, Counter()]
+        [piece(first, words_a), piece(second, words_b)], deleted, [words_gone, Counter()]
     )
     back = CatalogPiece.from_arrays(merged.to_arrays())
     live = [a for i, a in enumerate(first) if i != 2] + second
-    same(assemble([back], [np.zeros(0, dtype=np.int32)]), built(live))
+    same(assemble([back], [NO_DELETIONS]), built(live))
     assert back.words() == Counter({"ferry": 8, "harbour": 5, "comet": 2})
 
 
@@ -102,6 +107,34 @@ def test_a_file_without_a_piece_has_none() -> None:
 
 def test_a_piece_merged_alone_drops_its_deleted_rows() -> None:
     rows = [article(n) for n in range(8)]
-    merged = merged_piece([piece(rows)], [np.array([0, 5], dtype=np.int32)], [Counter()])
+    merged = merged_piece([piece(rows)], [gone(0, 5)], [Counter()])
     live = [a for i, a in enumerate(rows) if i not in (0, 5)]
-    same(assemble([merged], [np.zeros(0, dtype=np.int32)]), built(live))
+    same(assemble([merged], [NO_DELETIONS]), built(live))
+
+
+def test_assembling_gives_the_look_ups_read_from_the_pieces() -> None:
+    """Ids, slugs, titles, authors and dates are looked up through the pieces' stored
+    orders (nothing sorted or grouped at open), not rebuilt from the columns."""
+    from articlebot.index.ranking.pieces import PieceKeys, PieceTitles
+
+    rows = [article(n) for n in range(6)]
+    got = assemble([piece(rows)], [gone(2)])
+    given = ("newest_first", "by_author", "by_id", "by_slug", "title_index")
+    assert set(given) <= set(vars(got))
+    assert isinstance(got.by_id, PieceKeys) and isinstance(got.by_slug, PieceKeys)
+    assert isinstance(got.title_index, PieceTitles)
+
+
+def test_a_merged_piece_keeps_no_label_of_its_deleted_rows_only() -> None:
+    """A category, tag, author or language only deleted posts had leaves the merged
+    piece's stored names (they piled up merge after merge before)."""
+    rows = [article(n) for n in range(4)]
+    odd = Article(id="odd.md", path="odd.md", slug="odd", title="Odd one", date=None,
+                  categories=("latest", "once"), tags=("rare",), author="Guest Writer",
+                  language="de")  # fmt: skip
+    merged = merged_piece([piece([*rows, odd])], [gone(4)], [Counter()])
+    for name, index in (("categories", 1), ("tags", 2), ("authors", 3), ("languages", 4)):
+        names = merged.labels(name, index).names
+        assert not {"once", "rare", "Guest Writer", "de"} & set(names), name
+        assert names, name
+    same(assemble([merged], [NO_DELETIONS]), built(rows))

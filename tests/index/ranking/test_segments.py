@@ -226,3 +226,29 @@ def test_a_segments_term_flags_are_read_from_its_file_or_found_from_its_terms() 
     older = Segment.from_arrays("s0", arrays)
     assert older.hyphen_ids is None and older.hyphenated.tolist() == [True] + [False] * 4
     assert older.segmented.tolist() == [False, False, False, True, True]
+
+
+def test_the_alive_mask_is_made_once_per_deletions_and_shared() -> None:
+    """One mask per segment's deletions, whoever asks (the ranking view, the catalog's
+    assembly, a reindex's look-ups and merges): read-only, as they all share it."""
+    dels = Deletions().add(np.array([1, 4]), {"a": 2})
+    mask = dels.alive(6)
+    assert mask.tolist() == [True, False, True, True, False, True]
+    assert dels.alive(6) is mask and not mask.flags.writeable
+    assert NO_DELETIONS.alive(6) is None and Deletions().alive(0) is None
+    for n in (4, 0):  # a deleted doc the segment does not hold
+        with pytest.raises(ValueError, match="does not hold"):
+            Deletions(np.array([1, 4], dtype=np.int32)).alive(n)
+    with pytest.raises(ValueError, match="does not hold"):
+        Deletions(np.array([-1], dtype=np.int32)).alive(3)
+    seg = Segment.from_bm25(
+        "s", BM25Index.build([["a"], ["a", "b"], ["b"], ["c"], ["a"], ["d"]], K1, B, DELTA)
+    )
+    index = SegmentedIndex((seg,), (dels,), K1, B, DELTA)
+    assert index.rows[0].tolist() == [0, -1, 1, 2, -1, 3] and index.alive[0].tolist() == [
+        0,
+        2,
+        3,
+        5,
+    ]
+    assert dels.alive(6) is mask  # the view used the same one
