@@ -11,6 +11,11 @@ other; the system load is printed with each. Steps:
    into a fresh SQLite file; wall time and peak RSS of the indexing process and of its
    largest worker (ru_maxrss), and the peak of the whole build (PSS of the process and
    its workers together, sampled every 0.25 s: what a peer's single process compares to).
+   peers: tantivy's full index in the same run, one after the other: articlebot told
+   the site's language (as tantivy's en_stem is), tantivy from the same Markdown files
+   (read and parsed by articlebot's reader in two worker processes), and tantivy from
+   the text articlebot extracted (the earlier tables' comparison); wall, CPU and the
+   peak PSS of each build's process tree.
 2. one file: rewrite one post with a changed body, then "touch" it (same bytes, new mtime),
    then restore it; each followed by an incremental ``run_reindex``, and once through
    ``ArticleIndex.reindex`` (the bot's path: a spawned worker process, then a reload).
@@ -237,6 +242,13 @@ def replace_file(path: Path, data: bytes, mtime_ns: int | None = None) -> None:
     os.replace(tmp, path)
 
 
+def peer_builds(args: argparse.Namespace) -> dict:
+    """The full index beside tantivy's, one after the other in this run: articlebot told
+    the site's language, tantivy from the same Markdown files, tantivy from the text
+    articlebot extracted (which needs the index step's file)."""
+    return {role: run_child(role, args) for role in ("index_told", "tantivy_files", "tantivy_text")}
+
+
 def run_child(role: str, args: argparse.Namespace, extra: list[str] = ()) -> dict:
     cmd = [
         sys.executable,
@@ -273,20 +285,38 @@ def run_child(role: str, args: argparse.Namespace, extra: list[str] = ()) -> dic
 
 def role_index(args: argparse.Namespace) -> dict:
     from articlebot.index.config import IndexConfig
+
+    return _timed_build(args.db, args.content, IndexConfig())
+
+
+def role_index_told(args: argparse.Namespace) -> dict:
+    """The same build told the site's language (ARTICLEBOT_LANGUAGE=en), as tantivy's
+    en_stem is: no post's language is detected. Into a file of its own, removed after."""
+    from articlebot.index.config import IndexConfig
+
+    db = args.db.with_name(args.db.stem + "-told.sqlite3")
+    try:
+        return _timed_build(db, args.content, IndexConfig(site_language="en"))
+    finally:
+        for made in db.parent.glob(f"{db.name}*"):
+            made.unlink()
+
+
+def _timed_build(db: Path, content: Path, config) -> dict:
     from articlebot.index.storage.reindex import run_reindex
 
-    for old in args.db.parent.glob(f"{args.db.name}*"):  # with its segment files
+    for old in db.parent.glob(f"{db.name}*"):  # with its segment files
         old.unlink()
     t0 = time.perf_counter()
     with PeakSampler() as sampler:
-        report = run_reindex(args.db, args.content, IndexConfig(), full=True, workers=2)
+        report = run_reindex(db, content, config, full=True, workers=2)
     seconds = time.perf_counter() - t0
     me, kids = (
         resource.getrusage(resource.RUSAGE_SELF),
         resource.getrusage(resource.RUSAGE_CHILDREN),
     )
     own, workers = me.ru_maxrss / 1024, kids.ru_maxrss / 1024
-    db_mb = index_mb(args.db)
+    db_mb = index_mb(db)
     return {
         "seconds": seconds,
         "articles": report.total,
@@ -299,6 +329,121 @@ def role_index(args: argparse.Namespace) -> dict:
         "cpu_workers_s": kids.ru_utime + kids.ru_stime,
         "db_mb": db_mb,
     }
+
+
+# tantivy's full index, the peer in the same run: title and body with en_stem, its writer
+# with 2 threads and a 256 MB heap (as bench/peers_snippets.py builds it for the search
+# comparison). Two starts: the text articlebot already extracted (what the earlier
+# tables compared with), and the Markdown folder itself, each post read and parsed by
+# articlebot's reader in two worker processes: the same work from the same files.
+
+
+def _tantivy_writer(folder: Path):
+    import tantivy
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, tokenizer_name="raw")
+    sb.add_text_field("title", stored=True, tokenizer_name="en_stem")
+    sb.add_text_field("body", stored=True, tokenizer_name="en_stem")
+    return tantivy.Index(sb.build(), path=str(folder)).writer(heap_size=256_000_000, num_threads=2)
+
+
+def _tantivy_result(folder: Path, docs: int, seconds: float, sampler: PeakSampler) -> dict:
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+    shutil.rmtree(folder, ignore_errors=True)
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return {
+        "seconds": seconds,
+        "articles": docs,
+        "peak_pss_tree_mb": sampler.peak,
+        "cpu_main_s": me.ru_utime + me.ru_stime,
+        "cpu_workers_s": kids.ru_utime + kids.ru_stime,
+        "db_mb": size,
+    }
+
+
+def role_tantivy_text(args: argparse.Namespace) -> dict:
+    """tantivy from the title and body articlebot extracted, read from its index."""
+    import tantivy
+
+    from articlebot.index.config import IndexConfig
+    from articlebot.index.storage import database, tables
+    from articlebot.index.storage.blobs import load_state
+
+    folder = args.db.with_name(args.db.stem + "-tantivy-text")
+    conn = database.connect_reader(args.db)
+    catalog, _ = load_state(conn, IndexConfig(), with_words=False)
+    ids = list(catalog.ids)
+    del catalog
+    t0 = time.perf_counter()
+    with PeakSampler() as sampler:
+        writer = _tantivy_writer(folder)
+        for start in range(0, len(ids), 1000):
+            found = tables.fetch_articles(conn, ids[start : start + 1000])
+            for i in ids[start : start + 1000]:
+                a = found[i]
+                writer.add_document(tantivy.Document(id=a.id, title=a.title, body=a.body))
+        writer.commit()
+        writer.wait_merging_threads()
+    conn.close()
+    return _tantivy_result(folder, len(ids), time.perf_counter() - t0, sampler)
+
+
+_PEER_READER: tuple[str, object] | None = None
+
+
+def _peer_reader(root: str, site_language: str) -> None:
+    from articlebot.index.config import IndexConfig
+
+    global _PEER_READER
+    _PEER_READER = (root, IndexConfig(site_language=site_language))
+
+
+def _peer_read(rels: list[str]) -> list[tuple[str, str, str]]:
+    """(id, title, body) of each indexable post, read and parsed as articlebot reads."""
+    from articlebot.index.storage.workers import read_post
+
+    assert _PEER_READER is not None
+    root, config = _PEER_READER
+    out = []
+    for rel in rels:
+        a = read_post(root, rel, config).article  # type: ignore[arg-type]
+        if a is not None:
+            out.append((a.id, a.title, a.body))
+    return out
+
+
+def role_tantivy_files(args: argparse.Namespace) -> dict:
+    """tantivy from the Markdown folder: listed and sorted, each post read, hashed and
+    parsed by articlebot's reader (front matter, Markdown to text, the site's language
+    told) in two forked worker processes, 200 posts a batch, added to tantivy's writer."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    import tantivy
+
+    from articlebot.index.posts.folder import scan_folder, sorted_posts
+
+    folder = args.db.with_name(args.db.stem + "-tantivy-files")
+    root = os.path.realpath(args.content)
+    docs = 0
+    t0 = time.perf_counter()
+    with PeakSampler() as sampler:
+        rels = sorted_posts(scan_folder(root).posts)
+        batches = [rels[i : i + 200] for i in range(0, len(rels), 200)]
+        writer = _tantivy_writer(folder)
+        with ProcessPoolExecutor(2, initializer=_peer_reader, initargs=(root, "en")) as pool:
+            for read in pool.map(_peer_read, batches, chunksize=1):
+                for rel, title, body in read:
+                    writer.add_document(tantivy.Document(id=rel, title=title, body=body))
+                docs += len(read)
+        writer.commit()
+        writer.wait_merging_threads()
+    return _tantivy_result(folder, docs, time.perf_counter() - t0, sampler)
 
 
 def role_onefile(args: argparse.Namespace) -> dict:
@@ -595,6 +740,9 @@ def role_rank_bm25(args: argparse.Namespace) -> dict:
 
 ROLES = {
     "index": role_index,
+    "index_told": role_index_told,
+    "tantivy_text": role_tantivy_text,
+    "tantivy_files": role_tantivy_files,
     "onefile": role_onefile,
     "serve": role_serve,
     "rank_bm25": role_rank_bm25,
@@ -640,6 +788,33 @@ def table(name: str, r: dict) -> str:
             f"{idx['cpu_main_s']:.1f} s / {idx['cpu_workers_s']:.1f} s",
         )
         row("  index size (SQLite file + segment files)", f"{idx['db_mb']:.0f} MB")
+    peers = r.get("peers")
+    if peers and idx:
+        told, files, text = (peers[k] for k in ("index_told", "tantivy_files", "tantivy_text"))
+        best = min(files["seconds"], text["seconds"])
+        for what, b in (
+            ("full index beside tantivy: articlebot (languages detected)", idx),
+            ("  articlebot told the site's language (as en_stem is)", told),
+            ("  tantivy from the same Markdown files (articlebot's reader)", files),
+            ("  tantivy from the text articlebot extracted", text),
+        ):
+            row(
+                what,
+                f"{b['seconds']:.1f} s, peak {b['peak_pss_tree_mb']:.0f} MB, "
+                f"CPU {b['cpu_main_s'] + b['cpu_workers_s']:.0f} s",
+                "",
+                f"{b['seconds'] / text['seconds']:.2f}x / {b['seconds'] / files['seconds']:.2f}x"
+                if b is idx or b is told
+                else "",
+                b["load_before"],
+            )
+        row(
+            "  ratios above: to tantivy from text / from files; target 1.2x time, 1.5x peak",
+            f"peak {idx['peak_pss_tree_mb'] / text['peak_pss_tree_mb']:.2f}x / "
+            f"{idx['peak_pss_tree_mb'] / files['peak_pss_tree_mb']:.2f}x",
+            "",
+            mark(idx["seconds"] / best, 1.2),
+        )
     if one:
         verdict = "" if big else mark(one["changed_s"], TARGETS["onefile_real_s"])
         target = "" if big else f"< {TARGETS['onefile_real_s']:.0f} s"
@@ -820,7 +995,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--skip",
         default="",
-        help="comma-separated steps to leave out: index,onefile,cold,serve,rank "
+        help="comma-separated steps to leave out: index,peers,onefile,cold,serve,rank "
         "(skipping index reuses the last index file)",
     )
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
@@ -867,6 +1042,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mirror (hard links) in {time.perf_counter() - t0:.1f}s", flush=True)
     steps = [
         ("index", lambda: run_child("index", args)),
+        ("peers", lambda: peer_builds(args)),
         ("onefile", lambda: run_child("onefile", args)),
         ("cold", lambda: cold_start(args, queries[0], args.cold_runs)),
         ("serve", lambda: run_child("serve", args)),
