@@ -13,6 +13,7 @@ import functools
 import logging
 import re
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -269,12 +270,27 @@ def detect(text: str) -> str:
 def resolve(declared: object, rel_id: str, site: str, sample: str) -> tuple[str, str]:
     """(language code, where it came from) for one post; ("", FALLBACK) when nothing
     says, so the analyser's default applies."""
-    if code := code_of(declared):
-        return code, FRONT_MATTER
-    if code := from_path(rel_id):
-        return code, PATH
-    if code := code_of(site):
-        return code, SITE
-    if code := detect(sample):
-        return code, DETECTED
-    return "", FALLBACK
+    return resolve_many([(declared, rel_id, site, sample)])[0]
+
+
+def resolve_many(hints: Sequence[tuple[object, str, str, str]]) -> list[tuple[str, str]]:
+    """``resolve`` of each post's (declared, rel_id, site, sample). The posts that need
+    detection are detected one after another once the others are settled: interleaved
+    with the reading of each post, the model's tables and the reader's pushed each other
+    out of the processor's caches (~0.1 ms a post of ~0.8)."""
+    out: list[tuple[str, str]] = []
+    pending: list[int] = []
+    for i, (declared, rel_id, site, _) in enumerate(hints):
+        if code := code_of(declared):
+            out.append((code, FRONT_MATTER))
+        elif code := from_path(rel_id):
+            out.append((code, PATH))
+        elif code := code_of(site):
+            out.append((code, SITE))
+        else:
+            out.append(("", FALLBACK))
+            pending.append(i)
+    for i in pending:
+        if code := detect(hints[i][3]):
+            out[i] = (code, DETECTED)
+    return out

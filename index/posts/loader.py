@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -21,7 +22,7 @@ from articlebot.index.posts.language import DETECT_CHARS
 from articlebot.index.posts.language import resolve as resolve_language
 from articlebot.index.posts.plaintext import clean_text, markdown_to_text
 
-__all__ = ["PostError", "parse_or_skip", "parse_post"]
+__all__ = ["Draft", "PostError", "finish", "parse_or_skip", "parse_post", "read_draft"]
 
 _JEKYLL_PREFIX = re.compile(r"\d{4}-\d{1,2}-\d{1,2}-")
 _DOUBLE_SLASH = re.compile(r"(?<=[^:/])/{2,}")  # left by empty {year}/{category} parts
@@ -284,8 +285,32 @@ def _url(
 # --------------------------------------------------------------------------- posts
 
 
-def parse_or_skip(data: bytes, rel_id: str, config: IndexConfig) -> Article | str:
-    """An Article, or why the post is deliberately left out ("draft", "unpublished")."""
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A post read up to its language, which detection may still have to give (a worker
+    detects its batch's posts together: ``storage.workers.read_posts``); its link waits
+    for the language, which a site's link template may hold."""
+
+    rel_id: str
+    meta: dict[str, object]
+    slug: str
+    title: str
+    description: str
+    date: datetime | None
+    categories: tuple[str, ...]
+    body: str
+    warnings: list[str]
+    declared_language: object  # the front matter's, if any
+
+    def language_hints(self, config: IndexConfig) -> tuple[object, str, str, str]:
+        """``language.resolve``'s arguments for this post."""
+        sample = f"{self.title}\n{self.description}\n{self.body[:DETECT_CHARS]}"
+        return self.declared_language, self.rel_id, config.site_language, sample
+
+
+def read_draft(data: bytes, rel_id: str, config: IndexConfig) -> Draft | str:
+    """The post's Draft, or why it is deliberately left out ("draft", "unpublished");
+    raises PostError with a reason a person can act on."""
     warnings: list[str] = []
     text = _decode(data, warnings)
     if not text.strip():
@@ -313,30 +338,41 @@ def parse_or_skip(data: bytes, rel_id: str, config: IndexConfig) -> Article | st
     categories = _labels(_lookup(meta, "categories"), _lookup(meta, "category"))
     date = _date(meta, rel_id, config.site_timezone, warnings)
     description = _as_text(_lookup(meta, "description", "summary", "excerpt"))
-    language, language_from = resolve_language(
-        _lookup(meta, "lang", "language", "locale"),
-        rel_id,
-        config.site_language,
-        f"{title}\n{description}\n{body[:DETECT_CHARS]}",
-    )
+    declared = _lookup(meta, "lang", "language", "locale")
+    return Draft(rel_id, meta, slug, title, description, date, categories, body, warnings, declared)
+
+
+def finish(draft: Draft, config: IndexConfig, language: str, language_from: str) -> Article:
+    """The Article of a draft whose language is known ("" for the site's default)."""
+    meta, rel_id, warnings = draft.meta, draft.rel_id, list(draft.warnings)
+    image = _safe_link(_image(meta), "image", warnings)  # its warning before the link's
+    url = _url(meta, config, rel_id, draft.slug, draft.date, draft.categories, language, warnings)
     return Article(
         id=rel_id,
         path=rel_id,
-        slug=_storable(slug),
-        title=_storable(title),
-        description=_storable(description),
-        date=date,
-        categories=tuple(map(_storable, categories)),
+        slug=_storable(draft.slug),
+        title=_storable(draft.title),
+        description=_storable(draft.description),
+        date=draft.date,
+        categories=tuple(map(_storable, draft.categories)),
         tags=tuple(map(_storable, _labels(_lookup(meta, "tags"), _lookup(meta, "tag")))),
         author=_storable(_as_text(_lookup(meta, "author", "authors"))),
-        image=_storable(_safe_link(_image(meta), "image", warnings)),
+        image=_storable(image),
         featured=bool(_truthy(_lookup(meta, "featured"))),
         language=language or config.default_language,
         language_from=language_from,
-        url=_storable(_url(meta, config, rel_id, slug, date, categories, language, warnings)),
-        body=_storable(body),
+        url=_storable(url),
+        body=_storable(draft.body),
         warnings=tuple(warnings),
     )
+
+
+def parse_or_skip(data: bytes, rel_id: str, config: IndexConfig) -> Article | str:
+    """An Article, or why the post is deliberately left out ("draft", "unpublished")."""
+    draft = read_draft(data, rel_id, config)
+    if isinstance(draft, str):
+        return draft
+    return finish(draft, config, *resolve_language(*draft.language_hints(config)))
 
 
 def parse_post(data: bytes, rel_id: str, config: IndexConfig) -> Article | None:

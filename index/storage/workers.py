@@ -24,7 +24,9 @@ from articlebot.index.config import IndexConfig
 from articlebot.index.errors import PostError
 from articlebot.index.posts.article import Article
 from articlebot.index.posts.folder import read_post_bytes
-from articlebot.index.posts.loader import parse_or_skip
+from articlebot.index.posts.language import resolve as resolve_language
+from articlebot.index.posts.language import resolve_many
+from articlebot.index.posts.loader import Draft, finish, read_draft
 from articlebot.index.ranking import columns
 from articlebot.index.text.analysis import STOP_WORDS, Analyzer, normal_words
 from articlebot.index.text.fields import PHRASE_FIELDS, document_fields
@@ -90,22 +92,50 @@ class Numbering(dict[str, int]):
 
 
 def read_post(root: str, rel: str, config: IndexConfig) -> FileOutcome:
-    """Read, hash and parse one file; never raises. A file that cannot be read has no
-    digest, so the next reindex tries it again (its permissions may have been fixed)."""
+    """Read, hash and parse one file; never raises (see ``read_posts``)."""
+    return read_posts(root, [rel], config)[0]
+
+
+def read_posts(root: str, rels: list[str], config: IndexConfig) -> list[FileOutcome]:
+    """Read, hash and parse each file; never raises. A file that cannot be read has no
+    digest, so the next reindex tries it again (its permissions may have been fixed).
+    The posts' languages are resolved together once all are read (``resolve_many``)."""
+    outcomes: list[FileOutcome] = []
+    drafts: list[tuple[FileOutcome, Draft]] = []
+    for rel in rels:
+        outcome, draft = _read_draft(root, rel, config)
+        outcomes.append(outcome)
+        if draft is not None:
+            drafts.append((outcome, draft))
+    hints = [draft.language_hints(config) for _, draft in drafts]
+    try:
+        languages: list[tuple[str, str] | None] = list(resolve_many(hints))
+    except Exception:  # one post's text broke detection: each alone, that one refused
+        languages = [None] * len(drafts)
+    for (outcome, draft), language in zip(drafts, languages, strict=True):
+        try:
+            code, source = language or resolve_language(*draft.language_hints(config))
+            outcome.article = finish(draft, config, code, source)
+        except Exception as exc:  # a bug on one odd file must not stop the other 100,000
+            outcome.refused = f"unexpected error while reading: {exc!r}"
+    return outcomes
+
+
+def _read_draft(root: str, rel: str, config: IndexConfig) -> tuple[FileOutcome, Draft | None]:
     try:
         data = read_post_bytes(root, rel, config.max_post_bytes)
     except PostError as exc:
-        return FileOutcome(rel, refused=str(exc))
+        return FileOutcome(rel, refused=str(exc)), None
     digest = hashlib.sha256(data).hexdigest()
     try:
-        article = parse_or_skip(data, rel, config)
+        draft = read_draft(data, rel, config)
     except PostError as exc:
-        return FileOutcome(rel, digest, refused=str(exc))
+        return FileOutcome(rel, digest, refused=str(exc)), None
     except Exception as exc:  # a bug on one odd file must not stop the other 100,000
-        return FileOutcome(rel, digest, refused=f"unexpected error while reading: {exc!r}")
-    if isinstance(article, str):
-        return FileOutcome(rel, digest, skipped=article)
-    return FileOutcome(rel, digest, article)
+        return FileOutcome(rel, digest, refused=f"unexpected error while reading: {exc!r}"), None
+    if isinstance(draft, str):
+        return FileOutcome(rel, digest, skipped=draft), None
+    return FileOutcome(rel, digest), draft
 
 
 class _Surface(dict[str, int]):
@@ -280,7 +310,7 @@ def die_with_parent(parent: int, every: float = 0.5) -> None:
 
 def _prepare_batch(rels: list[str]) -> PreparedBatch:
     assert _worker is not None
-    files = [read_post(_worker.root, rel, _worker.config) for rel in rels]
+    files = read_posts(_worker.root, rels, _worker.config)
     return analyse_batch(files, _worker)
 
 
