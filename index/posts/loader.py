@@ -6,9 +6,10 @@ processes and tests can feed it literal bytes; ``folder.py`` finds and reads the
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, urljoin, urlsplit
@@ -230,11 +231,19 @@ def site_path(rel_id: str, slug: str) -> str:
     return "/".join([*folders, slug])
 
 
-class _Blank(dict[str, str]):
-    """Unknown template placeholders become empty instead of raising KeyError."""
+class _Parts(dict[str, str]):
+    """A link's placeholders, each made when the template first asks for it (a template
+    asks for one or two of them: making all eight for every post cost ~3% of reading
+    it); unknown ones are empty instead of raising KeyError."""
+
+    def __init__(self, makers: dict[str, Callable[[], str]]) -> None:
+        super().__init__()
+        self._makers = makers
 
     def __missing__(self, key: str) -> str:
-        return ""
+        make = self._makers.get(key)
+        value = self[key] = make() if make is not None else ""
+        return value
 
 
 def _url(
@@ -247,19 +256,24 @@ def _url(
     language: str,
     warnings: list[str],
 ) -> str:
-    try:
-        local = date.astimezone(site_zone(config.site_timezone)) if date else None
-    except (OverflowError, ValueError):  # a date at the edge of the calendar
-        local = None
-    parts = _Blank(
-        slug=quote(slug),
-        id=quote(rel_id),
-        path=quote(site_path(rel_id, slug)),
-        lang=quote(language),
-        year=f"{local.year:04d}" if local else "",
-        month=f"{local.month:02d}" if local else "",
-        day=f"{local.day:02d}" if local else "",
-        category=quote(categories[0]) if categories else "",
+    @functools.cache
+    def local() -> datetime | None:
+        try:
+            return date.astimezone(site_zone(config.site_timezone)) if date else None
+        except (OverflowError, ValueError):  # a date at the edge of the calendar
+            return None
+
+    parts = _Parts(
+        {
+            "slug": lambda: quote(slug),
+            "id": lambda: quote(rel_id),
+            "path": lambda: quote(site_path(rel_id, slug)),
+            "lang": lambda: quote(language),
+            "year": lambda: f"{d.year:04d}" if (d := local()) else "",
+            "month": lambda: f"{d.month:02d}" if (d := local()) else "",
+            "day": lambda: f"{d.day:02d}" if (d := local()) else "",
+            "category": lambda: quote(categories[0]) if categories else "",
+        }
     )
     given = _lookup(meta, "url", "permalink")
     if isinstance(given, str) and given.strip():
