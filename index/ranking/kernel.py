@@ -30,6 +30,10 @@ from numba import njit
 
 from articlebot.index.ranking.blockmax import BLOCK, MIN_WINDOW, WINDOW
 
+# Compiled with the ranking functions into one extension (``kernel_aot``): a reindex
+# worker's numbering of words.
+from articlebot.index.text.wordkernel import number_words, place_words  # noqa: F401
+
 SLACK = 1e-9
 _END = np.iinfo(np.int64).max
 

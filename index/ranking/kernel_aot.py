@@ -57,9 +57,17 @@ SPEC: dict[str, tuple[str, ...]] = {
         "int32[]r", "int64[]r", "int64[]r", "int32[]r", "int64", "bool[]r", "bool[]",
         "int64",
     ),
+    # A reindex worker's numbering of words (text/wordkernel.py).
+    "number_words": (
+        "uint8[]r", "int64[]r", "int32[]", "uint8[]", "int64[]", "uint64[]", "int32[]",
+        "int64[]", "int32[]", "int64[]",
+        "int64",
+    ),
+    "place_words": ("uint64[]r", "int64", "int32[]", "int64"),
 }  # fmt: skip
 
-_SOURCES = ("kernel.py", "blockmax.py")  # what the machine code is compiled from
+# What the machine code is compiled from (relative to this folder).
+_SOURCES = ("kernel.py", "blockmax.py", "../text/wordkernel.py")
 BUILD_TIMEOUT = 300.0  # seconds; a first build takes ~8-40 s on two loaded cores
 # A build's scratch folder in the cache folder; one older than twice the timeout was left
 # by a process killed mid-build (a younger one may be another process's build under way).

@@ -10,6 +10,8 @@ from articlebot.index.config import IndexConfig
 from articlebot.index.posts import language
 from articlebot.index.posts.folder import scan_folder
 from articlebot.index.storage import workers
+from articlebot.index.text.analysis import STOP_WORDS, Analyzer
+from articlebot.index.text.wordtable import WordTable
 
 FIXTURES = Path(__file__).resolve().parents[1] / "posts" / "fixtures" / "posts"
 # Posts whose language is detected from their text: no front matter says it.
@@ -77,3 +79,56 @@ def test_a_post_that_breaks_detection_is_refused_alone(
     assert outcomes["wetter.md"].article is not None
     assert outcomes["wetter.md"].article.language == "de"
     assert outcomes["harbour.md"].article is not None
+
+
+def _resolved(batches: list[workers.PreparedBatch]) -> list[tuple[list[str], set[str], list[str]]]:
+    """Each indexed article's tokens, distinct words and positions as strings."""
+    terms: list[str] = []
+    words: list[str] = []
+    out = []
+    for batch in batches:
+        terms += batch.new_terms
+        words += batch.new_words
+        t = w = x = 0
+        for k in range(len(batch.term_lens)):
+            a, b, c = int(batch.term_lens[k]), int(batch.word_lens[k]), int(batch.text_lens[k])
+            out.append(
+                (
+                    [terms[i] for i in batch.term_ids[t : t + a]],
+                    {words[i] for i in batch.word_ids[w : w + b]},
+                    [terms[i] for i in batch.text_ids[x : x + c]],
+                )
+            )
+            t, w, x = t + a, w + b, x + c
+    return out
+
+
+def test_the_compiled_numbering_sends_what_the_dict_sends(
+    tmp_path: Path, built_kernel: object
+) -> None:
+    """Articles numbered by the compiled table and by the dict (those not all Latin-1:
+    Cyrillic, Japanese, an emoji) in one worker, sharing words between them (so a word
+    gets an id each way): every article's tokens, words and positions are the same."""
+    folder = _folder(tmp_path)
+    mixed = {
+        "moscow.md": "Погода в Москве: harbour storm и снег, the harbour master ждал.",
+        "kyoto.md": "京都の港 harbour storm は静かだった; the gulls circled anyway.",
+        "emoji.md": "The harbour 🌊 storm came twice, and every rope held fast.",
+        "plain.md": "The harbour storm came twice; every fisherman's rope held fast.",
+    }
+    for name, body in mixed.items():
+        (folder / name).write_text(f"---\ntitle: {name[:-3]} harbour\n---\n{body}\n", "utf-8")
+    rels = sorted(scan_folder(str(folder)).posts)
+    config = IndexConfig()
+    results = []
+    for table in (WordTable(built_kernel, sorted(STOP_WORDS)), None):
+        analyzer = Analyzer(config.default_language, config.bridge_spellings)
+        state = workers._WorkerState(str(folder), config, analyzer, surface=workers._Surface(table))
+        batches = [
+            workers.analyse_batch(workers.read_posts(str(folder), rels[i : i + 7], config), state)
+            for i in range(0, len(rels), 7)
+        ]
+        results.append(_resolved(batches))
+    compiled, plain = results
+    assert len(compiled) == len(plain) > 30
+    assert compiled == plain

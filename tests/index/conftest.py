@@ -1,4 +1,4 @@
-"""Fixtures of the ranking tests: the kernel built ahead of time."""
+"""Fixtures of the index tests: the kernel built ahead of time."""
 
 from __future__ import annotations
 
