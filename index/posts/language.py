@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
 import threading
 from collections.abc import Sequence
@@ -160,6 +161,7 @@ def _numpy_walk(identifier_class: type) -> type:
     class NumpyWalk(identifier_class):  # type: ignore[misc, valid-type]
         __slots__ = (
             "_filling", "_hot", "_next_move", "_outputs", "_pairs", "_row_base", "_slot", "_used",
+            "_walker", "_where",
         )  # fmt: skip
 
         def prepare(self) -> None:
@@ -174,8 +176,12 @@ def _numpy_walk(identifier_class: type) -> type:
             self._slot = np.full(len(self.nb_ptc), -1, dtype=np.int32)
             self._used = 0
             self._filling = threading.Lock()
+            self._walker = _compiled_walk()
+            self._where = threading.local()  # per thread: the compiled walk's scratch
 
         def _raw_score(self, text: Any) -> Any:
+            if self._walker is not None and isinstance(text, bytes) and text:
+                return self._compiled_score(text)
             states = None
             if isinstance(text, bytes) and text:
                 states = _walk_states(text, self._next_move, self._row_base, self._pairs)
@@ -188,6 +194,22 @@ def _numpy_walk(identifier_class: type) -> type:
             ids, counts = _counts_first_seen_first(features)
             # ``_sparse_score``'s sum on the same ids, counts and values, in the same order.
             return np.log1p(counts) @ self._rows(ids) + self.nb_pc
+
+        def _compiled_score(self, text: bytes) -> Any:
+            """``_raw_score`` with the walk and the counting compiled (``langkernel``):
+            the same features and counts in the same order, so the same sum."""
+            where = getattr(self._where, "table", None)
+            if where is None:
+                where = self._where.table = np.full(len(self.nb_ptc), -1, dtype=np.int32)
+            ids = np.empty(len(text), dtype=np.int64)
+            counts = np.empty(len(text), dtype=np.float32)
+            n = self._walker.walk_features(
+                np.frombuffer(text, dtype=np.uint8), self._next_move, self._row_base,
+                self._outputs, where, ids, counts,
+            )  # fmt: skip
+            if not n:
+                return super()._raw_score(b"")  # no features: the library's answer
+            return np.log1p(counts[:n]) @ self._rows(ids[:n]) + self.nb_pc
 
         def _rows(self, ids: np.ndarray) -> np.ndarray:
             """The model's rows for ``ids`` as float32, the values ``_sparse_score``
@@ -219,6 +241,16 @@ def _numpy_walk(identifier_class: type) -> type:
             return rows
 
     return NumpyWalk
+
+
+def _compiled_walk() -> Any:
+    """The built kernel (with ``walk_features``) when it is built already, else None
+    (the numpy walk). ``ARTICLEBOT_KERNEL=numpy`` (or ``jit``) keeps numpy."""
+    if os.environ.get("ARTICLEBOT_KERNEL", "auto") in ("numpy", "jit"):
+        return None
+    from articlebot.index.ranking import kernel_aot
+
+    return kernel_aot.shared()
 
 
 @functools.cache

@@ -28,10 +28,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from articlebot.index.ranking.blockmax import BLOCK, MIN_WINDOW, WINDOW
-
 # Compiled with the ranking functions into one extension (``kernel_aot``): a reindex
-# worker's numbering of words.
+# worker's numbering of words, and language detection's walk.
+from articlebot.index.posts.langkernel import walk_features  # noqa: F401
+from articlebot.index.ranking.blockmax import BLOCK, MIN_WINDOW, WINDOW
 from articlebot.index.text.wordkernel import number_words, place_words  # noqa: F401
 
 SLACK = 1e-9

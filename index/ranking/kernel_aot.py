@@ -16,9 +16,11 @@ dtype and layout against ``SPEC``, the one statement of the kernel's signatures.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.machinery
 import importlib.util
+import logging
 import os
 import re
 import shutil
@@ -64,10 +66,15 @@ SPEC: dict[str, tuple[str, ...]] = {
         "int64",
     ),
     "place_words": ("uint64[]r", "int64", "int32[]", "int64"),
+    # Language detection's walk over a text (posts/langkernel.py).
+    "walk_features": (
+        "uint8[]r", "uint32[]r", "int64[]r", "int64[]r", "int32[]", "int64[]", "float32[]",
+        "int64",
+    ),
 }  # fmt: skip
 
 # What the machine code is compiled from (relative to this folder).
-_SOURCES = ("kernel.py", "blockmax.py", "../text/wordkernel.py")
+_SOURCES = ("kernel.py", "blockmax.py", "../text/wordkernel.py", "../posts/langkernel.py")
 BUILD_TIMEOUT = 300.0  # seconds; a first build takes ~8-40 s on two loaded cores
 # A build's scratch folder in the cache folder; one older than twice the timeout was left
 # by a process killed mid-build (a younger one may be another process's build under way).
@@ -90,6 +97,18 @@ def built_path(directory: Path | None = None) -> Path:
     """The file the extension is (or would be) built into."""
     suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
     return (directory or cache_dir()) / f"{module_name()}{suffix}"
+
+
+@functools.cache
+def shared() -> SimpleNamespace | None:
+    """``load_built()`` once per process for the reindex's analysis (numbering words,
+    detecting languages), which uses the kernel only once it is built (the ranking's
+    ``fastpath`` builds it): None when it is not, or cannot be loaded."""
+    try:
+        return load_built()
+    except Exception as exc:  # a broken build must not stop a reindex
+        logging.getLogger(__name__).warning("The compiled kernel could not be loaded: %s", exc)
+        return None
 
 
 def load_built(directory: Path | None = None) -> SimpleNamespace | None:

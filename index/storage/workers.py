@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import itertools
-import logging
 import os
 import threading
 import time
@@ -315,21 +314,16 @@ def _init_worker(root: str, config: IndexConfig, parent: int | None = None) -> N
 
 
 def word_table() -> WordTable | None:
-    """The compiled numbering of words when the kernel is built already (``kernel_aot``;
-    a worker never builds it: the ranking's ``fastpath`` does, once per machine), else
-    None, and words are numbered by a dict: the same outputs, ~0.1 ms more a post.
-    ``ARTICLEBOT_KERNEL=numpy`` keeps the dict."""
+    """The compiled numbering of words when the kernel is built already (a worker never
+    builds it: the ranking's ``fastpath`` does, once per machine), else None, and words
+    are numbered by a dict: the same outputs, ~0.1 ms more a post.
+    ``ARTICLEBOT_KERNEL=numpy`` (or ``jit``) keeps the dict."""
     if os.environ.get("ARTICLEBOT_KERNEL", "auto") in ("numpy", "jit"):
         return None
-    try:
-        from articlebot.index.ranking import kernel_aot
+    from articlebot.index.ranking import kernel_aot
 
-        kernel = kernel_aot.load_built()
-        return None if kernel is None else WordTable(kernel, sorted(STOP_WORDS))
-    except Exception as exc:  # a broken build must not stop a reindex
-        logging.getLogger(__name__).warning("Words are numbered without the compiled "
-                                            "kernel: %s", exc)  # fmt: skip
-        return None
+    kernel = kernel_aot.shared()
+    return None if kernel is None else WordTable(kernel, sorted(STOP_WORDS))
 
 
 def die_with_parent(parent: int, every: float = 0.5) -> None:

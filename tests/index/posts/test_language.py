@@ -137,6 +137,33 @@ def test_numpy_walk_on_any_text(reference: Any, text: str) -> None:
     assert language._identifier()._decide(text).tobytes() == reference._decide(text).tobytes()
 
 
+@pytest.fixture(params=["built", "jit", "numpy"])
+def walker(request: pytest.FixtureRequest) -> Any:
+    """Each form of the walk: the built kernel, numba's JIT form, numpy (None)."""
+    if request.param == "built":
+        return request.getfixturevalue("built_kernel")
+    if request.param == "jit":
+        pytest.importorskip("numba")
+        from articlebot.index.ranking import kernel
+
+        return kernel
+    return None
+
+
+def test_every_form_of_the_walk_scores_as_the_library_does(
+    reference: Any, walker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The compiled walk (``langkernel``) meets the same features, counted in the same
+    order, as the numpy walk and the library: the same probabilities to the bit."""
+    ours = language._identifier()
+    monkeypatch.setattr(ours, "_walker", walker)
+    texts = [*MIXED, "ʼ" * 700, "abc" * 300, "\udcff broken \udc80 bytes"]
+    texts += ["".join(chr(0x20 + (i * 7919 + k) % 0x2FF0) for k in range(400)) for i in range(20)]
+    for text in texts:
+        assert ours._decide(text).tobytes() == reference._decide(text).tobytes(), text[:40]
+        assert ours.classify(text) == reference.classify(text)
+
+
 def test_a_window_too_short_is_caught_and_the_library_walk_used(
     reference: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
