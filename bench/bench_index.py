@@ -311,23 +311,28 @@ def _timed_build(db: Path, content: Path, config) -> dict:
     with PeakSampler() as sampler:
         report = run_reindex(db, content, config, full=True, workers=2)
     seconds = time.perf_counter() - t0
-    me, kids = (
-        resource.getrusage(resource.RUSAGE_SELF),
-        resource.getrusage(resource.RUSAGE_CHILDREN),
-    )
-    own, workers = me.ru_maxrss / 1024, kids.ru_maxrss / 1024
-    db_mb = index_mb(db)
     return {
         "seconds": seconds,
         "articles": report.total,
         "refused": len(report.refused),
         "skipped": len(report.skipped),
-        "peak_rss_main_mb": own,
-        "peak_rss_worker_mb": workers,
         "peak_pss_tree_mb": sampler.peak,
+        **_usage(),
+        "db_mb": index_mb(db),
+    }
+
+
+def _usage() -> dict[str, float]:
+    """Peak RSS and CPU time of this process and of its (ended) children."""
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return {
+        "peak_rss_main_mb": me.ru_maxrss / 1024,
+        "peak_rss_worker_mb": kids.ru_maxrss / 1024,
         "cpu_main_s": me.ru_utime + me.ru_stime,
         "cpu_workers_s": kids.ru_utime + kids.ru_stime,
-        "db_mb": db_mb,
     }
 
 
@@ -338,60 +343,29 @@ def _timed_build(db: Path, content: Path, config) -> dict:
 # articlebot's reader in two worker processes: the same work from the same files.
 
 
-def _tantivy_writer(folder: Path):
-    import tantivy
-
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    sb = tantivy.SchemaBuilder()
-    sb.add_text_field("id", stored=True, tokenizer_name="raw")
-    sb.add_text_field("title", stored=True, tokenizer_name="en_stem")
-    sb.add_text_field("body", stored=True, tokenizer_name="en_stem")
-    return tantivy.Index(sb.build(), path=str(folder)).writer(heap_size=256_000_000, num_threads=2)
-
-
 def _tantivy_result(folder: Path, docs: int, seconds: float, sampler: PeakSampler) -> dict:
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
     shutil.rmtree(folder, ignore_errors=True)
-    me, kids = (
-        resource.getrusage(resource.RUSAGE_SELF),
-        resource.getrusage(resource.RUSAGE_CHILDREN),
-    )
+    usage = _usage()
     return {
         "seconds": seconds,
         "articles": docs,
         "peak_pss_tree_mb": sampler.peak,
-        "cpu_main_s": me.ru_utime + me.ru_stime,
-        "cpu_workers_s": kids.ru_utime + kids.ru_stime,
+        "cpu_main_s": usage["cpu_main_s"],
+        "cpu_workers_s": usage["cpu_workers_s"],
         "db_mb": size,
     }
 
 
 def role_tantivy_text(args: argparse.Namespace) -> dict:
-    """tantivy from the title and body articlebot extracted, read from its index."""
-    import tantivy
-
-    from articlebot.index.config import IndexConfig
-    from articlebot.index.storage import database, tables
-    from articlebot.index.storage.blobs import load_state
+    """tantivy from the title and body articlebot extracted, read from its index
+    (``peers_snippets.build_tantivy``, timed from its first document)."""
+    from peers_snippets import build_tantivy
 
     folder = args.db.with_name(args.db.stem + "-tantivy-text")
-    conn = database.connect_reader(args.db)
-    catalog, _ = load_state(conn, IndexConfig(), with_words=False)
-    ids = list(catalog.ids)
-    del catalog
-    t0 = time.perf_counter()
     with PeakSampler() as sampler:
-        writer = _tantivy_writer(folder)
-        for start in range(0, len(ids), 1000):
-            found = tables.fetch_articles(conn, ids[start : start + 1000])
-            for i in ids[start : start + 1000]:
-                a = found[i]
-                writer.add_document(tantivy.Document(id=a.id, title=a.title, body=a.body))
-        writer.commit()
-        writer.wait_merging_threads()
-    conn.close()
-    return _tantivy_result(folder, len(ids), time.perf_counter() - t0, sampler)
+        built = build_tantivy(args.db.stem.removeprefix("bench-"), folder)
+    return _tantivy_result(folder, built["docs"], built["index_s"], sampler)
 
 
 _PEER_READER: tuple[str, object] | None = None
@@ -425,17 +399,21 @@ def role_tantivy_files(args: argparse.Namespace) -> dict:
     from concurrent.futures import ProcessPoolExecutor
 
     import tantivy
+    from peers_snippets import schema
 
     from articlebot.index.posts.folder import scan_folder, sorted_posts
 
     folder = args.db.with_name(args.db.stem + "-tantivy-files")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     root = os.path.realpath(args.content)
     docs = 0
     t0 = time.perf_counter()
     with PeakSampler() as sampler:
         rels = sorted_posts(scan_folder(root).posts)
         batches = [rels[i : i + 200] for i in range(0, len(rels), 200)]
-        writer = _tantivy_writer(folder)
+        index = tantivy.Index(schema(), path=str(folder))
+        writer = index.writer(heap_size=256_000_000, num_threads=2)
         with ProcessPoolExecutor(2, initializer=_peer_reader, initargs=(root, "en")) as pool:
             for read in pool.map(_peer_read, batches, chunksize=1):
                 for rel, title, body in read:
