@@ -8,7 +8,6 @@ working, ``!prefix`` commands in servers do not.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 import sys
@@ -21,6 +20,7 @@ import discord
 from articlebot.bot.app import ArticleBot, create_bot, default_intents
 from articlebot.bot.follow import PullStatus, following
 from articlebot.bot.settings import Settings, setup_logging
+from articlebot.bot.stopping import cancelled_on_stop_signals
 from articlebot.index import ReindexReport, StoreError
 
 if TYPE_CHECKING:
@@ -119,53 +119,47 @@ async def serve(
 
 
 async def run_bot(settings: Settings) -> int:
-    """Run the bot until it is stopped (Ctrl-C or SIGTERM); returns the exit status."""
+    """Run the bot until it is stopped (SIGTERM: 0, Ctrl-C or SIGINT: 130, however the
+    process inherited them; see ``stopping``); returns the exit status."""
     if not settings.token:
         print(f"articlebot: {NO_TOKEN}", file=sys.stderr)
         return 2
     setup_logging(settings)
     task = asyncio.current_task()
-    stopping = False
+    assert task is not None
+    with cancelled_on_stop_signals(task) as received:
+        try:
+            return await _run(settings)
+        except asyncio.CancelledError:
+            if not received:
+                raise
+    log.info("Stopped.")
+    return 130 if received[0] == signal.SIGINT else 0
 
-    def stop() -> None:
-        nonlocal stopping
-        stopping = True
-        if task is not None:
-            task.cancel()
 
-    loop = asyncio.get_running_loop()
-    with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows, threads
-        loop.add_signal_handler(signal.SIGTERM, stop)
+async def _run(settings: Settings) -> int:
+    """Open the index, follow and serve: the whole life a stop signal cancels."""
     try:
-        try:
-            index = await open_index(settings, log.info)
-        except StartupError as exc:
-            log.error("%s", exc)
-            return 2
-        # Before serving: the kernel's import holds the GIL, a stall the loop would feel.
-        if await index.preload_kernel():
-            log.info("Ranking with the compiled kernel.")
-        bots: list[ArticleBot] = []
-        pulling = PullStatus()
+        index = await open_index(settings, log.info)
+    except StartupError as exc:
+        log.error("%s", exc)
+        return 2
+    # Before serving: the kernel's import holds the GIL, a stall the loop would feel.
+    if await index.preload_kernel():
+        log.info("Ranking with the compiled kernel.")
+    bots: list[ArticleBot] = []
+    pulling = PullStatus()
 
-        async def changed(report: ReindexReport) -> None:
-            if bots:
-                await bots[-1].articles_changed(report)
+    async def changed(report: ReindexReport) -> None:
+        if bots:
+            await bots[-1].articles_changed(report)
 
-        def made(bot: ArticleBot) -> None:
-            bot.pull_status = pulling if settings.following.pull else None
-            bots.append(bot)
+    def made(bot: ArticleBot) -> None:
+        bot.pull_status = pulling if settings.following.pull else None
+        bots.append(bot)
 
-        try:
-            async with following(index, settings.following, changed, pulling):
-                return await serve(settings, index, made)
-        finally:
-            await index.close()
-    except asyncio.CancelledError:
-        if not stopping:
-            raise
-        log.info("Stopped.")
-        return 0
+    try:
+        async with following(index, settings.following, changed, pulling):
+            return await serve(settings, index, made)
     finally:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.remove_signal_handler(signal.SIGTERM)
+        await index.close()

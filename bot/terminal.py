@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from articlebot.bot.render import Style, plain_style, to_text, wants_colour
 from articlebot.bot.report import DEFAULT_DAYS, MAX_DAYS, Report, gather_report
 from articlebot.bot.settings import Settings
 from articlebot.bot.state import State, StateError
+from articlebot.bot.stopping import cancelled_on_stop_signals
 from articlebot.index import (
     Answer,
     Article,
@@ -50,6 +52,9 @@ from articlebot.index import (
 
 class CliError(RuntimeError):
     """A problem the user can fix; printed as one line."""
+
+
+INTERRUPTED = "articlebot: interrupted; the last complete index is kept."
 
 
 def add_path_options(
@@ -195,7 +200,7 @@ def run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except KeyboardInterrupt:
-        print("articlebot: interrupted; the last complete index is kept.", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return 130
 
 
@@ -266,6 +271,26 @@ def cmd_watch(args: argparse.Namespace, config: IndexConfig, base: Following) ->
 
 
 async def _watch(args: argparse.Namespace, config: IndexConfig, settings: Following) -> int:
+    """Follow until SIGINT (Ctrl-C: 130, as always) or SIGTERM (a service stopped: 0),
+    whichever way SIGINT was inherited; either closes the index before the exit."""
+    task = asyncio.current_task()
+    assert task is not None
+    with cancelled_on_stop_signals(task) as received:
+        try:
+            return await _follow_folder(args, config, settings)
+        except asyncio.CancelledError:
+            if not received:
+                raise
+    if received[0] == signal.SIGINT:
+        print(INTERRUPTED, file=sys.stderr)
+        return 130
+    print("articlebot: stopped; the last complete index is kept.", file=sys.stderr)
+    return 0
+
+
+async def _follow_folder(args: argparse.Namespace, config: IndexConfig, settings: Following) -> int:
+    """Catch up with the folder, then follow it (and pull it) until cancelled."""
+
     async def report(found: ReindexReport) -> None:
         _say(json.dumps(report_json(found), ensure_ascii=False))
 
@@ -283,17 +308,20 @@ async def _watch(args: argparse.Namespace, config: IndexConfig, settings: Follow
             else None
         )
         waiting = asyncio.create_task(ready.wait())
-        await asyncio.wait([task, waiting], return_when=asyncio.FIRST_COMPLETED)
-        waiting.cancel()
-        if not task.done():
-            print(f"articlebot: following {args.content} (Ctrl-C to stop)", file=sys.stderr)
         try:
+            await asyncio.wait([task, waiting], return_when=asyncio.FIRST_COMPLETED)
+            if not task.done():
+                print(f"articlebot: following {args.content} (Ctrl-C to stop)", file=sys.stderr)
             await task  # until interrupted
         except CannotFollow as exc:
             raise CliError(str(exc)) from None
         finally:
-            if pulling is not None:
-                pulling.cancel()
+            # Stopped and waited for before the index closes, whenever the stop came (a
+            # stop before the watcher's first look left it running past the close).
+            tasks = [t for t in (task, waiting, pulling) if t is not None]
+            for running in tasks:
+                running.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
     return 0
 
 

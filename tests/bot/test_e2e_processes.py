@@ -45,6 +45,22 @@ async def indexer(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
     raise AssertionError(f"the indexer did not start:\n{log.read_text()[-3000:]}")
 
 
+async def stop_indexer(process: asyncio.subprocess.Process, log: Path) -> int:
+    """SIGINT, as Ctrl-C; its exit status. An indexer that outlives 30 s is killed and
+    fails the test with its log: one that ignored SIGINT (inherited so, in a run started
+    in the background) followed on past the whole test run."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        return await asyncio.wait_for(process.wait(), 30)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise AssertionError(
+            f"the indexer went on 30 s after SIGINT:\n{log.read_text()[-3000:]}"
+        ) from None
+
+
 def titled(standin: DiscordStandin, channel: int, title: str) -> int:
     """How many messages in ``channel`` carry ``title``'s card."""
     return sum(
@@ -111,9 +127,11 @@ async def test_two_processes_share_the_work_and_survive_a_kill(
         assert "Gull count falls" in await said(standin, channel[1], "!search gull count")
         await standin.wait_quiet(2.0, timeout=30)
     finally:
-        stopped = {n: await bot.stop(signal.SIGTERM) for n, bot in bots.items()}
-        watch.send_signal(signal.SIGINT)
-        await asyncio.wait_for(watch.wait(), 30)
+        try:
+            stopped = {n: await bot.stop(signal.SIGTERM) for n, bot in bots.items()}
+        finally:
+            indexed = await stop_indexer(watch, tmp_path / "indexer.log")
     for title in ("Night ferry resumes", "Gull count falls"):
         assert [titled(standin, c, title) for c in channel.values()] == [1, 1]
     assert stopped == {0: 0, 1: 0}, "\n".join(p.read_text()[-2000:] for p in logs.values())
+    assert indexed == 130, (tmp_path / "indexer.log").read_text()[-2000:]

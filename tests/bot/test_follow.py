@@ -216,11 +216,24 @@ async def test_a_missing_folder_is_one_clear_error(tmp_path: Path) -> None:
         await idx.close()
 
 
-def start_indexer(content: Path, db: Path) -> subprocess.Popen[str]:
+# What a shell without job control does to a command it starts in the background, and so
+# to every process of a test run started that way: SIGINT ignored, then the program.
+SIGINT_IGNORED = (
+    sys.executable,
+    "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])",
+)
+STOPPED = 30.0  # seconds a stopped indexer has to exit (never reached when it works)
+
+
+def start_indexer(
+    content: Path, db: Path, launcher: tuple[str, ...] = (sys.executable,)
+) -> subprocess.Popen[str]:
     """`articlebot watch` as the indexer service: its own process, following the folder
     even when the shared environment says ARTICLEBOT_WATCH=index (as the bots' does);
     returned once it follows, its JSON lines on stdout."""
-    argv = [sys.executable, "-m", "articlebot.bot", "watch", "--content", str(content)]
+    argv = [*launcher, "-m", "articlebot.bot", "watch", "--content", str(content)]
     proc = subprocess.Popen(
         [*argv, "--db", str(db), "--quiet", "0.3"],
         stdout=subprocess.PIPE,
@@ -236,12 +249,17 @@ def start_indexer(content: Path, db: Path) -> subprocess.Popen[str]:
     raise AssertionError(f"the indexer did not start (exit {proc.wait()})")
 
 
-def stop(proc: subprocess.Popen[str]) -> None:
-    proc.send_signal(signal.SIGINT)
+def stop(proc: subprocess.Popen[str], sig: int = signal.SIGINT) -> int:
+    """Send ``sig`` and return the exit status. One that outlives STOPPED is killed and
+    fails the test: a stop the indexer did not obey was once hidden here."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
     try:
-        proc.wait(10)
+        return proc.wait(STOPPED)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait()
+        raise AssertionError(f"the indexer went on {STOPPED:.0f} s after {sig!r}") from None
 
 
 def test_articlebot_watch_prints_a_json_line_per_reindex(tmp_path: Path) -> None:
@@ -254,6 +272,41 @@ def test_articlebot_watch_prints_a_json_line_per_reindex(tmp_path: Path) -> None
         assert row["added"] == ["lighthouse_log_007.md"] and row["removed"] == []
     finally:
         stop(proc)
+
+
+@pytest.mark.parametrize("sigint", ["as inherited", "ignored"])
+def test_articlebot_watch_stops_on_sigint(tmp_path: Path, sigint: str) -> None:
+    """Ctrl-C stops the indexer once its index is closed, also when it was started with
+    SIGINT ignored: asyncio.run left that ignored, and the indexer of a test run started
+    in the background followed on after its SIGINT (test_e2e_processes timed out)."""
+    content = write_posts(tmp_path / "content")
+    launcher = SIGINT_IGNORED if sigint == "ignored" else (sys.executable,)
+    proc = start_indexer(content, tmp_path / "index.sqlite3", launcher)
+    assert stop(proc, signal.SIGINT) == 130
+    assert proc.stderr is not None
+    assert "interrupted; the last complete index is kept" in proc.stderr.read()
+
+
+async def test_articlebot_watch_stops_on_sigterm_keeping_what_it_indexed(
+    tmp_path: Path,
+) -> None:
+    """SIGTERM, a service manager's stop, closes the index and exits 0. Without a handler
+    it was the default action's instant death, and nothing at all as PID 1 in a
+    container, which the kernel spares the default action."""
+    content = write_posts(tmp_path / "content")
+    db = tmp_path / "index.sqlite3"
+    proc = start_indexer(content, db)
+    try:
+        assert proc.stdout is not None
+        new_post(content, 7)
+        assert json.loads(proc.stdout.readline())["added"] == ["lighthouse_log_007.md"]
+    finally:
+        status = stop(proc, signal.SIGTERM)
+    assert proc.stderr is not None
+    assert status == 0 and "stopped; the last complete index is kept" in proc.stderr.read()
+    async with ArticleIndex.open(db, content, IndexConfig()) as idx:
+        found = await idx.search("keeper counted ships fog")
+        assert [h.article.id for h in found.hits][:1] == ["lighthouse_log_007.md"]
 
 
 def git(folder: Path, *args: str) -> str:
