@@ -77,13 +77,29 @@ def sorted_posts(rels: Collection[str]) -> list[str]:
     if len(starts) != len(ordered):  # a name with a line break (never a post's)
         return sorted(ordered, key=post_sort_key)
     lens = np.diff(np.append(starts, len(data) + 1)) - 1
-    width = max(int(lens.max()), 1)
+    longest = int(lens.max())
+    # Rows as wide as the longest name would make one long path widen every row (a 1 KB
+    # one in 300,000 posts: 300 MB, and its mask as much): they are cut at twice the
+    # mean (64 bytes at least), and names tied on their cut rows are sorted by key.
+    width = max(min(longest, max(64, 2 * int(lens.mean()))), 1)
     # Each row: the ``width`` bytes from its line's start, cut at the line's end.
     padded = np.concatenate((data, np.zeros(width, dtype=np.uint8)))
     rows = np.lib.stride_tricks.sliding_window_view(padded, width)[starts]
     rows[np.arange(width) >= lens[:, None]] = 0
-    order = np.argsort(rows.view(f"S{width}").ravel(), kind="stable")
-    return [ordered[i] for i in order.tolist()]
+    keys = rows.view(f"S{width}").ravel()
+    order = np.argsort(keys, kind="stable")
+    out = order.tolist()
+    if longest > width:
+        ranked = keys[order]
+        first = np.ones(len(ranked), dtype=bool)  # where each run of equal rows starts
+        np.not_equal(ranked[1:], ranked[:-1], out=first[1:])
+        run = np.cumsum(first) - 1
+        bounds = [*np.flatnonzero(first).tolist(), len(ranked)]
+        for r in np.unique(run[lens[order] > width]).tolist():
+            a, b = bounds[r], bounds[r + 1]
+            if b - a > 1:  # in the order given (a stable sort), so equal keys stay so
+                out[a:b] = sorted(out[a:b], key=lambda i: post_sort_key(ordered[i]))
+    return [ordered[i] for i in out]
 
 
 def display_name(name: str) -> str:

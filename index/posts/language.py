@@ -177,6 +177,10 @@ def _numpy_walk(identifier_class: type) -> type:
             self._used = 0
             self._filling = threading.Lock()
             self._walker = _compiled_walk()
+            if self._walker is not None and not _walkable(
+                self._next_move, self._row_base, self._outputs
+            ):  # another model's widths (py3langid narrows its moves when it can)
+                self._walker = None
             self._where = threading.local()  # per thread: the compiled walk's scratch
 
         def _raw_score(self, text: Any) -> Any:
@@ -251,6 +255,16 @@ def _compiled_walk() -> Any:
     from articlebot.index.ranking import kernel_aot
 
     return kernel_aot.shared()
+
+
+def _walkable(next_move: np.ndarray, row_base: np.ndarray, outputs: np.ndarray) -> bool:
+    """Whether the built walk reads these tables as they are (``kernel_aot.SPEC``'s
+    ``walk_features``: uint32 moves, int64 row bases and outputs, each one contiguous
+    row); its check would refuse any other, and every detection would raise."""
+    return all(
+        isinstance(a, np.ndarray) and a.dtype == dtype and a.ndim == 1 and a.flags.c_contiguous
+        for a, dtype in ((next_move, np.uint32), (row_base, np.int64), (outputs, np.int64))
+    )
 
 
 @functools.cache

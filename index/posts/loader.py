@@ -263,16 +263,19 @@ def _url(
         except (OverflowError, ValueError):  # a date at the edge of the calendar
             return None
 
+    # Quoted as stored (``_storable``): a lone surrogate (a YAML escape) cannot be
+    # encoded, and a maker that raised inside ``format_map`` below would be taken for a
+    # template that cannot be filled.
     parts = _Parts(
         {
-            "slug": lambda: quote(slug),
-            "id": lambda: quote(rel_id),
-            "path": lambda: quote(site_path(rel_id, slug)),
-            "lang": lambda: quote(language),
+            "slug": lambda: quote(_storable(slug)),
+            "id": lambda: quote(_storable(rel_id)),
+            "path": lambda: quote(_storable(site_path(rel_id, slug))),
+            "lang": lambda: quote(_storable(language)),
             "year": lambda: f"{d.year:04d}" if (d := local()) else "",
             "month": lambda: f"{d.month:02d}" if (d := local()) else "",
             "day": lambda: f"{d.day:02d}" if (d := local()) else "",
-            "category": lambda: quote(categories[0]) if categories else "",
+            "category": lambda: quote(_storable(categories[0])) if categories else "",
         }
     )
     given = _lookup(meta, "url", "permalink")

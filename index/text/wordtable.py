@@ -14,6 +14,11 @@ from typing import Any
 
 import numpy as np
 
+# Bytes of text numbered by one call of the kernel at most (cut at a space): the room kept
+# for a call's words is for these, not for a whole long post (a 4 MB field of a few
+# distinct words had the arrays grow to 68 MB, kept for the worker's life).
+PART = 1 << 16
+
 
 def _at_least(size: int, wanted: int) -> int:
     while size < wanted:
@@ -22,8 +27,9 @@ def _at_least(size: int, wanted: int) -> int:
 
 
 class WordTable:
-    """The compiled kernel's table and arena, grown before each call to hold whatever
-    the text could add (at most one new word per two bytes)."""
+    """The compiled kernel's table and arena, grown before each call of the kernel to hold
+    whatever its text could add (at most one new word per two bytes; a long text is
+    given to it in parts of ``PART`` bytes or so)."""
 
     def __init__(self, kernel: Any, first: list[str]) -> None:
         """``kernel``: the checked functions of the built extension (``kernel_aot``);
@@ -46,6 +52,33 @@ class WordTable:
         """The ids of ``text``'s space-separated words (an array of its own), the words
         first seen, in the order of their ids (``next_id`` and on), and how many words
         come before each byte offset of ``ends`` (ascending)."""
+        if len(text) <= PART:
+            return self._number(text, ends, next_id)
+        parts: list[np.ndarray] = []
+        new: list[str] = []
+        counts = [0] * len(ends)
+        lo = numbered = 0
+        while lo < len(text):  # parts cut after a space, so no word is cut
+            hi = text.rfind(b" ", lo + 1, lo + PART) + 1 if lo + PART < len(text) else len(text)
+            if hi <= 0:  # one word longer than a part: to its end
+                hi = text.find(b" ", lo + PART) + 1 or len(text)
+            inside = [k for k, end in enumerate(ends) if lo < end <= hi]
+            ids, fresh, got = self._number(
+                text[lo:hi], [ends[k] - lo for k in inside], next_id + len(new)
+            )
+            for k, count in zip(inside, got, strict=True):
+                counts[k] = numbered + count
+            parts.append(ids)
+            numbered += len(ids)
+            new += fresh
+            lo = hi
+        counts = [numbered if end > len(text) else n for end, n in zip(ends, counts, strict=True)]
+        return np.concatenate(parts), new, counts
+
+    def _number(
+        self, text: bytes, ends: list[int], next_id: int
+    ) -> tuple[np.ndarray, list[str], list[int]]:
+        """``number`` in one call of the kernel, with room for every word ``text`` holds."""
         data = np.frombuffer(text, dtype=np.uint8)
         most = (len(text) + 1) // 2
         self._room(len(text), most)

@@ -280,3 +280,27 @@ def test_a_whole_folder_sorts_as_the_sort_key_says(seed: int) -> None:
     assert sorted_posts(names) == sorted(names, key=post_sort_key)
     odd = [*names[:1200], "bad\nname.md", "x\x01.md", "caf\udce9.md"]
     assert sorted_posts(odd) == sorted(odd, key=post_sort_key)
+
+
+def test_one_long_name_does_not_widen_every_row() -> None:
+    """Rows are cut short of the longest name: one 20 KB path among 1,500 short ones made
+    a 1,501 x 20,000 byte matrix (and its mask as large): a 1 KB path in a 300,000-post
+    folder, 600 MB where the key tuples it replaced took ~94 MB. Names that tie on their
+    cut rows (a long shared folder) are ordered among themselves by their keys, equal
+    keys ("a", "a.") in the order given."""
+    import tracemalloc
+
+    rng = random.Random(7)
+    short = [f"{rng.choice('abc')}/{rng.randrange(10**6)}.md" for _ in range(1500)]
+    deep = "d" * 300
+    tied = [f"{deep}/{name}" for name in ("b.md", "a.", "a", "a.md", "a/z.md", "a b.md", "a.")]
+    names = [*dict.fromkeys(short), "x" * 20_000 + ".md", *tied]
+    rng.shuffle(names)
+    tracemalloc.start()
+    try:
+        got = sorted_posts(names)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert got == sorted(names, key=post_sort_key)
+    assert peak < 4 << 20, peak

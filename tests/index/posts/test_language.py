@@ -218,3 +218,28 @@ def test_threads_detecting_at_once_score_as_the_library(
     with ThreadPoolExecutor(4) as pool:
         scores = list(pool.map(lambda t: ours._decide(t).tobytes(), texts))
     assert scores == [reference._decide(t).tobytes() for t in texts]
+
+
+def test_a_model_whose_tables_the_built_walk_cannot_read_is_walked_in_numpy(
+    reference: Any, built_kernel: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """py3langid stores its automaton's moves as uint16 when its states fit (its
+    ``modelio.save_model``), as uint32 otherwise; the built walk reads uint32 only, and
+    its check refuses anything else. A model with tables of another width (here the
+    shipped one widened: the same values) must fall back to the numpy walk, not make
+    every detection raise (every post without a declared language was refused)."""
+    from articlebot.index.posts import langid_model
+
+    load_tables = langid_model.load_tables
+
+    def other_width(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        tables = dict(load_tables(*args, **kwargs))
+        tables["nextmove"] = np.asarray(tables["nextmove"]).astype(np.int32)
+        return tables
+
+    monkeypatch.setattr(langid_model, "load_tables", other_width)
+    monkeypatch.setattr(language, "_compiled_walk", lambda: built_kernel)
+    ours = language._load_identifier()
+    assert type(ours) is not type(reference) and ours._next_move.dtype == np.int32
+    for text in (ENGLISH, RUSSIAN, JAPANESE):
+        assert ours._decide(text).tobytes() == reference._decide(text).tobytes()

@@ -155,6 +155,42 @@ def test_a_lone_surrogate_from_a_yaml_escape_is_storable() -> None:
     assert stored(article).title == article.title
 
 
+FFFD = "%EF%BF%BD" * 3  # a lone surrogate's three UTF-8 bytes, each stored as U+FFFD
+
+
+@pytest.mark.parametrize(
+    ("front", "template", "url"),
+    [
+        ('slug: "sea\\ud800"', "https://e.example/{path}", "https://e.example/sea" + FFFD),
+        ('slug: "sea\\ud800"', "https://e.example/{slug}/", f"https://e.example/sea{FFFD}/"),
+        (
+            'categories: ["news\\udcff"]\nslug: sea',
+            "https://e.example/{category}/{slug}",
+            f"https://e.example/news{FFFD}/sea",
+        ),
+        (
+            'categories: ["news\\udcff"]\nslug: sea',
+            "https://e.example/{id}",
+            "https://e.example/p.md",
+        ),
+    ],
+)
+def test_a_lone_surrogate_in_a_link_placeholder_is_linked_as_stored(
+    front: str, template: str, url: str
+) -> None:
+    """A slug or category holding a lone surrogate (a YAML escape) is stored with U+FFFD
+    (``_storable``), and its link holds what is stored. It raised UnicodeEncodeError out of
+    the link's ``quote`` (neither an article nor a reason); with the placeholders made on
+    demand, a template that asks for such a category was reported as unfillable and the
+    link kept a literal ``{category}``."""
+    article = parse(
+        f"---\ntitle: Sea\n{front}\n---\nThe sea.", "p.md", IndexConfig(url_template=template)
+    )
+    assert article.url == url
+    assert not any("url_template" in w for w in article.warnings)
+    assert stored(article) == article
+
+
 # --- property tests ---------------------------------------------------------------------------
 
 KEYS = ["title", "Title", "date", "Date", "categories", "tags", "author", "slug", "lang",

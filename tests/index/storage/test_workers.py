@@ -81,8 +81,9 @@ def test_a_post_that_breaks_detection_is_refused_alone(
     assert outcomes["harbour.md"].article is not None
 
 
-def _resolved(batches: list[workers.PreparedBatch]) -> list[tuple[list[str], set[str], list[str]]]:
-    """Each indexed article's tokens, distinct words and positions as strings."""
+def _resolved(batches: list[workers.PreparedBatch]) -> list[tuple[list[str], list[str], list[str]]]:
+    """Each indexed article's tokens, words (sorted, so a word sent twice for one article
+    shows: its document count would be one too many) and positions as strings."""
     terms: list[str] = []
     words: list[str] = []
     out = []
@@ -95,7 +96,7 @@ def _resolved(batches: list[workers.PreparedBatch]) -> list[tuple[list[str], set
             out.append(
                 (
                     [terms[i] for i in batch.term_ids[t : t + a]],
-                    {words[i] for i in batch.word_ids[w : w + b]},
+                    sorted(words[i] for i in batch.word_ids[w : w + b]),
                     [terms[i] for i in batch.text_ids[x : x + c]],
                 )
             )

@@ -108,3 +108,40 @@ def test_the_built_kernel_refuses_wrong_arrays(built_kernel: SimpleNamespace) ->
             table._starts, table._hashes, table._ids, table._state, table._out,
             np.zeros(0, np.int64),
         )  # fmt: skip
+
+
+def test_a_long_text_reserves_room_for_a_part_of_it_only(kernel: object) -> None:
+    """Room is kept for every word a call could add (one per two bytes): a 4 MB field of
+    four distinct words grew the arrays to 68 MB, kept for the worker's life. A long text
+    is numbered in parts cut at spaces, with the same ids, new words and counts."""
+    table = WordTable(kernel, FIRST)
+    text = b"the harbour storm came twice " * 140_000
+    ids, new, counts = table.number(text, [len(text) // 3 + 1, len(text) + 1], 200)
+    assert new == ["harbour", "storm", "came", "twice"]
+    assert ids.tolist() == [FIRST.index("the"), 200, 201, 202, 203] * 140_000
+    assert counts == [len(text[: len(text) // 3 + 1].split()), len(ids)]
+    arrays = (table._slots, table._arena, table._starts, table._hashes, table._ids, table._out)
+    assert sum(a.nbytes for a in arrays) < 8 << 20
+
+
+@pytest.mark.parametrize("part", [1, 7, 64])
+def test_texts_numbered_in_parts_match_a_dict(
+    kernel: object, part: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts of a few bytes (words longer than a part, runs of spaces, field ends at,
+    inside and between parts): the ids a dict gives and the words before each end."""
+    from articlebot.index.text import wordtable
+
+    monkeypatch.setattr(wordtable, "PART", part)
+    rng = random.Random(part)
+    table = WordTable(kernel, FIRST)
+    reference = DictNumbering()
+    strings = list(FIRST)
+    for text in _texts(rng, 40, 300):
+        data = text.encode("latin-1")
+        ends = sorted({rng.randint(0, len(data) + 1) for _ in range(rng.randint(0, 6))})
+        ids, new, counts = table.number(data, ends, len(strings))
+        strings += new
+        assert ids.tolist() == [reference[w] for w in text.split(" ") if w]
+        assert strings == list(reference)
+        assert counts == [len(data[:end].split()) for end in ends]
