@@ -139,17 +139,23 @@ def row_article(row: Sequence[object]) -> Article:
         title=str(title),
         description=str(desc),
         date=datetime.fromisoformat(str(date)) if date else None,
-        categories=tuple(json.loads(str(cats))),
-        tags=tuple(json.loads(str(tags))),
+        categories=_json_tuple(cats),
+        tags=_json_tuple(tags),
         author=str(author),
         image=str(image),
         featured=bool(feat),
         language=str(lang),
         url=str(url),
         body=str(body),
-        warnings=tuple(json.loads(str(warn))),
+        warnings=_json_tuple(warn),
         language_from=str(row[15]),
     )
+
+
+def _json_tuple(value: object) -> tuple[str, ...]:
+    """A stored JSON list as a tuple; the empty one (most posts' tags and warnings)
+    without ``json.loads``: three of them for each of a search's ten hits."""
+    return () if value == "[]" else tuple(json.loads(str(value)))
 
 
 SELECT_ARTICLES = f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id IN ({{marks}})"
