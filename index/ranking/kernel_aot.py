@@ -16,7 +16,6 @@ dtype and layout against ``SPEC``, the one statement of the kernel's signatures.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -99,16 +98,23 @@ def built_path(directory: Path | None = None) -> Path:
     return (directory or cache_dir()) / f"{module_name()}{suffix}"
 
 
-@functools.cache
+_shared: SimpleNamespace | None = None
+_shared_failed = False
+
+
 def shared() -> SimpleNamespace | None:
-    """``load_built()`` once per process for the reindex's analysis (numbering words,
-    detecting languages), which uses the kernel only once it is built (the ranking's
-    ``fastpath`` builds it): None when it is not, or cannot be loaded."""
-    try:
-        return load_built()
-    except Exception as exc:  # a broken build must not stop a reindex
-        logging.getLogger(__name__).warning("The compiled kernel could not be loaded: %s", exc)
-        return None
+    """The built kernel for the reindex's analysis (numbering words, detecting
+    languages), loaded once per process; None while it is not built (the ranking's
+    ``fastpath`` builds it: a bot that reindexes before its first build finished picks
+    it up at a later reindex) or when it cannot be loaded (said once)."""
+    global _shared, _shared_failed
+    if _shared is None and not _shared_failed:
+        try:
+            _shared = load_built()
+        except Exception as exc:  # a broken build must not stop a reindex
+            _shared_failed = True
+            logging.getLogger(__name__).warning("The compiled kernel could not be loaded: %s", exc)
+    return _shared
 
 
 def load_built(directory: Path | None = None) -> SimpleNamespace | None:

@@ -308,3 +308,20 @@ def test_a_loaded_kernel_keeps_working_after_its_file_is_removed(built, tmp_path
     args = (np.array([0, 1], dtype=np.int32), np.array([0]), np.array([2]), none, 0,
             np.zeros(0, dtype=bool), np.zeros(2, dtype=bool))  # fmt: skip
     assert loaded.count_segment(*args) == 2
+
+
+def test_the_reindex_picks_the_kernel_up_once_it_is_built(
+    built_kernel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``shared`` (the workers' and language detection's kernel) is None while the
+    kernel is not built, and the built one at a later call: a bot that reindexes before
+    its first build finished is not left without it."""
+    monkeypatch.setattr(kernel_aot, "_shared", None)
+    monkeypatch.setattr(kernel_aot, "_shared_failed", False)
+    built_in = os.environ["ARTICLEBOT_CACHE_DIR"]
+    monkeypatch.setenv("ARTICLEBOT_CACHE_DIR", str(tmp_path))  # nothing built here
+    assert kernel_aot.shared() is None
+    monkeypatch.setenv("ARTICLEBOT_CACHE_DIR", built_in)
+    kernel = kernel_aot.shared()
+    assert kernel is not None and callable(kernel.number_words)
+    assert kernel_aot.shared() is kernel  # loaded once
