@@ -68,7 +68,7 @@ class HeldChunks:
 class PostingsBuilder:
     """Postings gathered batch by batch (documents in order), merged once at the end.
 
-    Each batch is inverted as it arrives, so its token ids can be freed at once: a full
+    Batches are inverted once they hold ~``_CHUNK_TOKENS`` tokens together, so a full
     index never holds the whole token stream. The merge is a counting sort straight into
     the final arrays (no concatenation, argsort or gather copies); the postings per term
     are counted as chunks arrive, so the merge reads each chunk once.
@@ -79,10 +79,33 @@ class PostingsBuilder:
         self._lens: list[np.ndarray] = []
         self._n_docs = 0
         self._counts = np.zeros(0, dtype=np.int64)  # postings per term so far
+        # Batches not inverted yet: a chunk per batch of 200 posts made a streamed merge
+        # read (chunks x runs of terms) small parts, a number that grows with the square
+        # of the corpus (~525,000 reads at 1M posts).
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self._pending_tokens = 0
+        self._n_terms = 0
 
     def add(self, ids: np.ndarray, lens: np.ndarray, n_terms: int) -> None:
         """Documents with ``lens`` tokens each, as term ids below ``n_terms``."""
-        lens = np.asarray(lens, dtype=np.int32)
+        self._pending.append((np.asarray(ids), np.asarray(lens, dtype=np.int32)))
+        self._pending_tokens += len(ids)
+        self._n_terms = max(self._n_terms, n_terms)
+        if self._pending_tokens >= _CHUNK_TOKENS:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Invert the batches not inverted yet, as one stream of documents."""
+        if not self._pending:
+            return
+        pending, self._pending, self._pending_tokens = self._pending, [], 0
+        if len(pending) == 1:
+            ids, lens = pending[0]
+        else:
+            ids = np.concatenate([i for i, _ in pending])
+            lens = np.concatenate([n for _, n in pending])
+        del pending
+        n_terms = self._n_terms
         if n_terms > len(self._counts):
             grown = np.zeros(max(n_terms, 2 * len(self._counts)), dtype=np.int64)
             grown[: len(self._counts)] = self._counts
@@ -97,17 +120,21 @@ class PostingsBuilder:
     @property
     def spilled(self) -> bool:
         """Whether the chunks went to a file (too large to hold)."""
+        self._flush()
         return bool(getattr(self._chunks, "spilled", False))
 
     def close(self) -> None:
         """Let go of the chunks not merged (a reindex that failed)."""
+        self._pending, self._pending_tokens = [], 0
         self._chunks.close()
 
     def lens(self) -> np.ndarray:
+        self._flush()
         return np.concatenate(self._lens) if self._lens else np.zeros(0, np.int32)
 
     def offsets(self, n_terms: int) -> np.ndarray:
         """Where each term's postings start (int64, ``n_terms + 1``)."""
+        self._flush()
         counts = np.zeros(n_terms, dtype=np.int64)
         counts[: min(n_terms, len(self._counts))] = self._counts[:n_terms]
         offsets = np.zeros(n_terms + 1, dtype=np.int64)
@@ -117,7 +144,7 @@ class PostingsBuilder:
     def merged(self, n_terms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(offsets, doc_ids, tfs) sorted by term then document; the chunks are freed
         as they are placed."""
-        offsets = self.offsets(n_terms)
+        offsets = self.offsets(n_terms)  # flushes
         self._counts = np.zeros(0, dtype=np.int64)
         doc_ids = np.empty(int(offsets[-1]), dtype=np.int32)
         tfs = np.empty(int(offsets[-1]), dtype=np.uint16)
@@ -136,6 +163,7 @@ class PostingsBuilder:
         A first pass reads each chunk's term ids and notes where each run starts in it
         (chunks are sorted by term); each run then reads only its part of every chunk.
         """
+        self._flush()
         n_terms = len(offsets) - 1
         bounds = [0]
         while bounds[-1] < n_terms:

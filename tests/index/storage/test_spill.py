@@ -14,6 +14,7 @@ import pytest
 
 from articlebot.index import StoreError, run_reindex
 from articlebot.index.config import IndexConfig
+from articlebot.index.ranking import postings
 from articlebot.index.storage import database, segfile, segwrite, spill
 from articlebot.index.storage.spill import Spill, SpilledArray
 from tests.sample_posts import write_post
@@ -129,6 +130,7 @@ def test_a_full_index_streamed_through_the_spill_is_the_one_built_in_memory(
     monkeypatch.setattr(spill, "LIMIT", 1000)
     monkeypatch.setattr(Spill, "_spill", counted)
     monkeypatch.setattr(segwrite, "STREAM_POSTINGS", 300)  # many runs of terms, blocks cut
+    monkeypatch.setattr(postings, "_CHUNK_TOKENS", 5000)  # many chunks, some of batches joined
     db = tmp_path / "spilled" / "i.sqlite3"
     db.parent.mkdir()
     run_reindex(db, content, CONFIG, full=True, workers=1)
