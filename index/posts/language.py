@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import re
 import threading
 from collections.abc import Sequence
@@ -176,12 +175,8 @@ def _numpy_walk(identifier_class: type) -> type:
             self._slot = np.full(len(self.nb_ptc), -1, dtype=np.int32)
             self._used = 0
             self._filling = threading.Lock()
-            self._walker = _compiled_walk()
-            if self._walker is not None and not _walkable(
-                self._next_move, self._row_base, self._outputs
-            ):  # another model's widths (py3langid narrows its moves when it can)
-                self._walker = None
             self._where = threading.local()  # per thread: the compiled walk's scratch
+            self._walker = _compiled_walk(self)
 
         def _raw_score(self, text: Any) -> Any:
             if self._walker is not None and isinstance(text, bytes) and text:
@@ -247,24 +242,25 @@ def _numpy_walk(identifier_class: type) -> type:
     return NumpyWalk
 
 
-def _compiled_walk() -> Any:
-    """The built kernel (with ``walk_features``) when it is built already, else None
-    (the numpy walk). ``ARTICLEBOT_KERNEL=numpy`` (or ``jit``) keeps numpy."""
-    if os.environ.get("ARTICLEBOT_KERNEL", "auto") in ("numpy", "jit"):
-        return None
+def _compiled_walk(identifier: Any) -> Any:
+    """The built kernel (with ``walk_features``) when it is built and reads this model's
+    tables as they are, else None (the numpy walk). py3langid narrows its moves to
+    uint16 when they fit: the kernel's own argument check refuses other widths, so one
+    empty walk asks it, rather than every detection raising."""
     from articlebot.index.ranking import kernel_aot
 
-    return kernel_aot.shared()
-
-
-def _walkable(next_move: np.ndarray, row_base: np.ndarray, outputs: np.ndarray) -> bool:
-    """Whether the built walk reads these tables as they are (``kernel_aot.SPEC``'s
-    ``walk_features``: uint32 moves, int64 row bases and outputs, each one contiguous
-    row); its check would refuse any other, and every detection would raise."""
-    return all(
-        isinstance(a, np.ndarray) and a.dtype == dtype and a.ndim == 1 and a.flags.c_contiguous
-        for a, dtype in ((next_move, np.uint32), (row_base, np.int64), (outputs, np.int64))
-    )
+    kernel = kernel_aot.shared()
+    if kernel is None:
+        return None
+    try:
+        kernel.walk_features(
+            np.zeros(0, dtype=np.uint8), identifier._next_move, identifier._row_base,
+            identifier._outputs, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=np.float32),
+        )  # fmt: skip
+    except TypeError:
+        return None
+    return kernel
 
 
 @functools.cache

@@ -106,8 +106,11 @@ def shared() -> SimpleNamespace | None:
     """The built kernel for the reindex's analysis (numbering words, detecting
     languages), loaded once per process; None while it is not built (the ranking's
     ``fastpath`` builds it: a bot that reindexes before its first build finished picks
-    it up at a later reindex) or when it cannot be loaded (said once)."""
+    it up at a later reindex), when it cannot be loaded (said once), and under
+    ``ARTICLEBOT_KERNEL=numpy`` or ``jit`` (the dict and the numpy walk instead)."""
     global _shared, _shared_failed
+    if os.environ.get("ARTICLEBOT_KERNEL", "auto") in ("numpy", "jit"):
+        return None
     if _shared is None and not _shared_failed:
         try:
             _shared = load_built()

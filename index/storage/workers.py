@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -148,14 +149,15 @@ class _Surface(dict[str, int]):
     is numbered there, without a string per word; the others here. The two share the
     ids (``strings``), so a word numbered both ways has two ids for the same string."""
 
-    def __init__(self, table: WordTable | None = None) -> None:
+    def __init__(self, kernel: Any = None) -> None:
+        """``kernel``: the built kernel (``kernel_aot.shared``), or None for the dict
+        alone. The table is given the stop words as numbered here, so both agree."""
         super().__init__()
         self.strings: list[str] = []
-        stop_words = sorted(STOP_WORDS)
-        for word in stop_words:
+        for word in sorted(STOP_WORDS):
             self.__missing__(word)
         self.stop = len(self)
-        self.table = table
+        self.table = None if kernel is None else WordTable(kernel, self.strings[: self.stop])
 
     def __missing__(self, key: str) -> int:
         number = self[key] = len(self.strings)
@@ -309,21 +311,12 @@ def _init_worker(root: str, config: IndexConfig, parent: int | None = None) -> N
     global _worker
     if parent is not None:
         die_with_parent(parent)
-    analyzer = Analyzer(config.default_language, config.bridge_spellings)
-    _worker = _WorkerState(root, config, analyzer, surface=_Surface(word_table()))
-
-
-def word_table() -> WordTable | None:
-    """The compiled numbering of words when the kernel is built already (a worker never
-    builds it: the ranking's ``fastpath`` does, once per machine), else None, and words
-    are numbered by a dict: the same outputs, ~0.1 ms more a post.
-    ``ARTICLEBOT_KERNEL=numpy`` (or ``jit``) keeps the dict."""
-    if os.environ.get("ARTICLEBOT_KERNEL", "auto") in ("numpy", "jit"):
-        return None
     from articlebot.index.ranking import kernel_aot
 
-    kernel = kernel_aot.shared()
-    return None if kernel is None else WordTable(kernel, sorted(STOP_WORDS))
+    analyzer = Analyzer(config.default_language, config.bridge_spellings)
+    # The compiled numbering once the kernel is built (a worker never builds it: the
+    # ranking's ``fastpath`` does, once per machine); else the dict: the same outputs.
+    _worker = _WorkerState(root, config, analyzer, surface=_Surface(kernel_aot.shared()))
 
 
 def die_with_parent(parent: int, every: float = 0.5) -> None:

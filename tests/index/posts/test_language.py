@@ -15,6 +15,7 @@ from articlebot.index.config import IndexConfig
 from articlebot.index.posts import language
 from articlebot.index.posts.language import code_of, detect, from_path, resolve
 from articlebot.index.posts.loader import parse_post, site_path
+from articlebot.index.ranking import kernel_aot
 
 ENGLISH = "The ferry crossed the bay twice before the storm closed the harbour for the night."
 RUSSIAN = "Паром дважды пересёк залив, прежде чем шторм закрыл гавань на всю ночь до утра."
@@ -238,7 +239,7 @@ def test_a_model_whose_tables_the_built_walk_cannot_read_is_walked_in_numpy(
         return tables
 
     monkeypatch.setattr(langid_model, "load_tables", other_width)
-    monkeypatch.setattr(language, "_compiled_walk", lambda: built_kernel)
+    monkeypatch.setattr(kernel_aot, "shared", lambda: built_kernel)
     ours = language._load_identifier()
     assert type(ours) is not type(reference) and ours._next_move.dtype == np.int32
     for text in (ENGLISH, RUSSIAN, JAPANESE):

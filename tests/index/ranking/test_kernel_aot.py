@@ -318,6 +318,7 @@ def test_the_reindex_picks_the_kernel_up_once_it_is_built(
     its first build finished is not left without it."""
     monkeypatch.setattr(kernel_aot, "_shared", None)
     monkeypatch.setattr(kernel_aot, "_shared_failed", False)
+    monkeypatch.setenv("ARTICLEBOT_KERNEL", "auto")  # the tests' default keeps numpy
     built_in = os.environ["ARTICLEBOT_CACHE_DIR"]
     monkeypatch.setenv("ARTICLEBOT_CACHE_DIR", str(tmp_path))  # nothing built here
     assert kernel_aot.shared() is None

@@ -10,8 +10,7 @@ from articlebot.index.config import IndexConfig
 from articlebot.index.posts import language
 from articlebot.index.posts.folder import scan_folder
 from articlebot.index.storage import workers
-from articlebot.index.text.analysis import STOP_WORDS, Analyzer
-from articlebot.index.text.wordtable import WordTable
+from articlebot.index.text.analysis import Analyzer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "posts" / "fixtures" / "posts"
 # Posts whose language is detected from their text: no front matter says it.
@@ -122,9 +121,11 @@ def test_the_compiled_numbering_sends_what_the_dict_sends(
     rels = sorted(scan_folder(str(folder)).posts)
     config = IndexConfig()
     results = []
-    for table in (WordTable(built_kernel, sorted(STOP_WORDS)), None):
+    for kernel in (built_kernel, None):
         analyzer = Analyzer(config.default_language, config.bridge_spellings)
-        state = workers._WorkerState(str(folder), config, analyzer, surface=workers._Surface(table))
+        state = workers._WorkerState(
+            str(folder), config, analyzer, surface=workers._Surface(kernel)
+        )
         batches = [
             workers.analyse_batch(workers.read_posts(str(folder), rels[i : i + 7], config), state)
             for i in range(0, len(rels), 7)
