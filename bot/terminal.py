@@ -44,8 +44,10 @@ from articlebot.index import (
     ArticleIndexError,
     Hit,
     IndexConfig,
+    Prepared,
     QueryError,
     ReindexReport,
+    prepare_machine,
     run_reindex,
 )
 
@@ -149,6 +151,17 @@ def register(subparsers: Any, settings: Settings) -> None:
         help=f"the state file (default: {settings.state_path})",
     )
     p.set_defaults(handler=lambda a: cmd_report(a, config, settings))
+
+    p = subparsers.add_parser(
+        "prepare",
+        help="build the compiled kernel and unpack the language model now (deploys, images)",
+        description="Make what articlebot derives once per machine, in ARTICLEBOT_CACHE_DIR: "
+        "the compiled ranking kernel (needs numba, `pip install 'articlebot[fast]'`, and a C "
+        "compiler, here only; the built kernel loads without either) and py3langid's "
+        "model unpacked for mapping. Otherwise the first process that wants each makes it.",
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per part")
+    p.set_defaults(handler=cmd_prepare)
 
 
 def _positive(value: str) -> int:
@@ -256,6 +269,31 @@ def _given_paths(paths: list[str] | None) -> list[str | Path] | None:
     """``--path`` values as given: relative ones are relative to the content folder (a
     script names posts the way the folder lists them), absolute ones must lie inside it."""
     return None if not paths else list(paths)
+
+
+# --- prepare ----------------------------------------------------------------------------
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """Exit status 1 when a part that can be made here failed; a kernel that cannot be
+    built on this install (no numba) is said, not an error: the numpy path ranks."""
+    parts = prepare_machine()
+    if args.json:
+        for part in parts:
+            _say(json.dumps(prepared_json(part), ensure_ascii=False))
+    else:
+        _say(to_text(render.prepared_reply(parts, style=_style()), _style()))
+    return 1 if any(part.state.value == "failed" for part in parts) else 0
+
+
+def prepared_json(part: Prepared) -> dict[str, Any]:
+    return {
+        "part": part.part.value,
+        "state": part.state.value,
+        "path": str(part.path) if part.path else None,
+        "seconds": round(part.seconds, 3),
+        "reason": part.reason,
+    }
 
 
 # --- watch ------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ _WHERE = {
     "IndexStats": "results",
     "Answer": "ranking.ask",
     "run_reindex": "storage.reindex",
+    "prepare_machine": "prepare",
+    "Prepared": "prepare",
     "ArticleIndexError": "errors",
     "QueryError": "errors",
     "StoreError": "errors",
@@ -47,12 +49,14 @@ __all__ = [
     "IndexStats",
     "NoIndexYet",
     "PostError",
+    "Prepared",
     "QueryError",
     "Refusal",
     "ReindexReport",
     "SearchResult",
     "Snippet",
     "StoreError",
+    "prepare_machine",
     "run_reindex",
 ]
 
@@ -78,6 +82,7 @@ if TYPE_CHECKING:  # pragma: no cover
         StoreError,
     )
     from articlebot.index.posts.article import Article, Refusal
+    from articlebot.index.prepare import Prepared, prepare_machine
     from articlebot.index.ranking.ask import Answer
     from articlebot.index.results import Hit, IndexStats, ReindexReport, SearchResult, Snippet
     from articlebot.index.service import ArticleIndex

@@ -8,7 +8,13 @@ look: ``DISCORD`` escapes Markdown and mentions and writes ``**word**`` and
 the last guard). The sentences of the bot's own are in ``strings.py``.
 """
 
-from articlebot.bot.render.admin import human_age, human_bytes, reindex_reply, stats_reply
+from articlebot.bot.render.admin import (
+    human_age,
+    human_bytes,
+    prepared_reply,
+    reindex_reply,
+    stats_reply,
+)
 from articlebot.bot.render.announce import (
     announcement_card,
     subscribed,
@@ -98,6 +104,7 @@ __all__ = [
     "no_results",
     "page_count",
     "plain_style",
+    "prepared_reply",
     "quoted",
     "reindex_reply",
     "render_snippet",

@@ -20,7 +20,8 @@ from articlebot.bot.render.reply import (
     Style,
     finish,
 )
-from articlebot.index import IndexStats, ReindexReport
+from articlebot.index import IndexStats, Prepared, ReindexReport
+from articlebot.index.prepare import Part, State
 
 
 def reindex_reply(report: ReindexReport, *, style: Style = DISCORD) -> Reply:
@@ -132,3 +133,31 @@ def stats_reply(
     if stats.languages:
         fields.append(("Languages", languages_line(stats.languages), False))
     return finish(Reply(title="Index statistics", fields=tuple(fields), colour=BRAND))
+
+
+PART_NAMES = {Part.KERNEL: "Compiled ranking kernel", Part.LANGUAGE_MODEL: "Language model"}
+MADE = {Part.KERNEL: "built", Part.LANGUAGE_MODEL: "unpacked"}
+
+
+def prepared_reply(parts: tuple[Prepared, ...], *, style: Style = DISCORD) -> Reply:
+    """What ``articlebot prepare`` found or made: one line a part, with its path."""
+    fields: list[Field] = []
+    for part in parts:
+        where = f" · {part.path}" if part.path else ""
+        if part.state is State.READY:
+            line = f"ready{where}"
+        elif part.state is State.MADE:
+            line = f"{MADE[part.part]} in {part.seconds:.1f} s{where}"
+        elif part.state is State.UNAVAILABLE:
+            line = f"not built: {part.reason}"
+        else:
+            line = f"failed: {part.reason}"
+        fields.append((PART_NAMES[part.part], limits.fit(line, 1000, style.escape), False))
+    failed = any(part.state is State.FAILED for part in parts)
+    return finish(
+        Reply(
+            title="Prepared for this machine",
+            fields=tuple(fields),
+            colour=ORANGE if failed else GREEN,
+        )
+    )

@@ -119,3 +119,28 @@ def test_foreign_database_is_refused_untouched(paths: list[str], tmp_path: Path,
         conn.execute("CREATE TABLE invoices (n INTEGER)")
     code, _, err = run(["search", "--content", paths[1], "--db", str(other), "x"], capsys)
     assert code == 2 and "not an articlebot index" in err and len(err.splitlines()) == 1
+
+
+def test_prepare_makes_the_cache_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """Without numba the kernel is said unavailable (exit 0: the numpy path ranks); a
+    folder that cannot be written fails the model (exit 1)."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "numba" else real(name, *a)
+    )
+    monkeypatch.setenv("ARTICLEBOT_CACHE_DIR", str(tmp_path / "cache"))
+    code, out, _ = run(["prepare", "--json"], capsys)
+    parts = {row["part"]: row for row in map(json.loads, out.splitlines())}
+    assert code == 0 and parts["kernel"]["state"] == "unavailable"
+    assert parts["language_model"]["state"] == "made"
+    assert Path(parts["language_model"]["path"]).parent == tmp_path / "cache"
+    code, out, _ = run(["prepare"], capsys)
+    assert code == 0 and "Language model\nready · " in out and "not built: numba" in out
+    (tmp_path / "blocked").write_text("")
+    monkeypatch.setenv("ARTICLEBOT_CACHE_DIR", str(tmp_path / "blocked"))
+    code, out, _ = run(["prepare"], capsys)
+    assert code == 1 and "Language model\nfailed: " in out

@@ -3,6 +3,7 @@ services cover each shard exactly once, and the systemd units run real commands.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -62,3 +63,18 @@ def test_the_systemd_units_run_commands_that_exist() -> None:
         assert "User" in service  # one user for every unit: they share the index folder
     environment = unit("articlebot@.service")["Environment"]
     assert {"ARTICLEBOT_SHARD_IDS=%i", "ARTICLEBOT_WATCH=index"} <= set(environment)
+
+
+def test_the_image_prepares_the_cache_folder_it_runs_with() -> None:
+    """The build stage runs `articlebot prepare` into a folder that the final stage copies
+    to where ARTICLEBOT_CACHE_DIR points, so the kernel numba built there is found."""
+    text = (DEPLOY / "Dockerfile").read_text()
+    build, final = text.split("\nFROM ", 2)[1:]
+    logical = build.replace("\\\n", " ")
+    (step,) = [line for line in logical.splitlines() if "articlebot.bot prepare" in line]
+    built_into = re.search(r"ARTICLEBOT_CACHE_DIR=(\S+) python -m articlebot\.bot prepare", step)
+    assert built_into, step
+    assert build_parser(Settings()).parse_args(["prepare"]).command == "prepare"
+    copied = re.search(rf"COPY --from=build {re.escape(built_into[1])} (\S+)", final)
+    assert copied, final
+    assert f"ARTICLEBOT_CACHE_DIR={copied[1]}" in final.replace("\\\n", " ")

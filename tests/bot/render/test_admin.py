@@ -90,3 +90,24 @@ class TestStats:
         fields = {n: v for n, v, _ in render.stats_reply(stats, reindexing=True).fields}
         assert fields["Index built"] == "never built · reindexing now"
         assert fields["Index size"] == "0 bytes"
+
+
+def test_prepared_reply_says_each_part_once() -> None:
+    from pathlib import Path
+
+    from articlebot.index.prepare import Part, Prepared, State
+
+    parts = (
+        Prepared(Part.KERNEL, State.MADE, Path("/c/articlebot_kernel_x.so"), 9.42),
+        Prepared(Part.LANGUAGE_MODEL, State.FAILED, None, 0.0, "/c cannot be written"),
+    )
+    reply = render.prepared_reply(parts)
+    assert [(name, value) for name, value, _ in reply.fields] == [
+        ("Compiled ranking kernel", r"built in 9.4 s · /c/articlebot\_kernel\_x.so"),
+        ("Language model", "failed: /c cannot be written"),
+    ]
+    assert reply.colour == render.ORANGE
+    ready = Prepared(Part.LANGUAGE_MODEL, State.READY, Path("/c/langid-1"), 0.01)
+    plain = render.to_text(render.prepared_reply((ready,), style=render.PLAIN))
+    assert plain.splitlines()[1:] == ["Language model", "ready · /c/langid-1"]
+    assert render.prepared_reply((ready,)).colour == render.GREEN

@@ -42,6 +42,25 @@ def test_the_tables_are_the_librarys_and_mapped_from_the_second_load(
     assert folder == langid_model.unpacked_dir(model, tmp_path)
 
 
+def test_copies_of_one_model_share_a_folder_and_another_model_gets_its_own(
+    tmp_path: Path,
+) -> None:
+    """Named by the model's bytes, not its path: two virtualenvs, or a container image
+    unpacked in its build stage at another path, find one unpack."""
+    model = langid_model.model_file()
+    copy = tmp_path / "elsewhere" / model.name
+    copy.parent.mkdir()
+    shutil.copyfile(model, copy)
+    os.utime(copy, ns=(1, 1))
+    assert langid_model.unpacked_dir(copy, tmp_path) == langid_model.unpacked_dir(model, tmp_path)
+    changed = tmp_path / "changed" / model.name
+    changed.parent.mkdir()
+    changed.write_bytes(model.read_bytes() + b"\0")  # another version of it
+    assert langid_model.unpacked_dir(changed, tmp_path) != langid_model.unpacked_dir(
+        model, tmp_path
+    )
+
+
 def test_an_unwritable_cache_reads_the_model_into_memory(tmp_path: Path, library) -> None:
     if os.geteuid() == 0:
         blocked = tmp_path / "file"  # root writes anywhere: a file where a folder must be
