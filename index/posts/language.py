@@ -13,6 +13,7 @@ import functools
 import logging
 import re
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -54,6 +55,7 @@ _SEGMENT = re.compile(r"([a-z]{2})(?:[-_]([a-z]{2}|hans|hant))?")
 # The least share of its probability mass the detector must give a language to be believed.
 MIN_DETECTED = 0.5
 DETECT_CHARS = 600  # of title, description and body: enough for a sure guess, and cheap
+WALKER_RECHECK = 10.0  # seconds: how often an identifier without the compiled walk looks again
 
 
 def code_of(value: object) -> str:
@@ -160,7 +162,7 @@ def _numpy_walk(identifier_class: type) -> type:
     class NumpyWalk(identifier_class):  # type: ignore[misc, valid-type]
         __slots__ = (
             "_filling", "_hot", "_next_move", "_outputs", "_pairs", "_row_base", "_slot", "_used",
-            "_walker", "_where",
+            "_walker", "_walker_checked", "_where",
         )  # fmt: skip
 
         def prepare(self) -> None:
@@ -176,9 +178,15 @@ def _numpy_walk(identifier_class: type) -> type:
             self._used = 0
             self._filling = threading.Lock()
             self._where = threading.local()  # per thread: the compiled walk's scratch
+            self._walker_checked = time.monotonic()
             self._walker = _compiled_walk(self)
 
         def _raw_score(self, text: Any) -> Any:
+            if self._walker is None and time.monotonic() - self._walker_checked > WALKER_RECHECK:
+                # Built since this identifier loaded (a bot whose first reindex came
+                # before the kernel's first build): taken up without a restart.
+                self._walker_checked = time.monotonic()
+                self._walker = _compiled_walk(self)
             if self._walker is not None and isinstance(text, bytes) and text:
                 return self._compiled_score(text)
             states = None

@@ -244,3 +244,21 @@ def test_a_model_whose_tables_the_built_walk_cannot_read_is_walked_in_numpy(
     assert type(ours) is not type(reference) and ours._next_move.dtype == np.int32
     for text in (ENGLISH, RUSSIAN, JAPANESE):
         assert ours._decide(text).tobytes() == reference._decide(text).tobytes()
+
+
+def test_a_kernel_built_after_the_identifier_loaded_is_taken_up(
+    reference: Any, built_kernel: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bot whose first reindex detected languages before the kernel's first build
+    finished walks in numpy only until its next look (``WALKER_RECHECK``)."""
+    monkeypatch.setattr(kernel_aot, "shared", lambda: None)  # not built yet
+    monkeypatch.setattr(language, "WALKER_RECHECK", 1e9)
+    ours = language._load_identifier()
+    assert ours._walker is None
+    assert ours._decide(ENGLISH).tobytes() == reference._decide(ENGLISH).tobytes()
+    monkeypatch.setattr(kernel_aot, "shared", lambda: built_kernel)  # built meanwhile
+    assert ours._decide(RUSSIAN).tobytes() == reference._decide(RUSSIAN).tobytes()
+    assert ours._walker is None  # not looked for again yet
+    monkeypatch.setattr(language, "WALKER_RECHECK", 0.0)
+    assert ours._decide(JAPANESE).tobytes() == reference._decide(JAPANESE).tobytes()
+    assert ours._walker is built_kernel
