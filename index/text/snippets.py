@@ -14,6 +14,10 @@ post's stored term ids; the snippet then analyses only the chunks that spell a t
 and checks it found that many (``_counted_hits``), so a post costs a few ``str.find``s
 whatever its length and nothing is learned per body: the chunk cache is left to indexes
 without positions, phrase checks on them, and the rare text whose count comes out short.
+Such a stored text is not split either (``_Stored``): the chunks around its hits and the
+window are found with ``str.find`` and one split of the window's neighbourhood, since its
+whitespace is the index's own (single spaces, paragraph breaks): ten snippets at 100k
+0.62 -> 0.35 ms p50 (bench/README.md).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import contextlib
 import weakref
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import accumulate, compress
 
 import numpy as np
 
@@ -121,15 +125,16 @@ def make_snippet(
     to single spaces so the passage reads as one line in Discord or a terminal.
     ``expected``, when known, is how many times each query term occurs in ``text``.
     """
+    width = max(1, width)
+    if terms and expected is not None and (stored := _stored(text)) is not None:
+        hits = _counted_hits(stored, terms, analyzer, language, expected)
+        snippet = _stored_snippet(stored, hits, width) if hits is not None else None
+        if snippet is not None:
+            return snippet
     chunks = text.split()  # what the window counts as a word: the \S+ runs
     if not chunks:
         return Snippet("")
-    width = max(1, width)
-    hits = None
-    if terms and expected is not None:
-        hits = _counted_hits(chunks, terms, analyzer, language, expected)
-    if hits is None:
-        hits = _chunk_hits(text, chunks, terms, analyzer, language) if terms else []
+    hits = _chunk_hits(text, chunks, terms, analyzer, language) if terms else []
     first, last = _best_window(hits, len(chunks), width)
     shown = [h for h in hits if first <= h[0] < last]
     snippet = _render(chunks[first:last], shown, first, last < len(chunks))
@@ -194,18 +199,129 @@ def _chunk_starts(text: str) -> np.ndarray:
     return edges[0::2]
 
 
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """A text as the index stores bodies and descriptions (``plaintext``): words one
+    space apart, paragraphs two line breaks apart, no other whitespace; and its
+    case-folded twin, to look for the query terms in.
+
+    Its chunks (``str.split``) are found around the places that matter with a few
+    ``str.find``s, so nothing is done per word of a long body: splitting a 7k-character
+    body cost ~25-40 us, about half of its snippet.
+    """
+
+    text: str
+    folded: str
+    # Where each chunk starts in ``text``, when folding lengthened a character ("ß" ->
+    # "ss") so offsets in ``folded`` are not offsets in ``text`` (``text`` is then one
+    # paragraph: its breaks made spaces). None: the offsets are the same.
+    starts: list[int] | None = None
+
+    def chunk(self, at: int, index: int) -> tuple[int, int]:
+        """Start and end in ``text`` of chunk ``index``, which holds ``folded[at]``."""
+        if self.starts is not None:
+            return self.starts[index], self._end_of(index)
+        return self.start(at), self.end(at)
+
+    def separators(self, start: int, end: int) -> int:
+        """How many chunks end in ``folded[start:end]``: the spaces and paragraph breaks
+        (two line breaks) there."""
+        spaces = self.folded.count(" ", start, end)
+        if self.starts is not None:  # one paragraph; a stray line break is no chunk's end
+            return spaces
+        return spaces + self.folded.count("\n", start, end) // 2
+
+    def _end_of(self, index: int) -> int:
+        starts = self.starts
+        assert starts is not None
+        return starts[index + 1] - 1 if index + 1 < len(starts) else len(self.text)
+
+    def start(self, at: int) -> int:
+        """The start of the chunk that holds ``at`` (or ends there)."""
+        folded = self.folded
+        return max(folded.rfind(" ", 0, at), folded.rfind("\n", 0, at)) + 1
+
+    def end(self, at: int) -> int:
+        """The end of the chunk that holds ``at``."""
+        folded = self.folded
+        space, line = folded.find(" ", at), folded.find("\n", at)
+        if space < 0:
+            return len(folded) if line < 0 else line
+        return space if line < 0 else min(space, line)
+
+    def window(self, first: int, width: int, index: int, begin: int) -> tuple[int, int, int, bool]:
+        """``_best_window`` from chunk ``first``: (first, start, end, more chunks after),
+        found from chunk ``index`` that starts at ``begin``; at the text's end the window
+        starts earlier, as far as it fell short of ``width`` chunks."""
+        if self.starts is not None:
+            last = min(len(self.starts), first + width)
+            first = max(0, last - width)
+            return first, self.starts[first], self._end_of(last - 1), last < len(self.starts)
+        begin = self._back(begin, index - first)
+        end, count, more = self._forward(begin, width)
+        if count < width and first > 0:
+            back = min(first, width - count)
+            begin, first = self._back(begin, back), first - back
+        return first, begin, end, more
+
+    def _back(self, begin: int, chunks: int) -> int:
+        """The start of the chunk ``chunks`` before the one that starts at ``begin``: one
+        ``rsplit`` of the text before it (a slice long enough, doubled until it is)."""
+        text, size = self.text, 16 * chunks + 16
+        while chunks > 0:
+            start = max(0, begin - size)
+            parts = text[start:begin].rsplit(None, chunks)
+            if len(parts) > chunks or start == 0:
+                if len(parts) <= chunks:  # fewer chunks before it than asked: the first
+                    return len(text) - len(text.lstrip())
+                return text.index(parts[1], start + len(parts[0]))
+            size *= 2
+        return begin
+
+    def _forward(self, begin: int, width: int) -> tuple[int, int, bool]:
+        """(end of the ``width`` chunks from ``begin`` or of the text, how many there
+        are, whether more follow): one ``split`` of a slice long enough."""
+        text, size = self.text, 16 * width + 16
+        while True:
+            stop = min(len(text), begin + size)
+            piece = text[begin:stop]
+            parts = piece.split(None, width)
+            if len(parts) > width:  # the last part is the rest, as it is in the text
+                rest = len(piece) - len(parts[width])
+                return begin + len(piece[:rest].rstrip()), width, True
+            if stop == len(text):
+                return len(text), len(parts), False
+            size *= 2
+
+
+def _stored(text: str) -> _Stored | None:
+    """``text`` as a ``_Stored``; None when it does not start and end with a word.
+
+    The rest of the form is trusted (the index writes it): a text not in it still gets
+    its marks right, and ``_stored_snippet`` checks the window it shows."""
+    if not text or text[0].isspace() or text[-1].isspace():
+        return None
+    folded = text.casefold()
+    if len(folded) == len(text):
+        return _Stored(text, folded)
+    flat = text.replace("\n\n", " ")
+    starts = list(accumulate((len(chunk) + 1 for chunk in flat.split(" ")), initial=0))
+    return _Stored(flat, folded.replace("\n\n", " "), starts[:-1])
+
+
 def _counted_hits(
-    chunks: list[str],
+    stored: _Stored,
     terms: Collection[str],
     analyzer: Analyzer,
     language: str,
     expected: Mapping[str, int],
 ) -> list[tuple[int, int, int, str]] | None:
-    """``_chunk_hits`` from the stored positions' counts, without analysing the body.
+    """``_chunk_hits`` from the stored positions' counts, without analysing the text, as
+    (chunk, start, end, term) with start and end offsets in ``stored.text``.
 
     A word whose term is ``t`` nearly always holds ``t`` less its last letter ("harbours"
     -> "harbour" holds "harbou"; "cities" -> "citi" holds "cit"), so only the chunks that
-    hold that stretch (found with ``str.find`` in the case-folded chunks) are analysed.
+    hold that stretch (found with ``str.find`` in the case-folded text) are analysed.
     The few words whose stem is not spelled inside them ("dying" -> "die", "grey" ->
     "gray", German umlauts) are noticed because the hits found then fall short of
     ``expected``: None is returned and the caller analyses every chunk. So the hits are
@@ -214,9 +330,7 @@ def _counted_hits(
     want = {t: n for t, n in expected.items() if n > 0}
     if not want:
         return []
-    # The chunks case-folded, one space apart: a chunk's index is the number of spaces
-    # before it (case folding never makes or takes a space, whatever it does to lengths).
-    folded = " ".join(chunks).casefold()
+    folded = stored.folded
     found: list[int] = []
     for term in want:
         stretch = _stretch(term)
@@ -235,16 +349,46 @@ def _counted_hits(
     cache = _cache(analyzer, language)
     chunk, last, visited = 0, 0, -1
     for at in found:
-        chunk += folded.count(" ", last, at)
+        chunk += stored.separators(last, at)
         last = at
         if chunk == visited:
             continue
         visited = chunk
-        for start, end, term in _chunk_spans(cache, chunks[chunk], analyzer, language):
+        start, end = stored.chunk(at, chunk)
+        for s, e, term in _chunk_spans(cache, stored.text[start:end], analyzer, language):
             if term in query:
-                hits.append((chunk, start, end, term))
+                hits.append((chunk, start + s, start + e, term))
                 counted[term] = counted.get(term, 0) + 1
     return hits if counted == want else None
+
+
+def _stored_snippet(
+    stored: _Stored, hits: list[tuple[int, int, int, str]], width: int
+) -> Snippet | None:
+    """The snippet of ``_counted_hits``: the window ``_best_window`` chooses, walked to
+    from the best hits' chunk, as one slice of the text. None when the slice is not in
+    the stored form after all (the caller then splits the text)."""
+    if hits:
+        left, right = _best_hits(hits, width)
+        lo, hi = hits[left][0], hits[right - 1][0] + 1
+        first = max(0, lo - (width - (hi - lo)) // 2)
+        index, begin = lo, stored.chunk(hits[left][1], lo)[0]
+    else:
+        first = index = begin = 0
+    first, begin, end, more = stored.window(first, width, index, begin)
+    window = stored.text[begin:end]
+    flat = window.replace("\n\n", " ") if "\n" in window else window
+    if " ".join(flat.split()) != flat:  # not the stored form: split the whole text
+        return None
+    prefix = ELLIPSIS if first > 0 else ""
+    marks = []
+    for _, s, e, _ in hits:
+        if begin <= s < end:
+            breaks = window.count("\n\n", 0, s - begin) if flat is not window else 0
+            shift = len(prefix) - begin - breaks
+            marks.append((s + shift, e + shift))
+    snippet = Snippet(prefix + flat + (ELLIPSIS if more else ""), _merged(marks))
+    return _cropped(snippet) if len(snippet.text) > MAX_CHARS else snippet
 
 
 def _stretch(term: str) -> str:
@@ -435,16 +579,20 @@ def _best_window(
     """Chunk range [first, last) of at most ``width`` chunks around the best matches."""
     if not hits:
         return 0, min(width, n_chunks)
-    if len(hits) > VECTOR_HITS:
-        best_left, best_right = _best_span_numpy(hits, width)
-    else:
-        best_left, best_right = _best_span(hits, width)
+    best_left, best_right = _best_hits(hits, width)
     # Centre the matched span in the window for context on both sides.
     lo, hi = hits[best_left][0], hits[best_right - 1][0] + 1
     first = max(0, lo - (width - (hi - lo)) // 2)
     last = min(n_chunks, first + width)
     first = max(0, last - width)
     return first, last
+
+
+def _best_hits(hits: list[tuple[int, int, int, str]], width: int) -> tuple[int, int]:
+    """Hits [left, right) of the best window (``_best_span``), in numpy for many."""
+    if len(hits) > VECTOR_HITS:
+        return _best_span_numpy(hits, width)
+    return _best_span(hits, width)
 
 
 def _best_span(hits: list[tuple[int, int, int, str]], width: int) -> tuple[int, int]:

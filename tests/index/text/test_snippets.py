@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import random
 import re
+from collections import Counter
 
 import pytest
 
@@ -181,10 +182,10 @@ _GLUE = ["", "-", "'", "\u2019", "\u00ad", "\u200b", "\u2060", "\x00", "--", "."
 _SPACES = [" ", " ", " ", "  ", "\n", "\t", "\u00a0", "\u3000", " (", ") "]
 
 
-def _random_text(rng: random.Random) -> str:
+def _random_text(rng: random.Random, parts: list[str] = _PARTS) -> str:
     out = []
     for _ in range(rng.randrange(0, 120)):
-        out.append(rng.choice(_PARTS))
+        out.append(rng.choice(parts))
         out.append(rng.choice(_GLUE) if rng.random() < 0.3 else rng.choice(_SPACES))
     return "".join(out)
 
@@ -339,15 +340,18 @@ def test_hits_counted_from_positions_equal_the_plain_algorithm(analyzer: Analyze
     term's stem less its last letter, and falls back to every chunk when what it finds
     falls short (stems not spelled in their words: "dying" -> "die"): the same snippet
     either way, and the counted path answers most texts by itself. Wrong counts (an index
-    out of step with the text) give the same snippet too, through the fallback."""
+    out of step with the text) give the same snippet too, through the fallback. The texts
+    are in the form the index stores (``_stored_form``), as a search's are."""
     counted = fallback = 0
-    for case, (text, terms, language, width) in enumerate(_random_cases(analyzer, 23)):
+    for case, (raw, terms, language, width) in enumerate(_random_cases(analyzer, 23)):
+        text = _stored_form(raw)
         reference = _reference_snippet(text, terms, analyzer, language, width)
         counts = _counts(text, terms, analyzer, language)
         got = make_snippet(text, terms, analyzer, language, width, expected=counts)
         assert got == reference, (case, text, terms, language, width)
-        found = snippets._counted_hits(text.split(), terms, analyzer, language, counts)
-        if counts and text.split():
+        stored = snippets._stored(text)
+        found = stored and snippets._counted_hits(stored, terms, analyzer, language, counts)
+        if counts and stored:
             if found is None:
                 fallback += 1
             else:
@@ -358,14 +362,86 @@ def test_hits_counted_from_positions_equal_the_plain_algorithm(analyzer: Analyze
     assert counted > 3 * fallback > 0, (counted, fallback)
 
 
+def _stored_form(text: str) -> str:
+    """``text`` as the index stores a body (``plaintext``): each line a paragraph, its
+    words one space apart, paragraphs two line breaks apart."""
+    return "\n\n".join(p for p in (" ".join(line.split()) for line in text.split("\n")) if p)
+
+
+def _stored_text(rng: random.Random) -> str:
+    """A random text as the index stores bodies (``plaintext``): words one space apart,
+    paragraphs two line breaks apart; of words that case folding keeps as long."""
+    parts = [part for part in _PARTS if len(part.casefold()) == len(part)]
+    paragraphs = (" ".join(_random_text(rng, parts).split()) for _ in range(rng.choice([1, 2, 6])))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def test_stored_texts_are_sliced_in_place_and_equal_the_plain_algorithm(
+    analyzer: Analyzer,
+) -> None:
+    """A stored body is not split: the window is walked to from the best hits' chunk and
+    shown as one slice of it (``_Stored``), the same snippet as splitting gives; also
+    where case folding lengthens a character ("ß" -> "ss": ``lower`` is searched, and a
+    term it cannot find sends the snippet to the other path)."""
+    rng = random.Random(31)
+    kinds: Counter[str] = Counter()
+    for case in range(1500):
+        text = _stored_text(rng)
+        if case % 5 == 0:
+            text = text.replace("haus", "Straße haus", 1)
+        language = rng.choice(["", "de"])
+        terms = frozenset(
+            t for word in rng.choice(_QUERIES).split() for t in analyzer.query_terms(word, ["de"])
+        )
+        width = rng.choice([1, 3, 8, 30])
+        reference = _reference_snippet(text, terms, analyzer, language, width)
+        counts = _counts(text, terms, analyzer, language)
+        assert make_snippet(text, terms, analyzer, language, width, expected=counts) == reference, (
+            case, text, terms, language, width,
+        )  # fmt: skip
+        stored = snippets._stored(text)
+        if stored is None or not any(counts.values()):
+            continue
+        found = snippets._counted_hits(stored, terms, analyzer, language, counts)
+        if found and snippets._stored_snippet(stored, found, width) is not None:
+            kinds["sliced, ß" if "ß" in text else "sliced"] += 1
+        else:
+            kinds["split"] += 1
+    assert kinds["sliced"] > 500 and kinds["sliced, ß"] > 50 and kinds["split"] > 0, kinds
+
+
+def test_a_text_not_in_the_stored_form_still_gets_one_line_and_its_marks(
+    analyzer: Analyzer,
+) -> None:
+    """The stored form is trusted outside the window (the index writes it): elsewhere a
+    tab or a no-break space may shift which chunks the window counts, never the marks,
+    and a window that is not in the form is not shown (the text is split instead)."""
+    for case, (text, terms, language, width) in enumerate(_random_cases(analyzer, 41, 800)):
+        counts = _counts(text, terms, analyzer, language)
+        got = make_snippet(text, terms, analyzer, language, width, expected=counts)
+        if got == _reference_snippet(text, terms, analyzer, language, width):
+            continue
+        assert " ".join(got.text.split()) == got.text, (case, text)
+        for start, end in got.marks:
+            marked = analyzer.tokens(got.text[start:end], language)
+            assert terms & set(marked), (case, text, got.text[start:end])
+    tabbed = "Harbour news\tfrom the quay.\n\n" + " ".join(["calm"] * 50) + " pilots at dawn."
+    terms = frozenset(analyzer.query_terms("pilots"))
+    got = make_snippet(tabbed, terms, analyzer, width=5, expected={"pilot": 1})
+    assert got.text == "…calm calm pilots at dawn." and got.marks == ((11, 17),)
+    windowed = "Pilots\tat dawn."  # the window itself is not in the form: split
+    got = make_snippet(windowed, terms, analyzer, expected={"pilot": 1})
+    assert got == Snippet("Pilots at dawn.", ((0, 6),))
+
+
 def test_a_stem_not_spelled_in_its_word_falls_back(analyzer: Analyzer) -> None:
     text = "The old dog was dying in the grey rain, then dyed."
     for query in ("die", "gray"):
         terms = frozenset(analyzer.query_terms(query))
         counts = _counts(text, terms, analyzer, "")
         assert sum(counts.values()) >= 1
-        words = text.split()
-        assert snippets._counted_hits(words, terms, analyzer, "", counts) is None
+        stored = snippets._stored(text)
+        assert stored and snippets._counted_hits(stored, terms, analyzer, "", counts) is None
         got = make_snippet(text, terms, analyzer, expected=counts)
         assert got == _reference_snippet(text, terms, analyzer, "", 30)
         assert got.marks
@@ -374,7 +450,8 @@ def test_a_stem_not_spelled_in_its_word_falls_back(analyzer: Analyzer) -> None:
 def test_a_text_without_the_terms_costs_nothing_and_marks_nothing(analyzer: Analyzer) -> None:
     terms = frozenset(analyzer.query_terms("train"))
     text = "A quiet morning by the harbour."
-    assert snippets._counted_hits(text.split(), terms, analyzer, "", {}) == []
+    stored = snippets._stored(text)
+    assert stored and snippets._counted_hits(stored, terms, analyzer, "", {}) == []
     assert make_snippet(text, terms, analyzer, expected={}) == make_snippet(text, terms, analyzer)
 
 
