@@ -76,7 +76,26 @@ def _check(db: Path) -> int:
         assert found == expected, (text, words, sorted(found ^ expected)[:3])
         checked += len(expected)
     assert checked > 50, checked  # the phrases do occur
+    _check_counts(searcher)
     return len(searcher.bm25.segments)
+
+
+def _check_counts(searcher: Searcher) -> None:
+    """``term_counts`` (all of a page's rows and terms in a few passes) counts what a
+    comparison of each row's stored term ids with each term does, duplicate and absent
+    terms included, rows in any order."""
+    bm25 = searcher.bm25
+    terms = [t for w in WORDS for t in searcher.analyzer.tokens(w)] + ["train", "absent"]
+    rows = searcher.plan(" ".join(WORDS[:12]), 1000).docs.tolist()[::-1]
+    assert len(rows) > 20
+    counted = bm25.term_counts(rows, terms)
+    for row, got in zip(rows, counted, strict=True):
+        ((i, (local,), _),) = bm25.locate([row])
+        seg = bm25.segments[i]
+        tokens = seg.joined_text()[seg.text_offsets[local] : seg.text_offsets[local + 1]]
+        expected = {t: int((tokens == seg.vocab.get(t)).sum()) for t in terms
+                    if seg.vocab.get(t) is not None}  # fmt: skip
+        assert got == expected, (row, got, expected)
 
 
 def _all(article) -> str:
