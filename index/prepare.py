@@ -78,11 +78,14 @@ def _language_model(folder: Path) -> Prepared:
     from articlebot.index.posts import langid_model
 
     started = time.perf_counter()
-    model = langid_model.model_file()
-    path = langid_model.unpacked_dir(model, folder)
-    there = langid_model.is_unpacked(path)
     try:
+        model = langid_model.model_file()
+        path = langid_model.unpacked_dir(model, folder)
+        there = langid_model.is_unpacked(path)
         langid_model.load_tables(model, folder)
+        if there and not langid_model.is_unpacked(path):  # damaged, set aside: unpack now
+            there = False
+            langid_model.load_tables(model, folder)
     except Exception as exc:
         return Prepared(
             Part.LANGUAGE_MODEL, State.FAILED, None, time.perf_counter() - started, str(exc)

@@ -43,8 +43,9 @@ def model_file() -> Path:
 
 
 def unpacked_dir(model: Path, directory: Path | None = None) -> Path:
-    """The folder ``model`` is unpacked into, named by a digest of its bytes: an upgraded
-    py3langid gets a folder of its own, and installs of the same model share one (two
+    """The folder ``model`` is unpacked into, named by a digest of its bytes and of the
+    py3langid version that reads them (its reader decides the arrays' types): another
+    model or version gets a folder of its own, and installs of the same share one (two
     virtualenvs; a container image whose build stage unpacked it at another path)."""
     stat = model.stat()
     digest = _digest(str(model.resolve()), stat.st_size, stat.st_mtime_ns)
@@ -53,10 +54,18 @@ def unpacked_dir(model: Path, directory: Path | None = None) -> Path:
 
 @functools.lru_cache(maxsize=4)
 def _digest(path: str, size: int, mtime_ns: int) -> str:
-    """SHA-256 of the file at ``path`` (4.5 MB: ~3 ms), once per process and version of
-    the file (``size`` and ``mtime_ns`` are the cache's key, not part of the digest)."""
+    """SHA-256 of py3langid's version and the file at ``path`` (4.5 MB: ~4 ms), once per
+    process and version of the file (``size`` and ``mtime_ns`` key the cache only)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        reader = version("py3langid")
+    except PackageNotFoundError:  # pragma: no cover - imported from a source tree
+        reader = "?"
     with open(path, "rb") as model:
-        return hashlib.file_digest(model, "sha256").hexdigest()
+        digest = hashlib.file_digest(model, "sha256")
+    digest.update(reader.encode())
+    return digest.hexdigest()
 
 
 def is_unpacked(folder: Path) -> bool:

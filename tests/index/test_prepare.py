@@ -64,3 +64,13 @@ def test_an_unwritable_folder_fails_the_model_with_its_reason(
     kernel, model = prepare_machine(blocked)
     assert model.state is State.FAILED and str(blocked) in model.reason
     assert kernel.state is State.UNAVAILABLE
+
+
+def test_a_damaged_unpack_is_unpacked_again_in_one_run(tmp_path: Path, without_numba: None) -> None:
+    model = prepare_machine(tmp_path)[1]
+    assert model.path is not None
+    (model.path / "ptc.npy").write_bytes(b"\x93NUMPY short")  # a crash mid-write, say
+    again = prepare_machine(tmp_path)[1]
+    assert again.state is State.MADE and again.path == model.path
+    assert langid_model.is_unpacked(model.path)
+    assert prepare_machine(tmp_path)[1].state is State.READY
