@@ -157,7 +157,9 @@ def _reindex(
         # take it) a commit since the plan means the plan is stale: start again.
         if tables.read_meta(conn).get("generation", "0") != generation:
             raise StaleIndex()
+        files_indexes: list[str] = []
         if full:
+            files_indexes = tables.drop_indexes(conn, "files")  # made again before COMMIT
             conn.execute("DELETE FROM articles")
             conn.execute("DELETE FROM files")
             tables.write_blobs(conn, {}, BM25_PREFIX)  # postings as blobs: an old format
@@ -195,6 +197,7 @@ def _reindex(
         total = stored.n_docs
 
         tables.replace_files(conn, plan.changed_rows(), plan.removed_files)
+        tables.create_indexes(conn, files_indexes)
         for prefix, blobs in ((SEGMENT_PREFIX, deletion_blobs), (DROPPED_PREFIX, dropped_blobs)):
             tables.write_blobs(conn, blobs(stored), prefix, read.get(prefix))
         names = [ref.name for ref in stored.refs]

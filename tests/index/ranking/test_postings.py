@@ -55,3 +55,16 @@ def test_postings_added_batch_by_batch_equal_one_build() -> None:
     assert built.terms == whole.terms
     for name in ("offsets", "doc_ids", "tfs", "doc_len"):
         assert np.array_equal(getattr(built, name), getattr(whole, name))
+
+
+def test_batches_are_inverted_before_they_pass_a_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each inversion makes one chunk: a full one and a small remainder doubled the parts
+    the streamed merge reads."""
+    monkeypatch.setattr(postings_module, "_CHUNK_TOKENS", 100)
+    builder = postings_module.PostingsBuilder()
+    for _ in range(20):  # 30 tokens a batch: three batches (90 tokens) a chunk
+        builder.add(np.arange(30, dtype=np.int32) % 7, np.array([10, 20], np.int32), 7)
+    builder.lens()  # inverts what waits
+    chunks = builder._chunks
+    assert len(chunks) == 7  # 20 batches, three at a time
+    assert all(chunks.length(i) <= 100 for i in range(len(chunks)))

@@ -152,6 +152,40 @@ def test_a_failed_write_keeps_the_last_good_index(
         assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 4
 
 
+def _files_indexes(db: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name='files' "
+            "AND sql IS NOT NULL ORDER BY name"
+        )
+        return [tuple(row) for row in rows]
+
+
+def test_a_full_build_keeps_the_files_indexes(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full build drops them while it fills the table and makes them again before its
+    commit: after it, and after one that failed, the file has them as before."""
+    db = tmp_path / "index.sqlite3"
+    run_reindex(db, content, CONFIG)
+    made = _files_indexes(db)
+    assert [name for name, _ in made] == ["files_sha256", "files_status"]
+    run_reindex(db, content, CONFIG, full=True)
+    assert _files_indexes(db) == made
+
+    def explode(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(tables, "write_blobs", explode)
+    with pytest.raises(OSError):
+        run_reindex(db, content, CONFIG, full=True)
+    monkeypatch.undo()
+    assert _files_indexes(db) == made
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM files").fetchone()[0] == 4
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
 def test_changed_settings_force_a_full_rebuild(content: Path, tmp_path: Path) -> None:
     db = tmp_path / "index.sqlite3"
     run_reindex(db, content, CONFIG)
