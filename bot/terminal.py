@@ -283,7 +283,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
             _say(json.dumps(prepared_json(part), ensure_ascii=False))
     else:
         _say(to_text(render.prepared_reply(parts, style=_style()), _style()))
-    return 1 if any(part.state.value == "failed" for part in parts) else 0
+    return 1 if any(part.failed for part in parts) else 0
 
 
 def prepared_json(part: Prepared) -> dict[str, Any]:

@@ -41,6 +41,11 @@ class Prepared:
     seconds: float
     reason: str = ""  # why it is unavailable or failed
 
+    @property
+    def failed(self) -> bool:
+        """It could have been made here and was not (no numba is not a failure)."""
+        return self.state is State.FAILED
+
 
 def prepare_machine(directory: Path | None = None) -> tuple[Prepared, ...]:
     """Make every derived part in ``directory`` (the cache folder by default) unless it is

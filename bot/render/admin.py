@@ -153,7 +153,7 @@ def prepared_reply(parts: tuple[Prepared, ...], *, style: Style = DISCORD) -> Re
         else:
             line = f"failed: {part.reason}"
         fields.append((PART_NAMES[part.part], limits.fit(line, 1000, style.escape), False))
-    failed = any(part.state is State.FAILED for part in parts)
+    failed = any(part.failed for part in parts)
     return finish(
         Reply(
             title="Prepared for this machine",
